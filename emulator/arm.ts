@@ -1,0 +1,244 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import { commandResult, runCommand } from './arm-commands.ts';
+import { abort, operationLocation, operations, operationStatus } from './arm-operations.ts';
+import type { ClusterRegistry, ClusterState } from './clusters.ts';
+import type { RunningCommand } from './commands.ts';
+import { type Exchange, armError, send } from './http.ts';
+import { clusterStateFor } from './operations.ts';
+import type { Signer } from './tokens.ts';
+import type { RequestKind } from './types.ts';
+
+export interface ArmContext {
+  armEndpoint: () => string;
+  authorityHost: () => string;
+  tenantId: string;
+  accessSigner: Signer;
+  clusters: ClusterRegistry;
+  dataDir: string;
+  commandTimeoutSeconds: number;
+  running: Set<RunningCommand>;
+  remember: (secret: string) => void;
+}
+
+export interface ArmRoute {
+  kind: RequestKind;
+  subscriptionId: string;
+  resourceGroup: string;
+  clusterName: string;
+  location: string;
+  /** Command id or operation id. */
+  id: string;
+}
+
+const PROVIDER = 'microsoft.containerservice';
+
+/** Fixed segments are matched without case, as ARM does. */
+export function parseArmPath(pathname: string): ArmRoute | undefined {
+  let seg: string[];
+  try {
+    seg = pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  } catch {
+    return undefined;
+  }
+  const lower = seg.map((s) => s.toLowerCase());
+  if (lower[0] !== 'subscriptions' || seg[1] === undefined) return undefined;
+  const base = { subscriptionId: seg[1], resourceGroup: '', clusterName: '', location: '', id: '' };
+  if (
+    lower[2] === 'providers' &&
+    lower[3] === PROVIDER &&
+    lower[4] === 'locations' &&
+    seg.length === 8
+  ) {
+    const kind =
+      lower[6] === 'operationstatus'
+        ? 'operationStatus'
+        : lower[6] === 'operations'
+          ? 'operationLocation'
+          : 'unknown';
+    return { ...base, kind, location: seg[5] ?? '', id: seg[7] ?? '' };
+  }
+  const isCluster =
+    lower[2] === 'resourcegroups' &&
+    lower[4] === 'providers' &&
+    lower[5] === PROVIDER &&
+    lower[6] === 'managedclusters';
+  if (!isCluster || seg[3] === undefined || seg[7] === undefined) return undefined;
+  const route = { ...base, resourceGroup: seg[3], clusterName: seg[7] };
+  const rest = lower.slice(8);
+  const id = seg[9] ?? '';
+  if (rest.length === 0) return { ...route, kind: 'cluster' };
+  if (rest.length === 1 && rest[0] === 'runcommand') return { ...route, kind: 'runCommand' };
+  if (rest.length === 1 && rest[0] === 'abort') return { ...route, kind: 'abort' };
+  if (rest.length === 2 && rest[0] === 'commandresults')
+    return { ...route, kind: 'commandResult', id };
+  if (rest.length === 2 && rest[0] === 'operations') return { ...route, kind: 'operations', id };
+  return { ...route, kind: 'unknown' };
+}
+
+/** Kind and cluster name of a request, for the request log and fault matching. */
+export function classifyArm(
+  url: URL,
+  clusters: ClusterRegistry,
+): { kind: RequestKind; cluster?: string } {
+  const route = parseArmPath(url.pathname);
+  if (!route) return { kind: 'unknown' };
+  if (route.kind === 'operationStatus' || route.kind === 'operationLocation') {
+    return { kind: route.kind, cluster: clusters.byOperation(route.id)?.name };
+  }
+  return { kind: route.kind, cluster: route.clusterName || undefined };
+}
+
+export function armBaseHeaders(req: IncomingMessage): OutgoingHttpHeaders {
+  const correlation = req.headers['x-ms-correlation-request-id'];
+  const rateHeader =
+    req.method === 'GET'
+      ? 'x-ms-ratelimit-remaining-subscription-reads'
+      : 'x-ms-ratelimit-remaining-subscription-writes';
+  return {
+    'cache-control': 'no-cache',
+    'x-ms-request-id': randomUUID(),
+    'x-ms-correlation-request-id': typeof correlation === 'string' ? correlation : randomUUID(),
+    'x-ms-routing-request-id': `EASTUS:${new Date().toISOString().replace(/[-:.]/g, '')}:${randomUUID()}`,
+    [rateHeader]: req.method === 'GET' ? '249' : '199',
+  };
+}
+
+export async function handleArm(ex: Exchange, ctx: ArmContext): Promise<void> {
+  if (!authenticate(ex, ctx)) return;
+  const apiVersion = ex.url.searchParams.get('api-version');
+  if (!apiVersion) {
+    return armError(
+      ex,
+      400,
+      'MissingApiVersionParameter',
+      'The api-version query parameter (?api-version=) is required for all requests.',
+    );
+  }
+  const route = parseArmPath(ex.url.pathname);
+  if (!route || route.kind === 'unknown') {
+    return armError(
+      ex,
+      404,
+      'InvalidResourceType',
+      `The resource type could not be found for path '${ex.url.pathname}' and api version '${apiVersion}'.`,
+    );
+  }
+  if (route.kind === 'operationStatus') return operationStatus(ex, ctx, route);
+  if (route.kind === 'operationLocation') return operationLocation(ex, ctx, route);
+  const cluster = findCluster(ex, ctx, route);
+  if (!cluster) return;
+  const expected = route.kind === 'runCommand' || route.kind === 'abort' ? 'POST' : 'GET';
+  if (ex.req.method !== expected) {
+    return armError(
+      ex,
+      405,
+      'MethodNotAllowed',
+      `The requested method '${ex.req.method ?? ''}' is not allowed for '${route.kind}'.`,
+    );
+  }
+  switch (route.kind) {
+    case 'cluster':
+      return getCluster(ex, ctx, cluster);
+    case 'runCommand':
+      return runCommand(ex, ctx, cluster, apiVersion);
+    case 'commandResult':
+      return commandResult(ex, ctx, cluster, route.id);
+    case 'abort':
+      return abort(ex, ctx, cluster, apiVersion);
+    default:
+      return operations(ex, cluster, route.id, apiVersion);
+  }
+}
+
+function findCluster(ex: Exchange, ctx: ArmContext, route: ArmRoute): ClusterState | undefined {
+  const cluster = ctx.clusters.find(route.subscriptionId, route.resourceGroup, route.clusterName);
+  if (cluster) return cluster;
+  if (!ctx.clusters.hasResourceGroup(route.subscriptionId, route.resourceGroup)) {
+    armError(
+      ex,
+      404,
+      'ResourceGroupNotFound',
+      `Resource group '${route.resourceGroup}' could not be found.`,
+    );
+  } else {
+    armError(
+      ex,
+      404,
+      'ResourceNotFound',
+      `The Resource 'Microsoft.ContainerService/managedClusters/${route.clusterName}' under resource group '${route.resourceGroup}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
+    );
+  }
+  return undefined;
+}
+
+function authenticate(ex: Exchange, ctx: ArmContext): boolean {
+  const header = ex.req.headers.authorization ?? '';
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!match?.[1]) {
+    unauthorized(
+      ex,
+      ctx,
+      'InvalidAuthenticationToken',
+      "Authentication failed. The 'Authorization' header is missing or is not a Bearer token.",
+    );
+    return false;
+  }
+  const result = ctx.accessSigner.verify(match[1]);
+  if (!result.ok && result.reason === 'expired') {
+    unauthorized(ex, ctx, 'ExpiredAuthenticationToken', expiredMessage(result.claims?.exp));
+    return false;
+  }
+  if (!result.ok) {
+    unauthorized(ex, ctx, 'InvalidAuthenticationToken', 'The access token is invalid.');
+    return false;
+  }
+  const arm = ctx.armEndpoint();
+  const aud = String(result.claims.aud ?? '');
+  if (aud !== arm && aud !== `${arm}/`) {
+    unauthorized(
+      ex,
+      ctx,
+      'InvalidAuthenticationTokenAudience',
+      `The access token has been obtained for wrong audience or resource '${aud}'. It should exactly match with one of the allowed audiences '${arm}', '${arm}/'.`,
+    );
+    return false;
+  }
+  return true;
+}
+
+export function expiredMessage(exp: unknown): string {
+  const expiry = typeof exp === 'number' ? new Date(exp * 1000).toISOString() : 'unknown';
+  return `The access token expiry UTC time '${expiry}' is earlier than current UTC time '${new Date().toISOString()}'.`;
+}
+
+export function unauthorized(ex: Exchange, ctx: ArmContext, code: string, message: string): void {
+  const challenge = `Bearer authorization_uri="${ctx.authorityHost()}/${ctx.tenantId}", error="invalid_token", error_description="${message.replace(/"/g, "'")}"`;
+  armError(ex, 401, code, message, { 'www-authenticate': challenge });
+}
+
+function getCluster(ex: Exchange, ctx: ArmContext, cluster: ClusterState): void {
+  const { spec } = cluster;
+  const provisioningState = cluster.operation
+    ? clusterStateFor(cluster.operation)
+    : (spec.provisioningState ?? 'Succeeded');
+  send(ex, 200, {
+    id: cluster.resourceId,
+    location: cluster.location,
+    name: cluster.name,
+    type: 'Microsoft.ContainerService/ManagedClusters',
+    sku: { name: 'Base', tier: 'Free' },
+    properties: {
+      provisioningState,
+      powerState: { code: 'Running' },
+      kubernetesVersion: '1.30.6',
+      currentKubernetesVersion: '1.30.6',
+      dnsPrefix: `${cluster.name}-dns`,
+      fqdn: `${cluster.name}-dns-00000000.hcp.${cluster.location}.azmk8s.io`,
+      aadProfile: spec.aadManaged
+        ? { managed: true, enableAzureRBAC: true, tenantID: ctx.tenantId }
+        : undefined,
+      apiServerAccessProfile: { disableRunCommand: spec.runCommandDisabled === true },
+    },
+  });
+}

@@ -1,0 +1,71 @@
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { RequestRecord } from './types.ts';
+
+/** One request in flight, as the routers see it. */
+export interface Exchange {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  record: RequestRecord;
+  /** Headers every answer of this server carries (request ids, rate limits). */
+  baseHeaders: OutgoingHttpHeaders;
+  /** Set by the moveLocation fault: a 202 poll answer must hand out a new Location (on another origin when a string). */
+  moveLocation: boolean | string;
+}
+
+export function send(
+  ex: Exchange,
+  status: number,
+  body?: unknown,
+  headers: OutgoingHttpHeaders = {},
+): void {
+  if (ex.res.headersSent || ex.res.destroyed) return;
+  const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
+  const all: OutgoingHttpHeaders = { ...ex.baseHeaders, ...headers };
+  if (text.length > 0 && all['content-type'] === undefined)
+    all['content-type'] = 'application/json; charset=utf-8';
+  all['content-length'] = Buffer.byteLength(text);
+  ex.record.status = status;
+  ex.res.writeHead(status, all);
+  ex.res.end(text);
+}
+
+export function armError(
+  ex: Exchange,
+  status: number,
+  code: string,
+  message: string,
+  headers: OutgoingHttpHeaders = {},
+): void {
+  send(ex, status, { error: { code, message } }, headers);
+}
+
+/** Reads the whole body; undefined when it is bigger than limit (the rest is drained so the answer gets through). */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(size > limit ? undefined : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+export function isoTime(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+let moveCounter = 0;
+
+/** The URL the client polled, or under the moveLocation fault a different alias of it (lower-cased path, extra query). */
+export function pollLocation(ex: Exchange, origin: string): string {
+  if (!ex.moveLocation) return `${origin}${ex.req.url ?? ''}`;
+  if (typeof ex.moveLocation === 'string') origin = ex.moveLocation;
+  moveCounter += 1;
+  const query = new URLSearchParams(ex.url.searchParams);
+  query.set('moved', String(moveCounter));
+  return `${origin}${ex.url.pathname.toLowerCase()}?${query.toString()}`;
+}

@@ -1,0 +1,221 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import {
+  type ArmContext,
+  armBaseHeaders,
+  classifyArm,
+  expiredMessage,
+  handleArm,
+  unauthorized,
+} from './arm.ts';
+import { createCa, issueServerCertificate } from './certs.ts';
+import { ClusterRegistry, type ClusterState } from './clusters.ts';
+import type { RunningCommand } from './commands.ts';
+import { classifyEntra, GITHUB_SUBJECT, handleEntra, type Identity } from './entra.ts';
+import { applyFault, describeFault, FaultBook } from './faults.ts';
+import { type Exchange, armError, send } from './http.ts';
+import { createSigner } from './tokens.ts';
+import type {
+  ClusterHandle,
+  ClusterSpec,
+  Emulator,
+  EmulatorOptions,
+  RequestKind,
+  RequestRecord,
+} from './types.ts';
+
+export type * from './types.ts';
+export { issueCertificate, toPfxBase64, sha1Thumbprint } from './certs.ts';
+
+const HOST = '127.0.0.1';
+
+interface Route {
+  server: RequestRecord['server'];
+  kind: RequestKind;
+  cluster?: string;
+}
+
+interface Site {
+  classify: (req: IncomingMessage, url: URL) => Route;
+  baseHeaders: (req: IncomingMessage) => OutgoingHttpHeaders;
+  handle: (ex: Exchange) => Promise<void>;
+  expired: (ex: Exchange) => void;
+}
+
+export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
+  const createdDir = opts.dataDir === undefined;
+  const dataDir = opts.dataDir ?? mkdtempSync(path.join(tmpdir(), 'azure-emulator-'));
+  mkdirSync(dataDir, { recursive: true });
+  const ca = createCa();
+  const caPath = path.join(dataDir, 'ca.pem');
+  writeFileSync(caPath, ca.certPem);
+  const tls = issueServerCertificate(ca);
+
+  const secrets = new Set<string>();
+  const remember = (secret: string): void => {
+    secrets.add(secret);
+  };
+  const requests: RequestRecord[] = [];
+  const faults = new FaultBook();
+  const clusters = new ClusterRegistry();
+  const running = new Set<RunningCommand>();
+  const endpoints = { arm: '', entra: '' };
+  const log = opts.log ?? ((): void => undefined);
+  const subscriptionId = randomUUID();
+
+  const identity: Identity = {
+    tenantId: randomUUID(),
+    clientId: randomUUID(),
+    clientSecret: `emu~${randomBytes(24).toString('base64url')}`,
+    principalId: randomUUID(),
+    federatedSubject: opts.federatedSubject ?? GITHUB_SUBJECT,
+    oidcRequestToken: randomBytes(32).toString('base64url'),
+    tokenLifetimeSeconds: opts.tokenLifetimeSeconds ?? 3600,
+    accessSigner: createSigner('emulator-entra'),
+    githubSigner: createSigner('emulator-github'),
+    authorityHost: () => endpoints.entra,
+    remember,
+  };
+  const armContext: ArmContext = {
+    armEndpoint: () => endpoints.arm,
+    authorityHost: () => endpoints.entra,
+    tenantId: identity.tenantId,
+    accessSigner: identity.accessSigner,
+    clusters,
+    dataDir,
+    commandTimeoutSeconds: opts.commandTimeoutSeconds ?? 900,
+    running,
+    remember,
+  };
+
+  const armSite: Site = {
+    classify: (_req, url) => ({ server: 'arm', ...classifyArm(url, clusters) }),
+    baseHeaders: armBaseHeaders,
+    handle: (ex) => handleArm(ex, armContext),
+    expired: (ex) =>
+      unauthorized(
+        ex,
+        armContext,
+        'ExpiredAuthenticationToken',
+        expiredMessage(Math.floor(Date.now() / 1000) - 1),
+      ),
+  };
+  const entraSite: Site = {
+    classify: (req, url) => classifyEntra(req.method ?? 'GET', url),
+    baseHeaders: entraBaseHeaders,
+    handle: (ex) => handleEntra(ex, identity),
+    expired: (ex) =>
+      send(ex, 401, {
+        error: 'invalid_client',
+        error_description: 'AADSTS700024: Client assertion is not within its valid time range.',
+        error_codes: [700024],
+      }),
+  };
+
+  const serve =
+    (site: Site) =>
+    async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+      const url = new URL(req.url ?? '/', `https://${req.headers.host ?? HOST}`);
+      const route = site.classify(req, url);
+      const record: RequestRecord = {
+        time: Date.now(),
+        server: route.server,
+        method: req.method ?? '',
+        path: req.url ?? '',
+        status: 0,
+        kind: route.kind,
+      };
+      requests.push(record);
+      res.on('close', () =>
+        log(
+          `${record.server} ${record.method} ${record.path} -> ${record.status}${record.fault ? ` [${record.fault}]` : ''}`,
+        ),
+      );
+      const ex: Exchange = {
+        req,
+        res,
+        url,
+        record,
+        baseHeaders: site.baseHeaders(req),
+        moveLocation: false,
+      };
+      try {
+        const fault = faults.take(route.kind, route.cluster);
+        if (fault) {
+          record.fault = describeFault(fault);
+          if (await applyFault(ex, fault, { expired: site.expired })) return;
+        }
+        await site.handle(ex);
+      } catch (err) {
+        armError(ex, 500, 'InternalServerError', `Emulator error: ${(err as Error).message}`);
+      }
+    };
+
+  const armServer = createServer({ key: tls.keyPem, cert: tls.certPem }, serve(armSite));
+  const entraServer = createServer({ key: tls.keyPem, cert: tls.certPem }, serve(entraSite));
+  endpoints.arm = `https://${HOST}:${await listen(armServer, opts.armPort ?? 0)}`;
+  endpoints.entra = `https://${HOST}:${await listen(entraServer, opts.entraPort ?? 0)}`;
+
+  return {
+    armEndpoint: endpoints.arm,
+    authorityHost: endpoints.entra,
+    oidcRequestUrl: `${endpoints.entra}/github/idtoken?api-version=2.0`,
+    oidcRequestToken: identity.oidcRequestToken,
+    caPath,
+    ca,
+    tenantId: identity.tenantId,
+    clientId: identity.clientId,
+    clientSecret: identity.clientSecret,
+    subscriptionId,
+    requests,
+    addCluster: (spec: ClusterSpec) => clusterHandle(clusters.add(spec, subscriptionId)),
+    inject: (rule) => faults.inject(rule),
+    clearFaults: () => faults.clear(),
+    issuedSecrets: () => [identity.clientSecret, identity.oidcRequestToken, ...secrets],
+    stop: async () => {
+      for (const command of running) command.kill();
+      await Promise.all([close(armServer), close(entraServer)]);
+      if (createdDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function clusterHandle(cluster: ClusterState): ClusterHandle {
+  return {
+    resourceId: cluster.resourceId,
+    operationId: cluster.operation?.id,
+    commands: () =>
+      [...cluster.commands.values()].map((command) => {
+        command.isFinal();
+        return { ...command.record, files: [...command.record.files] };
+      }),
+  };
+}
+
+function entraBaseHeaders(req: IncomingMessage): OutgoingHttpHeaders {
+  const clientRequestId = req.headers['client-request-id'];
+  return {
+    'cache-control': 'no-store, no-cache',
+    'x-ms-request-id': randomUUID(),
+    ...(typeof clientRequestId === 'string' ? { 'client-request-id': clientRequestId } : {}),
+  };
+}
+
+function listen(server: Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, HOST, () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}

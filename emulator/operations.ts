@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import type { OperationSpec } from './types.ts';
+
+export interface OperationState {
+  id: string;
+  name: string;
+  spec: OperationSpec;
+  startMs: number;
+  abortedAt?: number;
+  percentAtAbort?: number;
+}
+
+export interface OperationView {
+  status: string;
+  final: boolean;
+  percentComplete: number;
+  startMs: number;
+  endMs?: number;
+  error?: { code: string; message: string };
+}
+
+const DEFAULT_CANCEL_SECONDS = 2;
+
+export function newOperation(spec: OperationSpec, now = Date.now()): OperationState {
+  return { id: spec.id ?? randomUUID(), name: spec.name ?? 'Upgrade', spec, startMs: now };
+}
+
+function percentAt(op: OperationState, now: number): number {
+  const duration = op.spec.durationSeconds * 1000;
+  if (duration <= 0) return 100;
+  return Math.min(100, Math.floor(((now - op.startMs) / duration) * 100));
+}
+
+function naturalEnd(op: OperationState): OperationView {
+  const outcome = op.spec.outcome ?? 'Succeeded';
+  const view: OperationView = {
+    status: outcome,
+    final: true,
+    percentComplete: 100,
+    startMs: op.startMs,
+    endMs: op.startMs + op.spec.durationSeconds * 1000,
+  };
+  if (outcome === 'Failed') {
+    view.error = op.spec.error ?? {
+      code: 'UpgradeFailed',
+      message: `The ${op.name} operation failed.`,
+    };
+  }
+  return view;
+}
+
+export function viewOperation(op: OperationState, now = Date.now()): OperationView {
+  if (op.abortedAt !== undefined) {
+    const endMs = op.abortedAt + (op.spec.cancelSeconds ?? DEFAULT_CANCEL_SECONDS) * 1000;
+    const base = { percentComplete: op.percentAtAbort ?? 0, startMs: op.startMs };
+    return now < endMs
+      ? { ...base, status: 'Canceling', final: false }
+      : { ...base, status: 'Canceled', final: true, endMs };
+  }
+  if (now >= op.startMs + op.spec.durationSeconds * 1000) return naturalEnd(op);
+  return {
+    status: op.spec.statusWord ?? 'InProgress',
+    final: false,
+    percentComplete: percentAt(op, now),
+    startMs: op.startMs,
+  };
+}
+
+/** Marks the operation aborted; false when it can no longer be (already final, or the spec says conflict). */
+export function abortOperation(op: OperationState, now = Date.now()): boolean {
+  const view = viewOperation(op, now);
+  if (view.final || op.spec.abort === 'conflict') return false;
+  if (op.abortedAt === undefined) {
+    op.abortedAt = now;
+    op.percentAtAbort = view.percentComplete;
+  }
+  return true;
+}
+
+const RUNNING_STATE: Record<string, string> = {
+  upgrade: 'Upgrading',
+  scale: 'Scaling',
+  create: 'Creating',
+};
+
+/** The cluster's properties.provisioningState while / after this operation. */
+export function clusterStateFor(op: OperationState, now = Date.now()): string {
+  const view = viewOperation(op, now);
+  if (view.final || view.status === 'Canceling') return view.status;
+  return RUNNING_STATE[op.name.toLowerCase()] ?? 'Updating';
+}

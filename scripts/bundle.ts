@@ -1,0 +1,32 @@
+// Builds dist/ the way GitHub runs it: ESM for node24, dependencies inlined, output stable
+// byte for byte so CI can compare it with the committed bundle.
+import { readFileSync, rmSync } from 'node:fs';
+import { build } from 'esbuild';
+
+const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+
+rmSync('dist', { recursive: true, force: true });
+const result = await build({
+  entryPoints: ['src/index.ts'],
+  outdir: 'dist',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node24',
+  charset: 'utf8',
+  legalComments: 'none',
+  minify: false,
+  metafile: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  define: { __ACTION_VERSION__: JSON.stringify(version) },
+  // Some CommonJS dependencies call require() on Node built-ins; give the ESM bundle one.
+  banner: {
+    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  },
+  logLevel: 'warning',
+});
+const outputs = Object.entries(result.metafile.outputs).map(
+  ([file, info]) => `${file} ${(info.bytes / 1024).toFixed(0)} KiB`,
+);
+console.log(`bundled: ${outputs.join(', ')}`);

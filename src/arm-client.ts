@@ -1,0 +1,152 @@
+import { defaultScope, sameOrigin } from './cloud.ts';
+import { ActionError, ServiceError } from './errors.ts';
+import { displayUrl, type HttpResult, type Transport } from './http.ts';
+import { clip } from './parsers.ts';
+
+/** Anything that can hand out a bearer token for a scope; asked before every request. */
+export interface TokenSource {
+  getToken(scope: string): Promise<string>;
+}
+
+export interface ArmResponse {
+  status: number;
+  headers: HttpResult['headers'];
+  body: unknown;
+  url: string;
+}
+
+export interface ArmClientOptions {
+  endpoint: string;
+  tokens: TokenSource;
+  transport: Transport;
+}
+
+const EXPIRED_TOKEN_CODES = new Set([
+  'ExpiredAuthenticationToken',
+  'InvalidAuthenticationTokenExpired',
+]);
+
+/** Azure Resource Manager over the shared transport: bearer token, errors as `code: message`. */
+export class ArmClient {
+  readonly endpoint: string;
+  private readonly scope: string;
+  private readonly options: ArmClientOptions;
+
+  constructor(options: ArmClientOptions) {
+    this.options = options;
+    this.endpoint = options.endpoint;
+    this.scope = defaultScope(options.endpoint);
+  }
+
+  /** An absolute URL on the ARM endpoint, from a resource path or an URL the service handed out. */
+  resolve(pathOrUrl: string): string {
+    const url = new URL(pathOrUrl, this.endpoint);
+    if (!sameOrigin(url.href, this.endpoint)) {
+      // The bearer token is only ever sent to the ARM endpoint it was issued for.
+      throw new ActionError(
+        `The service asked the action to follow ${displayUrl(url.href)}, which is not on the ARM endpoint ${this.endpoint}; refusing to send the token there.`,
+        'If you use a private cloud, set arm-endpoint to the host the service answers from.',
+      );
+    }
+    return url.href;
+  }
+
+  /**
+   * Sends one call (with retries) and returns its answer when the status is 2xx or listed in
+   * `accept`; any other answer becomes a ServiceError carrying ARM's code and message.
+   */
+  async send(
+    method: 'GET' | 'POST',
+    pathOrUrl: string,
+    options: { body?: unknown; accept?: readonly number[] } = {},
+  ): Promise<ArmResponse> {
+    const url = this.resolve(pathOrUrl);
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    let result = await this.sendOnce(method, url, body);
+    // A token can expire between issue and use; one new try with a fresh token settles it.
+    if (result.status === 401 && EXPIRED_TOKEN_CODES.has(parseArmError(result).code)) {
+      result = await this.sendOnce(method, url, body);
+    }
+    const ok =
+      (result.status >= 200 && result.status < 300) || options.accept?.includes(result.status);
+    if (!ok) throw toServiceError(result);
+    return { status: result.status, headers: result.headers, body: parseJson(result.text), url };
+  }
+
+  private sendOnce(
+    method: 'GET' | 'POST',
+    url: string,
+    body: string | undefined,
+  ): Promise<HttpResult> {
+    return this.options.transport.send(method, url, body, async () => ({
+      authorization: `Bearer ${await this.options.tokens.getToken(this.scope)}`,
+      accept: 'application/json',
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    }));
+  }
+}
+
+export interface ArmErrorInfo {
+  code: string;
+  message: string;
+}
+
+/** ARM's error body (`{"error": {code, message}}`, or the older top-level CloudError), or a stand-in. */
+export function parseArmError(result: Pick<HttpResult, 'status' | 'text'>): ArmErrorInfo {
+  const body = parseJson(result.text);
+  const candidate = isRecord(body) ? (isRecord(body.error) ? body.error : body) : undefined;
+  if (candidate && typeof candidate.code === 'string') {
+    return {
+      code: candidate.code,
+      message: typeof candidate.message === 'string' ? candidate.message : '',
+    };
+  }
+  return { code: `HTTP${result.status}`, message: describeNonJsonBody(result.text) };
+}
+
+function toServiceError(result: HttpResult): ServiceError {
+  const { code, message } = parseArmError(result);
+  return new ServiceError(result.status, code, message, fixFor(result.status, code));
+}
+
+function fixFor(status: number, code: string): string | undefined {
+  if (status === 401)
+    return 'The token was refused: check tenant-id and the environment (cloud) of the identity.';
+  if (status === 403 || code === 'AuthorizationFailed') {
+    return 'Grant the identity a role with this action on the cluster (see the README: Azure permissions).';
+  }
+  if (
+    code === 'ResourceNotFound' ||
+    code === 'ResourceGroupNotFound' ||
+    code === 'SubscriptionNotFound'
+  ) {
+    return 'Check the cluster input (subscription, resource group and name).';
+  }
+  if (status === 413 || code === 'RequestEntityTooLarge') {
+    return 'Attach fewer or smaller files (the request body must stay under about 4 MB).';
+  }
+  return undefined;
+}
+
+function describeNonJsonBody(text: string): string {
+  const plain = text
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return plain === ''
+    ? 'the service answered without an error body'
+    : `the service answered: ${clip(plain, 200)}`;
+}
+
+export function parseJson(text: string): unknown {
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

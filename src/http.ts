@@ -1,0 +1,175 @@
+import type { OutgoingHttpHeaders } from 'node:http';
+import type { RequestOptions as TlsRequestOptions } from 'node:https';
+import { HttpClient } from '@actions/http-client';
+import { TransportError } from './errors.ts';
+import { decideRetry, type AttemptOutcome, type RetryPolicy } from './retry.ts';
+import { raceAbort, sleep } from './timing.ts';
+
+export interface HttpResult {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  url: string;
+}
+
+export interface RetryNotice {
+  method: string;
+  url: string;
+  reason: string;
+  delayMs: number;
+  attempt: number;
+}
+
+/** Counts kept for the summary. */
+export interface CallStats {
+  requests: number;
+  retries: number;
+}
+
+export interface TransportOptions {
+  userAgent: string;
+  policy: RetryPolicy;
+  signal: AbortSignal;
+  stats: CallStats;
+  onRetry(notice: RetryNotice): void;
+  /** TLS settings applied to every request (client certificate, trust, pinning). */
+  tls?: TlsRequestOptions;
+}
+
+/** Reads stay short; writes may take up to ARM's own 60 s before it answers 504. */
+const READ_TIMEOUT_MS = 30_000;
+const WRITE_TIMEOUT_MS = 65_000;
+
+/**
+ * HTTP with the one retry policy: every call of the action goes through `send`, which retries
+ * transient failures and returns the final answer, whatever its status.
+ */
+export class Transport {
+  private readonly reads: HttpClient;
+  private readonly writes: HttpClient;
+  private readonly options: TransportOptions;
+
+  constructor(options: TransportOptions) {
+    this.options = options;
+    this.reads = this.createClient(READ_TIMEOUT_MS);
+    this.writes = this.createClient(WRITE_TIMEOUT_MS);
+  }
+
+  private createClient(socketTimeout: number): HttpClient {
+    const tls = this.options.tls;
+    const handlers = tls
+      ? [
+          {
+            prepareRequest: (request: OutgoingHttpHeaders | object) => Object.assign(request, tls),
+            canHandleAuthentication: () => false,
+            handleAuthentication: () => Promise.reject(new Error('not supported')),
+          },
+        ]
+      : [];
+    return new HttpClient(this.options.userAgent, handlers, {
+      socketTimeout,
+      keepAlive: true,
+      allowRetries: false,
+      allowRedirects: false,
+    });
+  }
+
+  async send(
+    method: 'GET' | 'POST',
+    url: string,
+    body: string | undefined,
+    headers: () => Promise<OutgoingHttpHeaders>,
+  ): Promise<HttpResult> {
+    const { policy, signal, stats } = this.options;
+    const started = Date.now();
+    for (let retries = 0; ; retries++) {
+      const outcome = await this.attempt(method, url, body, await raceAbort(headers(), signal));
+      const decision = decideRetry(
+        outcome.kind === 'response'
+          ? { kind: 'response', status: outcome.result.status, headers: outcome.result.headers }
+          : outcome,
+        retries,
+        Date.now() - started,
+        policy,
+      );
+      if (!decision.retry) {
+        if (outcome.kind === 'response') return outcome.result;
+        throw new TransportError(
+          `${method} ${displayUrl(url)} failed: ${outcome.message}${retries ? ` (after ${retries} retries)` : ''}`,
+          'Check that the endpoint is reachable from the runner (proxy, firewall, DNS).',
+        );
+      }
+      stats.retries++;
+      this.options.onRetry({
+        method,
+        url,
+        reason: decision.reason,
+        delayMs: decision.delayMs,
+        attempt: retries + 1,
+      });
+      await sleep(decision.delayMs, signal);
+    }
+  }
+
+  private async attempt(
+    method: 'GET' | 'POST',
+    url: string,
+    body: string | undefined,
+    headers: OutgoingHttpHeaders,
+  ): Promise<
+    { kind: 'response'; result: HttpResult } | Extract<AttemptOutcome, { kind: 'error' }>
+  > {
+    this.options.stats.requests++;
+    const client = method === 'GET' ? this.reads : this.writes;
+    try {
+      const response = await raceAbort(
+        client.request(method, url, body ?? null, headers),
+        this.options.signal,
+      );
+      const text = await raceAbort(response.readBody(), this.options.signal);
+      return {
+        kind: 'response',
+        result: {
+          status: response.message.statusCode ?? 0,
+          headers: response.message.headers,
+          text,
+          url,
+        },
+      };
+    } catch (error) {
+      if (this.options.signal.aborted) throw error;
+      return { kind: 'error', code: errorCode(error), message: errorText(error) };
+    }
+  }
+
+  /** Closes kept-alive sockets so the process can end as soon as its work is done. */
+  dispose(): void {
+    this.reads.dispose();
+    this.writes.dispose();
+  }
+}
+
+function errorCode(error: unknown): string | undefined {
+  if (error instanceof Error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code) return code;
+    if (error.message.startsWith('Request timeout')) return 'REQUEST_TIMEOUT';
+  }
+  return undefined;
+}
+
+function errorText(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  if (error.message.startsWith('Request timeout')) return 'no answer within the request timeout';
+  return error.message;
+}
+
+/** A URL without its query, for messages. */
+export function displayUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname}`;
+  } catch {
+    return url;
+  }
+}

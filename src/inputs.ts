@@ -1,0 +1,174 @@
+import { isKnownAuthority, lookupCloud, CLOUD_NAMES } from './cloud.ts';
+import { InputError } from './errors.ts';
+import {
+  parseAksCluster,
+  parseApiVersion,
+  parseBoolean,
+  parseChoice,
+  parseCommandId,
+  parseDuration,
+  parseEndpoint,
+  parseExitCodes,
+  parseLines,
+  parseOperationId,
+  parsePollInterval,
+  parseThumbprints,
+  parseUuid,
+  clip,
+} from './parsers.ts';
+import {
+  AUTH_KINDS,
+  OPERATIONS,
+  type AksSettings,
+  type CommonSettings,
+  type Endpoints,
+  type Settings,
+} from './settings.ts';
+
+/** Where inputs come from: the runner's `INPUT_*` variables in production, a map in unit tests. */
+export interface InputSource {
+  input(name: string): string;
+  env(name: string): string;
+}
+
+export function runnerInputs(env: NodeJS.ProcessEnv = process.env): InputSource {
+  return {
+    // The runner upper-cases the name and keeps dashes; spaces become underscores.
+    input: (name) => (env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim(),
+    env: (name) => (env[name] ?? '').trim(),
+  };
+}
+
+/** Reads and checks every input once, before any call is made. */
+export function readSettings(source: InputSource): Settings {
+  const operation = parseChoice('operation', source.input('operation'), OPERATIONS, 'run-command');
+  const common = readCommon(source, operation);
+  if (operation === 'cancel-fault') return readCancelFault(source, common);
+  const aks: AksSettings = {
+    ...common,
+    cluster: parseAksCluster(
+      source.input('cluster'),
+      source.input('subscription-id') || source.env('AZURE_SUBSCRIPTION_ID'),
+    ),
+    apiVersion: parseApiVersion('api-version', source.input('api-version')),
+  };
+  const exitCodes = () => parseExitCodes('success-exit-codes', source.input('success-exit-codes'));
+  switch (operation) {
+    case 'run-command':
+      return {
+        ...aks,
+        operation,
+        command: required(
+          source,
+          'command',
+          'the shell command to run on the cluster, e.g. kubectl get pods -A',
+        ),
+        files: parseLines(source.input('files')),
+        workspace: source.env('GITHUB_WORKSPACE') || process.cwd(),
+        successExitCodes: exitCodes(),
+        clusterToken: parseChoice(
+          'cluster-token',
+          source.input('cluster-token'),
+          ['auto', 'true', 'false'],
+          'auto',
+        ),
+      };
+    case 'command-result':
+      return {
+        ...aks,
+        operation,
+        commandId: parseCommandId(
+          'command-id',
+          required(source, 'command-id', 'the command-id output of an earlier run-command step'),
+        ),
+        successExitCodes: exitCodes(),
+      };
+    case 'abort':
+      return { ...aks, operation };
+    case 'operation-status':
+      return {
+        ...aks,
+        operation,
+        operationId: parseOperationId('operation-id', source.input('operation-id')),
+      };
+  }
+}
+
+function readCommon(source: InputSource, operation: Settings['operation']): CommonSettings {
+  const auth = parseChoice('auth', source.input('auth'), AUTH_KINDS, 'auto');
+  if (operation !== 'cancel-fault' && (auth === 'certificate' || auth === 'none')) {
+    throw new InputError(
+      'auth',
+      `'${auth}' is for Service Fabric clusters; ${operation} signs in to Azure with oidc, azure-cli or environment`,
+    );
+  }
+  return {
+    wait: parseBoolean('wait', source.input('wait'), true),
+    timeoutMs: parseDuration('timeout', source.input('timeout') || '30m'),
+    pollInterval: parsePollInterval('poll-interval', source.input('poll-interval')),
+    auth,
+    clientId: source.input('client-id') || source.env('AZURE_CLIENT_ID'),
+    tenantId: source.input('tenant-id') || source.env('AZURE_TENANT_ID'),
+    endpoints: readEndpoints(source),
+  };
+}
+
+function readEndpoints(source: InputSource): Endpoints {
+  const name = source.input('environment') || 'AzureCloud';
+  const cloud = lookupCloud(name);
+  if (!cloud)
+    throw new InputError('environment', `'${clip(name)}' is not one of: ${CLOUD_NAMES.join(', ')}`);
+  const armOverride = source.input('arm-endpoint');
+  const authorityOverride = source.input('authority-host');
+  const authorityHost = authorityOverride
+    ? parseEndpoint('authority-host', authorityOverride)
+    : cloud.authorityHost;
+  return {
+    ...cloud,
+    armEndpoint: armOverride ? parseEndpoint('arm-endpoint', armOverride) : cloud.armEndpoint,
+    authorityHost,
+    audience: source.input('audience') || cloud.oidcAudience,
+    customAuthority: !isKnownAuthority(authorityHost),
+  };
+}
+
+function readCancelFault(source: InputSource, common: CommonSettings): Settings {
+  const gateway = source.input('cluster');
+  if (gateway === '')
+    throw new InputError(
+      'cluster',
+      'is required: the Service Fabric HTTP gateway URL, https://{host}:19080',
+    );
+  const gatewayUrl = parseEndpoint('cluster', gateway, true);
+  if (gatewayUrl.startsWith('http:') && common.auth !== 'none') {
+    throw new InputError(
+      'cluster',
+      `'${gatewayUrl}' is plain http; use https, or set auth: none for an unsecured cluster`,
+    );
+  }
+  const certificatePassword = source.input('certificate-password');
+  return {
+    ...common,
+    operation: 'cancel-fault',
+    gatewayUrl,
+    operationId: parseUuid(
+      'operation-id',
+      required(source, 'operation-id', 'the fault operation id (a UUID)'),
+    ),
+    force: parseBoolean('force', source.input('force'), false),
+    forceAfterMs: parseDuration('force-after', source.input('force-after') || '30s'),
+    certificate: source.input('certificate'),
+    certificatePassword,
+    serverCertThumbprints: parseThumbprints(
+      'server-cert-thumbprint',
+      source.input('server-cert-thumbprint'),
+    ),
+    caCertificate: source.input('ca-certificate'),
+  };
+}
+
+function required(source: InputSource, name: string, what: string): string {
+  const value = source.input(name);
+  if (value === '') throw new InputError(name, `is required: ${what}`);
+  return value;
+}

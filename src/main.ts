@@ -1,0 +1,223 @@
+import * as core from '@actions/core';
+import { ArmClient } from './arm-client.ts';
+import { signIn, type AuthEnvironment } from './auth.ts';
+import { ActionError, errorMessage } from './errors.ts';
+import { Transport, displayUrl, type CallStats } from './http.ts';
+import { readSettings, runnerInputs } from './inputs.ts';
+import { formatProgress, inert } from './log.ts';
+import { publish } from './outputs.ts';
+import { pollUntilDone } from './poller.ts';
+import type { Facts, Outcome, Report } from './report.ts';
+import { ARM_RETRY } from './retry.ts';
+import type { AksOperationSettings, Settings } from './settings.ts';
+import { InterruptedError, formatDuration } from './timing.ts';
+import { USER_AGENT } from './version.ts';
+import type { AksOperationContext, OperationContext } from './operations/context.ts';
+import { commandResult } from './operations/command-result.ts';
+import { prepareRunCommand, runCommand } from './operations/run-command.ts';
+import { abort } from './operations/abort.ts';
+import { operationStatus } from './operations/operation-status.ts';
+import { cancelFault } from './operations/cancel-fault.ts';
+
+/** State shared by one run: what was learned, the counters, and the signals that stop waiting. */
+interface RunState {
+  facts: Facts;
+  stats: CallStats & { polls: number };
+  interrupt: AbortController;
+  disposers: (() => void)[];
+}
+
+const runner: AuthEnvironment = {
+  env: (name) => process.env[name] ?? '',
+  getIDToken: (audience) => core.getIDToken(audience),
+  mask: (secret) => core.setSecret(secret),
+};
+
+/** Reads the inputs, performs the one operation, and hands the result on, whatever happens. */
+export async function run(): Promise<void> {
+  const startedAt = Date.now();
+  const state: RunState = {
+    facts: {},
+    stats: { requests: 0, retries: 0, polls: 0 },
+    interrupt: new AbortController(),
+    disposers: [],
+  };
+  const stopListening = listenForCancellation(state.interrupt);
+  let operation: Report['operation'] = 'unknown';
+  let cluster = core.getInput('cluster');
+  let outcome: Outcome;
+  try {
+    const settings = readSettings(runnerInputs());
+    operation = settings.operation;
+    cluster =
+      settings.operation === 'cancel-fault' ? settings.gatewayUrl : settings.cluster.resourceId;
+    const signal = AbortSignal.any([
+      state.interrupt.signal,
+      AbortSignal.timeout(settings.timeoutMs),
+    ]);
+    outcome = await perform(settings, state, signal, startedAt);
+  } catch (error) {
+    outcome = outcomeOfError(error, state);
+  } finally {
+    for (const dispose of state.disposers) dispose();
+  }
+  await publish({
+    ...state.facts,
+    ...outcome,
+    operation,
+    cluster,
+    durationMs: Date.now() - startedAt,
+    ...state.stats,
+  });
+  stopListening();
+}
+
+async function perform(
+  settings: Settings,
+  state: RunState,
+  signal: AbortSignal,
+  startedAt: number,
+): Promise<Outcome> {
+  const base = operationContext(settings, state, signal, startedAt);
+  if (settings.operation === 'cancel-fault')
+    return cancelFault(base, settings, createTransport(state, signal));
+  // Attachments are checked before sign-in: a refused file costs no call at all.
+  const attachment =
+    settings.operation === 'run-command' ? await prepareRunCommand(settings) : undefined;
+  const login = await signIn(settings, runner);
+  core.info(login.description);
+  const arm = new ArmClient({
+    endpoint: settings.endpoints.armEndpoint,
+    tokens: login.tokens,
+    transport: createTransport(state, signal),
+  });
+  const ctx: AksOperationContext = { ...base, arm };
+  return performAks(ctx, settings, attachment, login.tokens);
+}
+
+function performAks(
+  ctx: AksOperationContext,
+  settings: AksOperationSettings,
+  attachment: Awaited<ReturnType<typeof prepareRunCommand>>,
+  tokens: Parameters<typeof runCommand>[3],
+): Promise<Outcome> {
+  switch (settings.operation) {
+    case 'run-command':
+      return runCommand(ctx, settings, attachment, tokens);
+    case 'command-result':
+      return commandResult(ctx, settings);
+    case 'abort':
+      return abort(ctx, settings);
+    case 'operation-status':
+      return operationStatus(ctx, settings);
+  }
+}
+
+function createTransport(
+  state: RunState,
+  signal: AbortSignal,
+  tls?: ConstructorParameters<typeof Transport>[0]['tls'],
+): Transport {
+  const transport = new Transport({
+    userAgent: USER_AGENT,
+    policy: ARM_RETRY,
+    signal,
+    stats: state.stats,
+    tls,
+    onRetry: (notice) =>
+      core.info(
+        `Retrying ${notice.method} ${displayUrl(notice.url)} in ${formatDuration(notice.delayMs)} (${notice.reason}; retry ${notice.attempt}).`,
+      ),
+  });
+  state.disposers.push(() => transport.dispose());
+  return transport;
+}
+
+function operationContext(
+  settings: Settings,
+  state: RunState,
+  signal: AbortSignal,
+  startedAt: number,
+): OperationContext {
+  return {
+    facts: state.facts,
+    signal,
+    log: (line) => core.info(inert(line)),
+    warn: (line) => core.warning(line),
+    poll: async (observe, options = {}) => {
+      const outcome = await pollUntilDone(observe, {
+        ...options,
+        interval: settings.pollInterval,
+        signal,
+        startedAt,
+        onProgress: (progress) => core.info(formatProgress(progress)),
+      });
+      state.stats.polls += outcome.polls;
+      return outcome;
+    },
+    stopped: (lastState, resume) => stoppedOutcome(state, settings.timeoutMs, lastState, resume),
+  };
+}
+
+function stoppedOutcome(
+  state: RunState,
+  timeoutMs: number,
+  lastState: string | undefined,
+  resume: string,
+): Outcome {
+  const last = lastState ? ` (last state: ${lastState})` : '';
+  if (state.interrupt.signal.aborted) {
+    return {
+      status: 'Interrupted',
+      verdict: 'fail',
+      message: `The job was cancelled while waiting${last}; the operation goes on in Azure.`,
+      fix: resume,
+    };
+  }
+  return {
+    status: 'TimedOut',
+    verdict: 'fail',
+    message: `No final status within the timeout of ${formatDuration(timeoutMs)}${last}.`,
+    fix: `Raise timeout if the operation needs longer. ${resume}`,
+  };
+}
+
+function outcomeOfError(error: unknown, state: RunState): Outcome {
+  if (state.interrupt.signal.aborted || error instanceof InterruptedError) {
+    return {
+      status: 'Interrupted',
+      verdict: 'fail',
+      message: 'The job was cancelled before the operation finished.',
+    };
+  }
+  if (error instanceof DOMException && error.name === 'TimeoutError') {
+    return {
+      status: 'TimedOut',
+      verdict: 'fail',
+      message: 'The timeout ran out before the service answered.',
+      fix: 'Raise timeout.',
+    };
+  }
+  if (error instanceof ActionError) {
+    return { status: 'Failed', verdict: 'fail', message: inert(error.message), fix: error.fix };
+  }
+  return {
+    status: 'Failed',
+    verdict: 'fail',
+    message: `Unexpected error: ${inert(errorMessage(error))}`,
+  };
+}
+
+/** SIGINT/SIGTERM (the runner cancelling the job) stop the waiting; outputs are still written. */
+function listenForCancellation(interrupt: AbortController): () => void {
+  const handlers = (['SIGINT', 'SIGTERM'] as const).map((name) => {
+    const handler = () => {
+      if (!interrupt.signal.aborted)
+        core.info(`Received ${name}: stopping and writing the outputs.`);
+      interrupt.abort(new InterruptedError(name));
+    };
+    process.on(name, handler);
+    return () => process.off(name, handler);
+  });
+  return () => handlers.forEach((off) => off());
+}

@@ -1,0 +1,132 @@
+import { isRecord, type ArmResponse } from '../arm-client.ts';
+import { ActionError, ServiceError } from '../errors.ts';
+import {
+  canonicalArmStatus,
+  isTerminalStatus,
+  observePollingUrl,
+  pollingUrlOf,
+  readOperationStatus,
+  type Interpretation,
+  type PollingMode,
+} from '../lro.ts';
+import type { Outcome } from '../report.ts';
+import { retryAfterMs } from '../retry.ts';
+import type { AbortSettings } from '../settings.ts';
+import type { AksOperationContext } from './context.ts';
+
+export const ABORT_API_VERSION = '2024-05-01';
+
+/** The status word of an abort poll, for either polling protocol. */
+function interpretAbortPoll(mode: PollingMode): (response: ArmResponse) => Interpretation<unknown> {
+  return (response) => {
+    if (mode === 'location' && response.status === 202)
+      return { done: false, status: 'InProgress', value: response.body };
+    const { status, percent } = readOperationStatus(response.body);
+    if (mode === 'location')
+      return {
+        done: true,
+        status: canonicalArmStatus(status ?? 'Succeeded'),
+        value: response.body,
+      };
+    const done = isTerminalStatus(status);
+    return {
+      done,
+      status: status ? (done ? canonicalArmStatus(status) : status) : 'Unknown',
+      percent,
+      value: response.body,
+    };
+  };
+}
+
+function interpretCluster(response: ArmResponse): Interpretation<unknown> {
+  const state = clusterState(response.body) ?? 'Unknown';
+  const done = isTerminalStatus(state);
+  return { done, status: done ? canonicalArmStatus(state) : state, value: response.body };
+}
+
+function clusterState(body: unknown): string | undefined {
+  const properties = isRecord(body) && isRecord(body.properties) ? body.properties : undefined;
+  return typeof properties?.provisioningState === 'string'
+    ? properties.provisioningState
+    : undefined;
+}
+
+/** Aborts the operation running on the cluster and waits until it is cancelled. */
+export async function abort(ctx: AksOperationContext, settings: AbortSettings): Promise<Outcome> {
+  const apiVersion = settings.apiVersion ?? ABORT_API_VERSION;
+  const clusterPath = `${settings.cluster.resourceId}?api-version=${apiVersion}`;
+  await describeWhatRuns(ctx, clusterPath);
+  ctx.log(`Aborting the running operation on ${settings.cluster.name} (POST abort).`);
+  const accepted = await ctx.arm.send(
+    'POST',
+    `${settings.cluster.resourceId}/abort?api-version=${apiVersion}`,
+    { accept: [202, 204, 409] },
+  );
+  if (accepted.status === 409) return alreadyCompleted(ctx, accepted);
+  if (!settings.wait) return { status: 'Accepted', verdict: 'pass' };
+  const polling = accepted.status === 202 ? pollingUrlOf(accepted) : undefined;
+  if (accepted.status === 202 && !polling) {
+    throw new ActionError(
+      'The service accepted the abort but sent no Azure-AsyncOperation or Location to follow.',
+    );
+  }
+  const observe = polling
+    ? observePollingUrl(ctx.arm, polling.mode, polling.url, interpretAbortPoll(polling.mode))
+    : observePollingUrl(ctx.arm, 'location', clusterPath, interpretCluster);
+  ctx.log(
+    polling
+      ? `Following the abort through its ${polling.mode === 'location' ? 'Location' : 'Azure-AsyncOperation'} URL.`
+      : 'Abort accepted (204): watching the cluster until it leaves Canceling.',
+  );
+  if (polling) ctx.facts.operationId = polling.url.split('?')[0]?.split('/').pop();
+  const outcome = await ctx.poll(observe, { initialRetryAfterMs: retryAfterMs(accepted.headers) });
+  if (!outcome.done)
+    return ctx.stopped(outcome.last?.status, 'Watch it with operation: operation-status.');
+  const { startTime, endTime, error } = readOperationStatus(outcome.last.value);
+  Object.assign(ctx.facts, {
+    startedAt: startTime,
+    finishedAt: endTime,
+    result: outcome.last.value,
+  });
+  if (error) ctx.facts.reason = `${error.code}: ${error.message}`;
+  if (outcome.last.status === 'Failed') {
+    return {
+      status: 'Failed',
+      verdict: 'fail',
+      message: `The abort failed${error ? `: ${error.code}: ${error.message}` : ''}.`,
+    };
+  }
+  ctx.facts.details = [
+    ...(ctx.facts.details ?? []),
+    ['Outcome', `The operation ended ${outcome.last.status}; nothing is rolled back.`],
+  ];
+  return { status: outcome.last.status, verdict: 'pass' };
+}
+
+/** One read of the cluster, for the summary: what the abort is about to stop. Best effort. */
+async function describeWhatRuns(ctx: AksOperationContext, clusterPath: string): Promise<void> {
+  try {
+    const cluster = await ctx.arm.send('GET', clusterPath);
+    const state = clusterState(cluster.body);
+    if (state) {
+      ctx.log(`The cluster is ${state}.`);
+      ctx.facts.details = [['Cluster state before abort', state]];
+    }
+  } catch (error) {
+    if (!(error instanceof ServiceError) || error.status === 404) throw error;
+    // Only informational: a cluster read that fails must not stop the abort.
+  }
+}
+
+function alreadyCompleted(ctx: AksOperationContext, response: ArmResponse): Outcome {
+  const body =
+    isRecord(response.body) && isRecord(response.body.error) ? response.body.error : undefined;
+  const detail = body ? `${String(body.code ?? '')}: ${String(body.message ?? '')}` : '';
+  ctx.facts.reason = detail || undefined;
+  ctx.facts.result = response.body;
+  return {
+    status: 'AlreadyCompleted',
+    verdict: 'warn',
+    message: `Nothing was aborted: the operation finished before it could be cancelled${detail ? ` (${detail})` : ''}.`,
+  };
+}

@@ -1,0 +1,164 @@
+import { isRecord, type ArmResponse } from '../arm-client.ts';
+import {
+  canonicalArmStatus,
+  isTerminalStatus,
+  observePollingUrl,
+  type Interpretation,
+} from '../lro.ts';
+import { writeLogsFile } from '../outputs.ts';
+import type { Outcome } from '../report.ts';
+import type { CommandResultSettings, RunCommandSettings } from '../settings.ts';
+import { printUntrustedBlock } from '../log.ts';
+import type { AksOperationContext } from './context.ts';
+
+export const RUN_COMMAND_API_VERSION = '2024-09-01';
+
+export interface CommandResult {
+  provisioningState: string | undefined;
+  exitCode: number | undefined;
+  startedAt: string | undefined;
+  finishedAt: string | undefined;
+  logs: string | undefined;
+  reason: string | undefined;
+  /** The body as the service sent it, for the `result` output. */
+  raw: unknown;
+}
+
+/** Reads a `RunCommandResult` body; anything missing or of the wrong type stays undefined. */
+export function readCommandResult(body: unknown): CommandResult {
+  const properties = isRecord(body) && isRecord(body.properties) ? body.properties : {};
+  const text = (key: string) =>
+    typeof properties[key] === 'string' ? (properties[key] as string) : undefined;
+  return {
+    provisioningState: text('provisioningState'),
+    exitCode: typeof properties.exitCode === 'number' ? properties.exitCode : undefined,
+    startedAt: text('startedAt'),
+    finishedAt: text('finishedAt'),
+    logs: text('logs'),
+    reason: text('reason'),
+    raw: body,
+  };
+}
+
+/** A 200 with a final provisioningState ends the wait; 202, or a body that cannot be read, does not. */
+export function interpretCommandResult(response: ArmResponse): Interpretation<CommandResult> {
+  const result = readCommandResult(response.body);
+  const state = result.provisioningState;
+  const done = response.status === 200 && isTerminalStatus(state);
+  return {
+    done,
+    status: state
+      ? done
+        ? canonicalArmStatus(state)
+        : state
+      : response.body === undefined
+        ? 'NoReadableBody'
+        : 'Running',
+    value: result,
+  };
+}
+
+export function commandResultPath(
+  settings: RunCommandSettings | CommandResultSettings,
+  commandId: string,
+): string {
+  return `${settings.cluster.resourceId}/commandResults/${encodeURIComponent(commandId)}?api-version=${settings.apiVersion ?? RUN_COMMAND_API_VERSION}`;
+}
+
+/** Polls a command's result until it is final, then judges it by the contract's failure rules. */
+export async function awaitCommandResult(
+  ctx: AksOperationContext,
+  settings: RunCommandSettings | CommandResultSettings,
+  url: string,
+  options: { lookFirst: boolean; initialRetryAfterMs?: number | undefined },
+): Promise<Outcome> {
+  const commandId = ctx.facts.commandId ?? '';
+  const outcome = await ctx.poll(
+    observePollingUrl(ctx.arm, 'location', url, interpretCommandResult),
+    options,
+  );
+  if (outcome.last) recordResult(ctx, outcome.last.value);
+  if (!outcome.done) {
+    return ctx.stopped(
+      outcome.last?.status,
+      `Read it later with operation: command-result and command-id: ${commandId}.`,
+    );
+  }
+  const result = outcome.last.value;
+  ctx.facts.result = result.raw;
+  publishLogs(ctx, commandId, result.logs ?? '');
+  return judge(outcome.last.status, result, settings.successExitCodes);
+}
+
+function recordResult(ctx: AksOperationContext, result: CommandResult): void {
+  ctx.facts.startedAt = result.startedAt ?? ctx.facts.startedAt;
+  ctx.facts.finishedAt = result.finishedAt;
+  ctx.facts.exitCode = result.exitCode;
+  ctx.facts.reason = result.reason || undefined;
+}
+
+function publishLogs(ctx: AksOperationContext, commandId: string, logs: string): void {
+  ctx.facts.logs = logs;
+  ctx.facts.logsFile = writeLogsFile(`aks-command-${commandId}`, logs);
+  printUntrustedBlock(`Command output (${Buffer.byteLength(logs)} bytes)`, logs);
+}
+
+/** Failed, Canceled, or an exit code outside `success-exit-codes` fails the step. */
+export function judge(
+  status: string,
+  result: CommandResult,
+  successExitCodes: ReadonlySet<number>,
+): Outcome {
+  if (status !== 'Succeeded') {
+    return {
+      status,
+      verdict: 'fail',
+      message: `The command ${status === 'Failed' ? 'failed to run' : 'was canceled'}${result.reason ? `: ${result.reason}` : ''}.`,
+      fix: fixForReason(result.reason),
+    };
+  }
+  if (result.exitCode === undefined) {
+    return {
+      status,
+      verdict: 'fail',
+      message: 'The service reported success but no exit code; the command cannot be judged.',
+    };
+  }
+  if (!successExitCodes.has(result.exitCode)) {
+    return {
+      status,
+      verdict: 'fail',
+      message: `The command exited with code ${result.exitCode}, which is not in success-exit-codes (${[...successExitCodes].join(', ')}).`,
+    };
+  }
+  return { status, verdict: 'pass' };
+}
+
+function fixForReason(reason: string | undefined): string | undefined {
+  if (!reason) return undefined;
+  if (/KubernetesPerformanceError|did not start within/i.test(reason)) {
+    return 'The command pod could not be scheduled in time: check node capacity and taints (it needs 200m CPU and 500Mi memory in namespace aks-command).';
+  }
+  if (/ImagePull/i.test(reason))
+    return 'The command pod image could not be pulled: check the cluster egress to mcr.microsoft.com.';
+  return undefined;
+}
+
+export async function commandResult(
+  ctx: AksOperationContext,
+  settings: CommandResultSettings,
+): Promise<Outcome> {
+  ctx.facts.commandId = settings.commandId;
+  const path = commandResultPath(settings, settings.commandId);
+  ctx.log(`Reading the result of command ${settings.commandId} on ${settings.cluster.name}.`);
+  if (!settings.wait) {
+    const response = await ctx.arm.send('GET', path);
+    const seen = interpretCommandResult(response);
+    recordResult(ctx, seen.value);
+    if (!seen.done) return { status: seen.status, verdict: 'pass', message: undefined };
+    ctx.facts.result = seen.value.raw;
+    publishLogs(ctx, settings.commandId, seen.value.logs ?? '');
+    return judge(seen.status, seen.value, settings.successExitCodes);
+  }
+  return awaitCommandResult(ctx, settings, path, { lookFirst: true });
+}

@@ -1,0 +1,120 @@
+import { buildAttachment, type Attachment } from '../attachments.ts';
+import { AKS_SERVER_APP_ID, defaultScope } from '../cloud.ts';
+import { ActionError, ServiceError } from '../errors.ts';
+import { retryAfterMs } from '../retry.ts';
+import type { TokenSource } from '../arm-client.ts';
+import type { Outcome } from '../report.ts';
+import type { RunCommandSettings } from '../settings.ts';
+import { formatBytes } from '../summary.ts';
+import { RUN_COMMAND_API_VERSION, awaitCommandResult } from './command-result.ts';
+import type { AksOperationContext } from './context.ts';
+
+const CLUSTER_TOKEN_SCOPE = defaultScope(AKS_SERVER_APP_ID);
+
+/** Checks the attachment before anything is sent: a refused file never costs a call. */
+export async function prepareRunCommand(
+  settings: RunCommandSettings,
+): Promise<Attachment | undefined> {
+  return buildAttachment(settings.files, settings.workspace, Buffer.byteLength(settings.command));
+}
+
+export async function runCommand(
+  ctx: AksOperationContext,
+  settings: RunCommandSettings,
+  attachment: Attachment | undefined,
+  tokens: TokenSource,
+): Promise<Outcome> {
+  if (attachment) {
+    ctx.facts.attachments = {
+      count: attachment.files.length,
+      bytes: attachment.bytes,
+      zipBytes: attachment.zipBytes,
+    };
+    ctx.log(
+      `Attaching ${attachment.files.length} files (${formatBytes(attachment.bytes)}, ${formatBytes(attachment.zipBytes)} zipped):`,
+    );
+    for (const file of attachment.files) ctx.log(`  ${file.path} (${formatBytes(file.bytes)})`);
+  }
+  const accepted = await submit(ctx, settings, attachment, tokens);
+  const location = accepted.headers.location;
+  const url = Array.isArray(location) ? location[0] : location;
+  if (!url)
+    throw new ActionError(
+      'The service accepted the command but sent no Location to read its result from.',
+    );
+  const commandId = commandIdFrom(url);
+  ctx.facts.commandId = commandId;
+  ctx.log(`Command accepted: command-id ${commandId}.`);
+  if (!settings.wait) {
+    return { status: 'Accepted', verdict: 'pass', message: undefined };
+  }
+  return awaitCommandResult(ctx, settings, url, {
+    lookFirst: false,
+    initialRetryAfterMs: retryAfterMs(accepted.headers),
+  });
+}
+
+/**
+ * POSTs the command. With `cluster-token: auto` the first try goes without a cluster token, so a
+ * cluster without AKS-managed Entra ID costs no extra call; a `MissingAADClusterToken` answer means
+ * the cluster needs one, and the same request goes again with it.
+ */
+async function submit(
+  ctx: AksOperationContext,
+  settings: RunCommandSettings,
+  attachment: Attachment | undefined,
+  tokens: TokenSource,
+) {
+  const path = `${settings.cluster.resourceId}/runCommand?api-version=${settings.apiVersion ?? RUN_COMMAND_API_VERSION}`;
+  const post = async (withToken: boolean) => {
+    const clusterToken = withToken ? await tokens.getToken(CLUSTER_TOKEN_SCOPE) : undefined;
+    return ctx.arm.send('POST', path, {
+      body: {
+        command: settings.command,
+        ...(attachment ? { context: attachment.context } : {}),
+        ...(clusterToken ? { clusterToken } : {}),
+      },
+      accept: [200, 202],
+    });
+  };
+  ctx.log(`Sending the command to ${settings.cluster.name} (POST runCommand).`);
+  try {
+    return await post(settings.clusterToken === 'true');
+  } catch (error) {
+    if (!(error instanceof ServiceError) || error.code !== 'MissingAADClusterToken') throw error;
+    if (settings.clusterToken !== 'auto') throw missingClusterToken(error, settings.clusterToken);
+    ctx.log(
+      'The cluster uses AKS-managed Entra ID: sending the command again with a cluster token.',
+    );
+  }
+  try {
+    return await post(true);
+  } catch (error) {
+    if (error instanceof ServiceError && error.code === 'MissingAADClusterToken')
+      throw missingClusterToken(error, 'auto');
+    throw error;
+  }
+}
+
+function missingClusterToken(
+  error: ServiceError,
+  setting: RunCommandSettings['clusterToken'],
+): ServiceError {
+  const fix =
+    setting === 'false'
+      ? 'The cluster uses AKS-managed Entra ID: set cluster-token: auto (or true) so the action sends a token for the AKS server application.'
+      : `The cluster refused the cluster token: the identity needs a Kubernetes role on the cluster (Azure Kubernetes Service RBAC Writer or Cluster Admin with Azure RBAC, or a Kubernetes RoleBinding for its object id), and the token must be for the AKS server application ${AKS_SERVER_APP_ID}.`;
+  return new ServiceError(error.status, error.code, error.serviceMessage, fix);
+}
+
+/** The command id is the last path segment of the `commandResults/{id}` Location. */
+export function commandIdFrom(location: string): string {
+  const match = /\/commandResults\/([^/?#]+)/i.exec(
+    new URL(location, 'https://placeholder').pathname,
+  );
+  if (!match?.[1])
+    throw new ActionError(
+      `The service's Location does not name a command result: ${new URL(location, 'https://placeholder').pathname}`,
+    );
+  return decodeURIComponent(match[1]);
+}

@@ -1,0 +1,93 @@
+import { sleep } from './timing.ts';
+
+/** What one look at a long operation saw. */
+export interface Observation<T> {
+  done: boolean;
+  /** The state in the service's words (Running, InProgress, Canceling, RollingBack, …). */
+  status: string;
+  percent?: number | undefined;
+  /** The service's own hint for the next look. */
+  retryAfterMs?: number | undefined;
+  value: T;
+}
+
+export interface PollProgress {
+  poll: number;
+  status: string;
+  elapsedMs: number;
+  percent: number | undefined;
+  /** Wait before the next look; undefined when this one was final. */
+  nextDelayMs: number | undefined;
+}
+
+export interface PollOptions {
+  /** `auto`, or a fixed interval in milliseconds, used when the service gives no Retry-After. */
+  interval: 'auto' | number;
+  /** Aborts on timeout and on interrupt; the poller then stops and reports what it saw last. */
+  signal: AbortSignal;
+  /** When the operation began (its first call), for elapsed times. */
+  startedAt: number;
+  /** Wait before the first look, e.g. after the POST that started the operation. */
+  initialRetryAfterMs?: number | undefined;
+  /** Look immediately instead of waiting first (reading an operation that already exists). */
+  lookFirst?: boolean;
+  onProgress(progress: PollProgress): void;
+}
+
+export type PollOutcome<T> =
+  | { done: true; last: Observation<T>; polls: number }
+  | { done: false; last: Observation<T> | undefined; polls: number; stopReason: unknown };
+
+/**
+ * The auto schedule: the waits before each look, in seconds. Most commands end within seconds, so
+ * the first looks come quickly; after that the waits grow to a ceiling, so a long operation costs
+ * few calls (about 4 a minute) and parallel jobs leave the subscription's read budget alone.
+ */
+export const AUTO_SCHEDULE_SECONDS = [1.2, 1.8, 2.5, 4, 5.5, 7, 9, 11, 13] as const;
+export const AUTO_CEILING_SECONDS = 15;
+
+/** How long to wait before look number `pollIndex` (0-based); never less than the service asked. */
+export function nextPollDelay(
+  pollIndex: number,
+  interval: 'auto' | number,
+  retryAfterMs: number | undefined,
+): number {
+  const planned =
+    interval === 'auto'
+      ? (AUTO_SCHEDULE_SECONDS[pollIndex] ?? AUTO_CEILING_SECONDS) * 1000
+      : interval;
+  return Math.max(planned, retryAfterMs ?? 0);
+}
+
+/** The one polling loop of the action: every long operation waits through it. */
+export async function pollUntilDone<T>(
+  observe: () => Promise<Observation<T>>,
+  options: PollOptions,
+): Promise<PollOutcome<T>> {
+  let last: Observation<T> | undefined;
+  let polls = 0;
+  try {
+    if (!options.lookFirst) {
+      await sleep(nextPollDelay(0, options.interval, options.initialRetryAfterMs), options.signal);
+    }
+    for (;;) {
+      last = await observe();
+      polls++;
+      const nextDelayMs = last.done
+        ? undefined
+        : nextPollDelay(polls - (options.lookFirst ? 1 : 0), options.interval, last.retryAfterMs);
+      options.onProgress({
+        poll: polls,
+        status: last.status,
+        elapsedMs: Date.now() - options.startedAt,
+        percent: last.percent,
+        nextDelayMs,
+      });
+      if (nextDelayMs === undefined) return { done: true, last, polls };
+      await sleep(nextDelayMs, options.signal);
+    }
+  } catch (error) {
+    if (!options.signal.aborted) throw error;
+    return { done: false, last, polls, stopReason: options.signal.reason };
+  }
+}

@@ -1,0 +1,39 @@
+import type { OperationName } from './settings.ts';
+
+/** pass: the step succeeds; warn: it succeeds with a warning; fail: the step fails. */
+export type Verdict = 'pass' | 'warn' | 'fail';
+
+/** Everything learned about the operation: what the outputs and the summary are made of. */
+export interface Facts {
+  commandId?: string;
+  operationId?: string;
+  exitCode?: number;
+  logs?: string;
+  logsFile?: string;
+  reason?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  percentComplete?: number;
+  result?: unknown;
+  /** Extra summary rows (label, value), e.g. what was running before an abort. */
+  details?: [string, string][];
+  attachments?: { count: number; bytes: number; zipBytes: number };
+}
+
+/** How an operation ended, as the action judges it. */
+export interface Outcome {
+  status: string;
+  verdict: Verdict;
+  /** Why it failed or warned, for the log, the annotation and the summary. */
+  message?: string | undefined;
+  fix?: string | undefined;
+}
+
+export interface Report extends Facts, Outcome {
+  operation: OperationName | 'unknown';
+  cluster: string;
+  durationMs: number;
+  polls: number;
+  retries: number;
+  requests: number;
+}

@@ -1,0 +1,89 @@
+import type { Cloud } from './cloud.ts';
+import type { AksClusterRef } from './parsers.ts';
+
+export const OPERATIONS = [
+  'run-command',
+  'command-result',
+  'abort',
+  'operation-status',
+  'cancel-fault',
+] as const;
+export type OperationName = (typeof OPERATIONS)[number];
+
+export const AUTH_KINDS = [
+  'auto',
+  'oidc',
+  'azure-cli',
+  'environment',
+  'certificate',
+  'none',
+] as const;
+export type AuthKind = (typeof AUTH_KINDS)[number];
+
+export interface Endpoints extends Cloud {
+  /** The OIDC audience actually used (the cloud's, or the `audience` override). */
+  audience: string;
+  /** True when `authority-host` points somewhere else than a public cloud: no instance discovery. */
+  customAuthority: boolean;
+}
+
+/** What every operation shares. */
+export interface CommonSettings {
+  wait: boolean;
+  timeoutMs: number;
+  pollInterval: 'auto' | number;
+  auth: AuthKind;
+  clientId: string;
+  tenantId: string;
+  endpoints: Endpoints;
+}
+
+export interface AksSettings extends CommonSettings {
+  cluster: AksClusterRef;
+  apiVersion: string | undefined;
+}
+
+export interface RunCommandSettings extends AksSettings {
+  operation: 'run-command';
+  command: string;
+  files: string[];
+  workspace: string;
+  successExitCodes: ReadonlySet<number>;
+  clusterToken: 'auto' | 'true' | 'false';
+}
+
+export interface CommandResultSettings extends AksSettings {
+  operation: 'command-result';
+  commandId: string;
+  successExitCodes: ReadonlySet<number>;
+}
+
+export interface AbortSettings extends AksSettings {
+  operation: 'abort';
+}
+
+export interface OperationStatusSettings extends AksSettings {
+  operation: 'operation-status';
+  operationId: string;
+}
+
+export interface CancelFaultSettings extends CommonSettings {
+  operation: 'cancel-fault';
+  gatewayUrl: string;
+  operationId: string;
+  force: boolean;
+  forceAfterMs: number;
+  certificate: string;
+  certificatePassword: string;
+  serverCertThumbprints: string[];
+  caCertificate: string;
+}
+
+export type Settings =
+  | RunCommandSettings
+  | CommandResultSettings
+  | AbortSettings
+  | OperationStatusSettings
+  | CancelFaultSettings;
+
+export type AksOperationSettings = Exclude<Settings, CancelFaultSettings>;
