@@ -1,9 +1,13 @@
+import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import path from 'node:path';
 import { unzipSync } from 'fflate';
 import type { CommandRecord } from './types.ts';
+
+/** The command pod has kubectl: the emulator's stand-in lives beside this file. */
+const KUBECTL_DIR = fileURLToPath(new URL('./bin', import.meta.url));
 
 /** AKS keeps the first 512 kB of a command's output. */
 export const OUTPUT_CAP_BYTES = 512 * 1024;
@@ -79,7 +83,11 @@ export function runCommand(
     cwd: dir,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, LANG: 'C.UTF-8' },
+    env: {
+      PATH: `${KUBECTL_DIR}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+      HOME: dir,
+      LANG: 'C.UTF-8',
+    },
   });
   const chunks: Buffer[] = [];
   let size = 0;

@@ -39,6 +39,20 @@ try {
     ),
   );
   show(
+    'run-command with files: kubectl apply -f k8s/ (manifests attached from the workspace)',
+    await runAction(
+      { cluster: cluster.resourceId, files: 'k8s/', command: 'kubectl apply -f k8s/' },
+      emu,
+      {
+        files: {
+          'k8s/namespace.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n',
+          'k8s/web/deployment.yaml':
+            'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: shop\n',
+        },
+      },
+    ),
+  );
+  show(
     'run-command: a command that fails the gate (exit code 3)',
     await runAction(
       {

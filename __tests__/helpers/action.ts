@@ -160,7 +160,11 @@ export function workflowCommands(stdout: string): string[] {
 /** stdout as the runner displays it: mask registrations consumed, masked values shown as ***. */
 export function displayedLog(stdout: string): string {
   const secrets = [...stdout.matchAll(/^::add-mask::(.+)$/gm)].map((m) => m[1]!).filter(Boolean);
-  let text = visibleStdout(stdout);
+  // Debug lines are shown only when step debugging is on.
+  let text = visibleStdout(stdout)
+    .split('\n')
+    .filter((line) => !line.startsWith('::debug::'))
+    .join('\n');
   for (const secret of secrets) text = text.split(secret).join('***');
   return text;
 }
