@@ -63,8 +63,16 @@ export async function abort(ctx: AksOperationContext, settings: AbortSettings): 
     { accept: [202, 204, 409] },
   );
   if (accepted.status === 409) return alreadyCompleted(ctx, accepted);
-  if (!settings.wait) return { status: 'Accepted', verdict: 'pass' };
   const polling = accepted.status === 202 ? pollingUrlOf(accepted) : undefined;
+  // The id is in the polling URL (`…/operationStatus/{id}`): known before waiting, so wait: false
+  // and a timeout hand it on too.
+  if (polling) ctx.facts.operationId = operationIdOf(polling.url);
+  if (!settings.wait) {
+    ctx.log(
+      `Abort accepted (HTTP ${accepted.status}); not waiting (wait: false). Watch the cluster with operation: operation-status.`,
+    );
+    return { status: 'Accepted', verdict: 'pass' };
+  }
   if (accepted.status === 202 && !polling) {
     throw new ActionError(
       'The service accepted the abort but sent no Azure-AsyncOperation or Location to follow.',
@@ -78,7 +86,6 @@ export async function abort(ctx: AksOperationContext, settings: AbortSettings): 
       ? `Following the abort through its ${polling.mode === 'location' ? 'Location' : 'Azure-AsyncOperation'} URL.`
       : 'Abort accepted (204): watching the cluster until it leaves Canceling.',
   );
-  if (polling) ctx.facts.operationId = polling.url.split('?')[0]?.split('/').pop();
   const outcome = await ctx.poll(observe, { initialRetryAfterMs: retryAfterMs(accepted.headers) });
   if (!outcome.done)
     return ctx.stopped(outcome.last?.status, 'Watch it with operation: operation-status.');
@@ -93,7 +100,10 @@ export async function abort(ctx: AksOperationContext, settings: AbortSettings): 
     return {
       status: 'Failed',
       verdict: 'fail',
-      message: `The abort failed${error ? `: ${error.code}: ${error.message}` : ''}.`,
+      message: `The abort failed${error ? `: ${error.code}: ${error.message}` : ''}`.replace(
+        /\.?$/,
+        '.',
+      ),
     };
   }
   ctx.facts.details = [
@@ -103,19 +113,34 @@ export async function abort(ctx: AksOperationContext, settings: AbortSettings): 
   return { status: outcome.last.status, verdict: 'pass' };
 }
 
+function operationIdOf(url: string): string | undefined {
+  return url.split('?')[0]?.split('/').filter(Boolean).pop();
+}
+
 /** One read of the cluster, for the summary: what the abort is about to stop. Best effort. */
 async function describeWhatRuns(ctx: AksOperationContext, clusterPath: string): Promise<void> {
   try {
     const cluster = await ctx.arm.send('GET', clusterPath);
     const state = clusterState(cluster.body);
     if (state) {
-      ctx.log(`The cluster is ${state}.`);
-      ctx.facts.details = [['Cluster state before abort', state]];
+      const what = `${state}${versionChange(cluster.body)}`;
+      ctx.log(`The cluster is ${what}.`);
+      ctx.facts.details = [['Cluster state before abort', what]];
     }
   } catch (error) {
     if (!(error instanceof ServiceError) || error.status === 404) throw error;
     // Only informational: a cluster read that fails must not stop the abort.
   }
+}
+
+/** ` (Kubernetes 1.29.9 → 1.30.6)` while an upgrade is under way; empty otherwise. */
+function versionChange(body: unknown): string {
+  const properties = isRecord(body) && isRecord(body.properties) ? body.properties : undefined;
+  const current = properties?.currentKubernetesVersion;
+  const target = properties?.kubernetesVersion;
+  return typeof current === 'string' && typeof target === 'string' && current !== target
+    ? ` (Kubernetes ${current} → ${target})`
+    : '';
 }
 
 function alreadyCompleted(ctx: AksOperationContext, response: ArmResponse): Outcome {

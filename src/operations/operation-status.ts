@@ -1,5 +1,5 @@
 import type { ArmResponse } from '../arm-client.ts';
-import { ServiceError } from '../errors.ts';
+import { ActionError, ServiceError } from '../errors.ts';
 import {
   canonicalArmStatus,
   isTerminalStatus,
@@ -31,13 +31,17 @@ export async function operationStatus(
   ctx: AksOperationContext,
   settings: OperationStatusSettings,
 ): Promise<Outcome> {
-  const path = `${settings.cluster.resourceId}/operations/${encodeURIComponent(settings.operationId)}?api-version=${settings.apiVersion ?? OPERATION_STATUS_API_VERSION}`;
+  const path = `${settings.cluster.resourceId}/operations/${encodeURIComponent(settings.operationId)}?api-version=${operationsApiVersion(ctx, settings.apiVersion)}`;
   ctx.log(`Reading operation ${settings.operationId} of ${settings.cluster.name}.`);
   const observe = observePollingUrl(ctx.arm, 'location', path, interpret);
   let last;
   try {
     if (!settings.wait) {
       last = await observe();
+      const percent = last.percent === undefined ? '' : ` (${last.percent}% complete)`;
+      ctx.log(
+        `Operation ${settings.operationId} is ${last.status}${percent}${last.done ? '' : '; not waiting (wait: false)'}.`,
+      );
     } else {
       const outcome = await ctx.poll(observe, { lookFirst: true });
       if (outcome.last) record(ctx, outcome.last.value);
@@ -46,18 +50,40 @@ export async function operationStatus(
       last = outcome.last;
     }
   } catch (error) {
-    if (error instanceof ServiceError && error.status === 404) {
-      throw new ServiceError(
-        error.status,
-        error.code,
-        `${error.serviceMessage} (operation-id: ${settings.operationId})`,
-        'Check operation-id: AKS keeps only the latest 50 operations of a cluster; use latest for the newest one.',
-      );
-    }
-    throw error;
+    throw explainNotFound(error, settings);
   }
   record(ctx, last.value);
   return judgeOperation(last.status, last.done, last.value);
+}
+
+/**
+ * `operations/{id}` exists only in preview API versions: a stable `api-version` (say the one an
+ * abort step uses) would get 400 NoRegisteredProviderFound, so it is kept away from this call.
+ */
+function operationsApiVersion(ctx: AksOperationContext, override: string | undefined): string {
+  if (override === undefined) return OPERATION_STATUS_API_VERSION;
+  if (override.toLowerCase().endsWith('-preview')) return override;
+  ctx.warn(
+    `api-version ${override} is not a preview version, and AKS serves operations/{operation-id} only in preview versions; using ${OPERATION_STATUS_API_VERSION} for operation-status.`,
+  );
+  return OPERATION_STATUS_API_VERSION;
+}
+
+/** A 404 on the operation (not on the cluster) means the operation-id names nothing: say so. */
+function explainNotFound(error: unknown, settings: OperationStatusSettings): unknown {
+  const clusterMissing =
+    error instanceof ServiceError &&
+    ['ResourceNotFound', 'ResourceGroupNotFound', 'SubscriptionNotFound'].includes(error.code);
+  if (!(error instanceof ServiceError) || error.status !== 404 || clusterMissing) return error;
+  const latest = settings.operationId === 'latest';
+  return new ActionError(
+    latest
+      ? `operation-id latest: cluster ${settings.cluster.name} has no recorded operation (${error.code}: ${error.serviceMessage}, HTTP 404).`
+      : `operation-id ${settings.operationId}: no such operation on cluster ${settings.cluster.name} (${error.code}: ${error.serviceMessage}, HTTP 404).`,
+    latest
+      ? 'Check the cluster input; operations appear here once the cluster has been created, upgraded, scaled or otherwise changed.'
+      : 'Check operation-id: AKS keeps only the latest 50 operations of a cluster; leave operation-id empty (latest) for the newest one.',
+  );
 }
 
 function record(ctx: AksOperationContext, status: OperationStatus): void {
@@ -80,5 +106,10 @@ function record(ctx: AksOperationContext, status: OperationStatus): void {
 export function judgeOperation(status: string, done: boolean, value: OperationStatus): Outcome {
   if (!done || status === 'Succeeded') return { status, verdict: 'pass' };
   const why = value.error ? `: ${value.error.code}: ${value.error.message}` : '';
-  return { status, verdict: 'fail', message: `The operation ended ${status}${why}.` };
+  // The service's message usually ends with its own full stop.
+  return {
+    status,
+    verdict: 'fail',
+    message: `The operation ended ${status}${why}`.replace(/\.?$/, '.'),
+  };
 }

@@ -1,0 +1,173 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startEmulator, type ClusterSpec, type Emulator } from '../../emulator/index.ts';
+import { runAction, workflowCommands } from '../helpers/action.ts';
+
+let emu: Emulator;
+let counter = 0;
+before(async () => {
+  emu = await startEmulator();
+});
+after(() => emu.stop());
+
+/** A cluster in the middle of an upgrade that takes a minute: long enough to be aborted. */
+function upgrading(operation: Partial<NonNullable<ClusterSpec['operation']>> = {}) {
+  counter++;
+  const name = `aks-abort-${counter}`;
+  const handle = emu.addCluster({
+    resourceGroup: 'rg-e2e-abort',
+    name,
+    operation: { durationSeconds: 60, cancelSeconds: 2, ...operation },
+  });
+  return { ...handle, name };
+}
+
+/** ARM calls on the cluster's own paths (the cluster, abort, operations/{id}). */
+function requestsFor(name: string, kind: string) {
+  return emu.requests.filter(
+    (r) =>
+      r.kind === kind && r.path.toLowerCase().includes(`/managedclusters/${name.toLowerCase()}`),
+  );
+}
+
+/** Polls of the location-level status URLs of one operation. */
+function statusPolls(operationId: string) {
+  return emu.requests.filter(
+    (r) =>
+      (r.kind === 'operationStatus' || r.kind === 'operationLocation') &&
+      r.path.includes(operationId),
+  );
+}
+
+/** ::error:: and ::warning:: annotations (the ::add-mask:: lines for the tokens are expected). */
+function annotations(stdout: string): string[] {
+  return workflowCommands(stdout).filter((line) => /^::(error|warning)/.test(line));
+}
+
+function pollLines(stdout: string): string[] {
+  return stdout.split('\n').filter((line) => /^poll \d+: /.test(line));
+}
+
+// Every run waits a couple of seconds for the emulator's cancellation: run them side by side.
+describe('abort end to end', { concurrency: true }, () => {
+  it('202: follows Azure-AsyncOperation through Canceling to Canceled', async () => {
+    const c = upgrading({ abort: 'async' });
+    const run = await runAction(
+      { operation: 'abort', cluster: c.resourceId, 'poll-interval': '1' },
+      emu,
+    );
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.equal(run.outputs.status, 'Canceled');
+    assert.equal(run.outputs['operation-id'], c.operationId);
+    assert.match(run.outputs['started-at']!, /^\d{4}-\d\d-\d\dT/);
+    assert.match(run.outputs['finished-at']!, /^\d{4}-\d\d-\d\dT/);
+    assert.equal(JSON.parse(run.outputs.result!).status, 'Canceled');
+    assert.match(run.stdout, /The cluster is Upgrading\./);
+    assert.match(run.stdout, /Following the abort through its Azure-AsyncOperation URL/);
+    const polls = pollLines(run.stdout);
+    assert.match(polls[0]!, /^poll 1: Canceling · .*next poll in/);
+    assert.match(polls.at(-1)!, /: Canceled · .* · final$/);
+    assert.deepEqual(annotations(run.stdout), []);
+    // The summary says what was running and how it ended.
+    assert.match(run.summary, /Cluster state before abort<\/th><td>Upgrading/);
+    assert.match(run.summary, /The operation ended Canceled; nothing is rolled back\./);
+    assert.match(run.summary, /abort passed: Canceled/);
+    const abortCalls = requestsFor(c.name, 'abort');
+    assert.equal(abortCalls.length, 1);
+    assert.equal(abortCalls[0]!.method, 'POST');
+    assert.match(abortCalls[0]!.path, /\/abort\?api-version=2024-05-01$/);
+    assert.equal(requestsFor(c.name, 'cluster').length, 1, 'one read of the cluster');
+  });
+
+  it('202: never polls before the Retry-After of the abort and of each status answer', async () => {
+    const c = upgrading({ abort: 'async', abortRetryAfter: 2, cancelSeconds: 3 });
+    const run = await runAction(
+      { operation: 'abort', cluster: c.resourceId, 'poll-interval': '1' },
+      emu,
+    );
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.equal(run.outputs.status, 'Canceled');
+    const post = requestsFor(c.name, 'abort')[0]!;
+    const polls = statusPolls(c.operationId!);
+    assert.ok(polls.length >= 2, `${polls.length} polls`);
+    const times = [post.time, ...polls.map((r) => r.time)];
+    for (let i = 1; i < times.length; i++) {
+      const gap = times[i]! - times[i - 1]!;
+      assert.ok(
+        gap >= 2000,
+        `poll ${i} came ${gap} ms after the previous answer (Retry-After 2 s)`,
+      );
+    }
+    assert.match(pollLines(run.stdout)[0]!, /next poll in 2\.0s/);
+  });
+
+  it('204: watches the cluster until it leaves Canceling; its final state is the status', async () => {
+    const c = upgrading({ abort: 'no-content' });
+    const run = await runAction(
+      { operation: 'abort', cluster: c.resourceId, 'poll-interval': '1' },
+      emu,
+    );
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.equal(run.outputs.status, 'Canceled');
+    assert.match(
+      run.stdout,
+      /Abort accepted \(204\): watching the cluster until it leaves Canceling/,
+    );
+    const polls = pollLines(run.stdout);
+    assert.match(polls[0]!, /^poll 1: Canceling /);
+    assert.match(polls.at(-1)!, /: Canceled · .* · final$/);
+    assert.equal(JSON.parse(run.outputs.result!).properties.provisioningState, 'Canceled');
+    assert.equal(statusPolls(c.operationId!).length, 0);
+    // One read before the abort, then the polls of the cluster.
+    assert.equal(requestsFor(c.name, 'cluster').length, 1 + polls.length);
+    assert.match(run.summary, /The operation ended Canceled/);
+  });
+
+  it('409: AlreadyCompleted passes with a warning that the operation finished first', async () => {
+    const c = upgrading({ abort: 'conflict' });
+    const run = await runAction({ operation: 'abort', cluster: c.resourceId }, emu);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.equal(run.outputs.status, 'AlreadyCompleted');
+    assert.match(run.outputs.reason!, /^OperationNotAllowed: Cancel operation is not allowed/);
+    const warnings = annotations(run.stdout);
+    assert.equal(warnings.length, 1, run.stdout);
+    assert.match(warnings[0]!, /^::warning::/);
+    assert.match(warnings[0]!, /finished before it could be cancelled/);
+    assert.match(run.summary, /abort passed with a warning: AlreadyCompleted/);
+    assert.equal(pollLines(run.stdout).length, 0);
+  });
+
+  it('wait: false returns Accepted with the operation id, without polling', async () => {
+    const c = upgrading({ abort: 'async' });
+    const run = await runAction({ operation: 'abort', cluster: c.resourceId, wait: 'false' }, emu);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.equal(run.outputs.status, 'Accepted');
+    assert.equal(run.outputs['operation-id'], c.operationId);
+    assert.equal(pollLines(run.stdout).length, 0);
+    assert.equal(statusPolls(c.operationId!).length, 0);
+    // The abort did go through: the cluster is now on its way to Canceled.
+    const watch = await runAction(
+      { operation: 'operation-status', cluster: c.resourceId, 'poll-interval': '1' },
+      emu,
+    );
+    assert.equal(watch.outputs.status, 'Canceled');
+    assert.equal(watch.outputs['operation-id'], c.operationId);
+    assert.equal(watch.code, 1, 'operation-status fails on Canceled');
+  });
+
+  it('keeps an api-version override on the abort and its cluster read', async () => {
+    const c = upgrading({ abort: 'async' });
+    const run = await runAction(
+      {
+        operation: 'abort',
+        cluster: c.resourceId,
+        'api-version': '2024-09-01',
+        'poll-interval': '1',
+      },
+      emu,
+    );
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.match(requestsFor(c.name, 'abort')[0]!.path, /api-version=2024-09-01$/);
+    assert.match(requestsFor(c.name, 'cluster')[0]!.path, /api-version=2024-09-01$/);
+  });
+});

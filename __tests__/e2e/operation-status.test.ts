@@ -1,0 +1,179 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { startEmulator, type ClusterSpec, type Emulator } from '../../emulator/index.ts';
+import { runAction, workflowCommands, type ActionRun } from '../helpers/action.ts';
+
+let emu: Emulator;
+let counter = 0;
+before(async () => {
+  emu = await startEmulator();
+});
+after(() => emu.stop());
+
+function cluster(operation?: ClusterSpec['operation']) {
+  counter++;
+  const name = `aks-ops-${counter}`;
+  return { ...emu.addCluster({ resourceGroup: 'rg-e2e-ops', name, operation }), name };
+}
+
+function watch(resourceId: string, inputs: Record<string, string> = {}): Promise<ActionRun> {
+  return runAction(
+    { operation: 'operation-status', cluster: resourceId, 'poll-interval': '1', ...inputs },
+    emu,
+  );
+}
+
+function operationCalls(name: string) {
+  return emu.requests.filter(
+    (r) => r.kind === 'operations' && r.path.toLowerCase().includes(`/managedclusters/${name}/`),
+  );
+}
+
+function pollLines(stdout: string): string[] {
+  return stdout.split('\n').filter((line) => /^poll \d+: /.test(line));
+}
+
+function annotations(stdout: string): string[] {
+  return workflowCommands(stdout).filter((line) => /^::(error|warning)/.test(line));
+}
+
+// Every run watches an operation of a few seconds: run them side by side.
+describe('operation-status end to end', { concurrency: true }, () => {
+  it('waits for the latest operation to succeed, showing its progress', async () => {
+    const c = cluster({ durationSeconds: 3 });
+    const run = await watch(c.resourceId);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.equal(run.outputs.status, 'Succeeded');
+    assert.equal(run.outputs['operation-id'], c.operationId);
+    assert.equal(run.outputs['percent-complete'], '100');
+    assert.equal(run.outputs.reason, '');
+    assert.match(run.outputs['started-at']!, /^\d{4}-\d\d-\d\dT/);
+    assert.match(run.outputs['finished-at']!, /^\d{4}-\d\d-\d\dT/);
+    assert.equal(JSON.parse(run.outputs.result!).status, 'Succeeded');
+    const polls = pollLines(run.stdout);
+    assert.ok(polls.length >= 3, run.stdout);
+    assert.match(polls[0]!, /^poll 1: InProgress · elapsed .* · \[[#-]{20}\] \d+% · next poll in /);
+    assert.match(polls.at(-1)!, /: Succeeded · .* · \[#{20}\] 100% · final$/);
+    assert.deepEqual(annotations(run.stdout), []);
+    assert.match(run.summary, /operation-status passed: Succeeded/);
+    assert.match(run.summary, /Progress<\/th><td>\[#{20}\] 100%/);
+    // latest by default, in the preview API version operations/{id} needs.
+    const calls = operationCalls(c.name);
+    assert.equal(calls.length, polls.length);
+    assert.match(calls[0]!.path, /\/operations\/latest\?api-version=2025-05-02-preview$/);
+  });
+
+  it('reads an explicit operation id', async () => {
+    const id = randomUUID();
+    const c = cluster({ id, durationSeconds: 1 });
+    const run = await watch(c.resourceId, { 'operation-id': id });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.equal(run.outputs.status, 'Succeeded');
+    assert.equal(run.outputs['operation-id'], id);
+    assert.ok(operationCalls(c.name).every((r) => r.path.includes(`/operations/${id}?`)));
+  });
+
+  it('fails the step when the operation fails, with its error code in reason', async () => {
+    const c = cluster({
+      durationSeconds: 1,
+      outcome: 'Failed',
+      error: { code: 'NodesNotReady', message: 'Node aks-pool-1 did not become ready.' },
+    });
+    const run = await watch(c.resourceId);
+    assert.equal(run.code, 1, run.stdout);
+    assert.equal(run.outputs.status, 'Failed');
+    assert.equal(run.outputs.reason, 'NodesNotReady: Node aks-pool-1 did not become ready.');
+    assert.match(
+      annotations(run.stdout)[0]!,
+      /^::error::The operation ended Failed: NodesNotReady/,
+    );
+    assert.match(run.summary, /operation-status failed: Failed/);
+    assert.match(run.summary, /NodesNotReady/);
+  });
+
+  it('fails the step when the operation was canceled', async () => {
+    const c = cluster({ durationSeconds: 1, outcome: 'Canceled' });
+    const run = await watch(c.resourceId);
+    assert.equal(run.code, 1, run.stdout);
+    assert.equal(run.outputs.status, 'Canceled');
+    assert.match(run.stdout, /^::error::The operation ended Canceled/m);
+  });
+
+  it('treats a status word it does not know as still running', async () => {
+    const c = cluster({ durationSeconds: 2, statusWord: 'Preparing' });
+    const run = await watch(c.resourceId);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.equal(run.outputs.status, 'Succeeded');
+    const polls = pollLines(run.stdout);
+    assert.match(polls[0]!, /^poll 1: Preparing · .*next poll in/);
+    assert.match(polls.at(-1)!, /: Succeeded · /);
+  });
+
+  it('fails clearly, naming operation-id, when the operation does not exist', async () => {
+    const c = cluster({ durationSeconds: 30 });
+    const missing = randomUUID();
+    const run = await watch(c.resourceId, { 'operation-id': missing });
+    assert.equal(run.code, 1, run.stdout);
+    assert.equal(run.outputs.status, 'Failed');
+    const [error] = annotations(run.stdout);
+    assert.match(error!, new RegExp(`^::error::operation-id ${missing}: no such operation`));
+    assert.match(error!, /HTTP 404/);
+    assert.match(error!, /Fix: Check operation-id/);
+    assert.equal(operationCalls(c.name).length, 1, 'a 404 is not retried');
+  });
+
+  it('fails clearly when the cluster has no operation at all (latest)', async () => {
+    const c = cluster();
+    const run = await watch(c.resourceId);
+    assert.equal(run.code, 1, run.stdout);
+    assert.match(run.stdout, /^::error::operation-id latest: cluster aks-ops-\d+ has no recorded/m);
+  });
+
+  it('wait: false reads once and reports the current status', async () => {
+    const c = cluster({ durationSeconds: 30 });
+    const run = await watch(c.resourceId, { wait: 'false' });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.equal(run.outputs.status, 'InProgress');
+    assert.equal(run.outputs['operation-id'], c.operationId);
+    assert.match(run.outputs['percent-complete']!, /^\d+$/);
+    assert.equal(run.outputs['finished-at'], '');
+    assert.equal(operationCalls(c.name).length, 1);
+    assert.match(run.stdout, /is InProgress \(\d+% complete\); not waiting \(wait: false\)/);
+    assert.match(run.summary, /operation-status passed: InProgress/);
+  });
+
+  it('wait: false still fails on an operation that already failed', async () => {
+    const c = cluster({ durationSeconds: 0, outcome: 'Failed' });
+    const run = await watch(c.resourceId, { wait: 'false' });
+    assert.equal(run.code, 1, run.stdout);
+    assert.equal(run.outputs.status, 'Failed');
+    assert.match(run.outputs.reason!, /^UpgradeFailed: /);
+  });
+
+  it('keeps a stable api-version away from operations/{id}, with a warning', async () => {
+    const c = cluster({ durationSeconds: 0 });
+    const run = await watch(c.resourceId, { 'api-version': '2024-05-01' });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.equal(run.outputs.status, 'Succeeded');
+    assert.match(
+      annotations(run.stdout)[0]!,
+      /^::warning::api-version 2024-05-01 is not a preview/,
+    );
+    assert.match(operationCalls(c.name)[0]!.path, /api-version=2025-05-02-preview$/);
+    const preview = cluster({ durationSeconds: 0 });
+    const other = await watch(preview.resourceId, { 'api-version': '2025-06-02-preview' });
+    assert.equal(other.code, 0, other.stdout);
+    assert.deepEqual(annotations(other.stdout), []);
+    assert.match(operationCalls(preview.name)[0]!.path, /api-version=2025-06-02-preview$/);
+  });
+
+  it('stops at the timeout with TimedOut and the operation id', async () => {
+    const c = cluster({ durationSeconds: 60 });
+    const run = await watch(c.resourceId, { timeout: '2s' });
+    assert.equal(run.code, 1, run.stdout);
+    assert.equal(run.outputs.status, 'TimedOut');
+    assert.equal(run.outputs['operation-id'], c.operationId);
+    assert.match(run.outputs['percent-complete']!, /^\d+$/);
+  });
+});
