@@ -177,6 +177,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     inject: (rule) => faults.inject(rule),
     clearFaults: () => faults.clear(),
     issuedSecrets: () => [identity.clientSecret, identity.oidcRequestToken, ...secrets],
+    verifyToken: (bearer, audience) => {
+      const result = identity.accessSigner.verify(bearer);
+      return result.ok && result.claims.aud === audience && result.claims.tid === identity.tenantId;
+    },
     stop: async () => {
       for (const command of running) command.kill();
       await Promise.all([close(armServer), close(entraServer)]);

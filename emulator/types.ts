@@ -30,6 +30,8 @@ export interface Emulator {
   clearFaults(): void;
   requests: RequestRecord[];
   issuedSecrets(): string[];
+  /** True when `bearer` is a valid, unexpired access token this emulator issued for `audience`. */
+  verifyToken(bearer: string, audience: string): boolean;
   stop(): Promise<void>;
 }
 

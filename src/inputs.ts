@@ -140,7 +140,7 @@ function readCancelFault(source: InputSource, common: CommonSettings): Settings 
       'is required: the Service Fabric HTTP gateway URL, https://{host}:19080',
     );
   const gatewayUrl = parseEndpoint('cluster', gateway, true);
-  if (gatewayUrl.startsWith('http:') && common.auth !== 'none') {
+  if (gatewayUrl.startsWith('http:') && common.auth !== 'none' && common.auth !== 'auto') {
     throw new InputError(
       'cluster',
       `'${gatewayUrl}' is plain http; use https, or set auth: none for an unsecured cluster`,

@@ -2,13 +2,20 @@ import * as core from '@actions/core';
 import { ArmClient } from './arm-client.ts';
 import { signIn, type AuthEnvironment } from './auth.ts';
 import { ActionError, errorMessage } from './errors.ts';
-import { Transport, displayUrl, type CallStats } from './http.ts';
+import {
+  Transport,
+  displayUrl,
+  requestTimeouts,
+  type CallStats,
+  type RequestTimeouts,
+} from './http.ts';
 import { readSettings, runnerInputs } from './inputs.ts';
 import { formatProgress, inert } from './log.ts';
 import { publish } from './outputs.ts';
 import { pollUntilDone } from './poller.ts';
 import type { Facts, Outcome, Report } from './report.ts';
-import { ARM_RETRY } from './retry.ts';
+import { ARM_RETRY, SERVICE_FABRIC_RETRY, type RetryPolicy } from './retry.ts';
+import { connectServiceFabric } from './service-fabric-client.ts';
 import type { AksOperationSettings, Settings } from './settings.ts';
 import { InterruptedError, formatDuration } from './timing.ts';
 import { USER_AGENT } from './version.ts';
@@ -25,6 +32,7 @@ interface RunState {
   stats: CallStats & { polls: number };
   interrupt: AbortController;
   disposers: (() => void)[];
+  timeouts?: RequestTimeouts;
 }
 
 const runner: AuthEnvironment = {
@@ -55,6 +63,7 @@ export async function run(): Promise<void> {
       state.interrupt.signal,
       AbortSignal.timeout(settings.timeoutMs),
     ]);
+    state.timeouts = requestTimeouts(settings.timeoutMs);
     outcome = await perform(settings, state, signal, startedAt);
   } catch (error) {
     outcome = outcomeOfError(error, state);
@@ -79,8 +88,17 @@ async function perform(
   startedAt: number,
 ): Promise<Outcome> {
   const base = operationContext(settings, state, signal, startedAt);
-  if (settings.operation === 'cancel-fault')
-    return cancelFault(base, settings, createTransport(state, signal));
+  if (settings.operation === 'cancel-fault') {
+    const client = await connectServiceFabric(settings, {
+      runner,
+      signal,
+      log: base.log,
+      warn: base.warn,
+      transport: (tls) => createTransport(state, signal, tls, SERVICE_FABRIC_RETRY),
+      requestTimeouts: state.timeouts,
+    });
+    return cancelFault(base, settings, client);
+  }
   // Attachments are checked before sign-in: a refused file costs no call at all.
   const attachment =
     settings.operation === 'run-command' ? await prepareRunCommand(settings) : undefined;
@@ -90,6 +108,12 @@ async function perform(
     endpoint: settings.endpoints.armEndpoint,
     tokens: login.tokens,
     transport: createTransport(state, signal),
+    onExpiredToken: (method, url, retry) => {
+      state.stats.retries++;
+      core.info(
+        `Retrying ${method} ${displayUrl(url)} with a new token (the token had expired; retry ${retry}).`,
+      );
+    },
   });
   const ctx: AksOperationContext = { ...base, arm };
   return performAks(ctx, settings, attachment, login.tokens);
@@ -117,12 +141,14 @@ function createTransport(
   state: RunState,
   signal: AbortSignal,
   tls?: ConstructorParameters<typeof Transport>[0]['tls'],
+  policy: RetryPolicy = ARM_RETRY,
 ): Transport {
   const transport = new Transport({
     userAgent: USER_AGENT,
-    policy: ARM_RETRY,
+    policy,
     signal,
     stats: state.stats,
+    timeouts: state.timeouts,
     tls,
     onRetry: (notice) =>
       core.info(

@@ -1,0 +1,398 @@
+import assert from 'node:assert/strict';
+import { X509Certificate, randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { startEmulator, type Emulator } from '../../emulator/index.ts';
+import {
+  startServiceFabricGateway,
+  type ServiceFabricGateway,
+  type ServiceFabricGatewayOptions,
+} from '../../emulator/service-fabric.ts';
+import { displayedLog, runAction, workflowCommands, type ActionRun } from '../helpers/action.ts';
+
+// The main emulator gives the CA every gateway's server certificate chains to, and Entra ID.
+let emu: Emulator;
+const gateways: ServiceFabricGateway[] = [];
+before(async () => {
+  emu = await startEmulator();
+});
+after(async () => {
+  await Promise.all(gateways.map((gw) => gw.stop()));
+  await emu.stop();
+});
+
+async function gateway(
+  options: Omit<ServiceFabricGatewayOptions, 'ca'> = {},
+): Promise<ServiceFabricGateway> {
+  const gw = await startServiceFabricGateway({ ca: emu.ca, ...options });
+  gateways.push(gw);
+  return gw;
+}
+
+function pem(gw: ServiceFabricGateway): string {
+  const admin = gw.issueAdminClientCert();
+  return `${admin.certPem}\n${admin.keyPem}`;
+}
+
+function cancel(
+  gw: ServiceFabricGateway,
+  inputs: Record<string, string>,
+  env: Record<string, string> = {},
+): Promise<ActionRun> {
+  return runAction(
+    {
+      operation: 'cancel-fault',
+      cluster: gw.url,
+      'poll-interval': '0.5',
+      timeout: '30s',
+      ...inputs,
+    },
+    undefined,
+    { env: { NODE_EXTRA_CA_CERTS: emu.caPath, ...env }, killAfterMs: 60_000 },
+  );
+}
+
+function assertPassed(run: ActionRun, status: string): void {
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.equal(run.outputs.status, status, run.stdout);
+}
+
+function assertFailed(run: ActionRun, pattern: RegExp): void {
+  assert.equal(run.code, 1, run.stdout + run.stderr);
+  assert.equal(run.outputs.status, 'Failed');
+  assert.match(run.stdout, /^::error::/m);
+  assert.match(run.stdout, pattern);
+}
+
+const thumbprint = (cert: string, algorithm: 'sha1' | 'sha256') =>
+  algorithm === 'sha1'
+    ? new X509Certificate(cert).fingerprint
+    : new X509Certificate(cert).fingerprint256;
+
+describe('cancel-fault end to end', { concurrency: 4 }, () => {
+  it('cancels gracefully: RollingBack → Cancelled', async () => {
+    const gw = await gateway();
+    const id = gw.addFaultOperation({
+      type: 'PartitionDataLoss',
+      durationSeconds: 60,
+      rollbackSeconds: 1,
+    });
+    const certificate = pem(gw);
+    const run = await cancel(gw, { 'operation-id': id, certificate });
+    assertPassed(run, 'Cancelled');
+    assert.equal(run.outputs['operation-id'], id);
+    assert.deepEqual(JSON.parse(run.outputs.result!), {
+      OperationId: id,
+      State: 'Cancelled',
+      Type: 'PartitionDataLoss',
+    });
+    assert.equal(run.outputs['started-at'], '');
+    assert.equal(run.outputs['finished-at'], '');
+    assert.match(run.stdout, /auto picked certificate/);
+    assert.match(run.stdout, /PartitionDataLoss, RollingBack/);
+    assert.match(run.stdout, /State changed: RollingBack → Cancelled/);
+    assert.deepEqual(
+      gw.cancelCalls(id).map((c) => [c.force, c.status]),
+      [[false, 200]],
+    );
+    const post = gw.requests.find((r) => r.method === 'POST')!;
+    // The server-side timeout stays below the client's request timeout (shortened by timeout: 30s).
+    assert.ok(
+      Number(post.query.timeout) >= 1 && Number(post.query.timeout) < 60,
+      post.query.timeout,
+    );
+    assert.equal(post.query['api-version'], '6.0');
+    const list = gw.requests.find((r) => r.method === 'GET')!;
+    assert.equal(list.query.TypeFilter, '65535');
+    assert.equal(list.query.StateFilter, '65535');
+    // The private key never shows in the log as the runner displays it.
+    const keyLine = certificate.split('\n').find((l) => l.length > 40 && !l.startsWith('-'))!;
+    assert.ok(!displayedLog(run.stdout).includes(keyLine));
+    assert.equal(workflowCommands(run.stdout).filter((c) => c.startsWith('::warning')).length, 0);
+  });
+
+  it('forces a node transition after force-after, graceful first: Running → ForceCancelled', async () => {
+    const gw = await gateway();
+    const id = gw.addFaultOperation({ type: 'NodeTransition', durationSeconds: 60 });
+    const run = await cancel(gw, {
+      'operation-id': id,
+      certificate: pem(gw),
+      force: 'true',
+      'force-after': '2s',
+    });
+    assertPassed(run, 'ForceCancelled');
+    const calls = gw.cancelCalls(id);
+    assert.deepEqual(
+      calls.map((c) => [c.force, c.status]),
+      [
+        [false, 200],
+        [true, 200],
+      ],
+    );
+    assert.ok(calls[1]!.time - calls[0]!.time >= 2000, JSON.stringify(calls));
+    assert.match(run.stdout, /NodeTransition, Running/);
+    assert.match(run.stdout, /sending a forced cancel \(Force=true\)/);
+    assert.match(run.stdout, /State changed: Running → ForceCancelled/);
+    assert.match(run.summary, /forced after/);
+  });
+
+  it('forces a slow rollback: RollingBack → ForceCancelled', async () => {
+    const gw = await gateway();
+    const id = gw.addFaultOperation({
+      type: 'PartitionQuorumLoss',
+      durationSeconds: 60,
+      rollbackSeconds: 30,
+    });
+    const run = await cancel(gw, {
+      'operation-id': id,
+      certificate: pem(gw),
+      force: 'true',
+      'force-after': '1s',
+    });
+    assertPassed(run, 'ForceCancelled');
+    assert.match(run.stdout, /State changed: RollingBack → ForceCancelled/);
+    assert.deepEqual(
+      gw.cancelCalls(id).map((c) => c.force),
+      [false, true],
+    );
+  });
+
+  it('warns that a node transition without force only stops when forced', async () => {
+    const gw = await gateway();
+    const id = gw.addFaultOperation({ type: 'NodeTransition', durationSeconds: 1.5 });
+    const run = await cancel(gw, { 'operation-id': id, certificate: pem(gw) });
+    // It ran to its end; ending after a cancel request, it reports Cancelled.
+    assertPassed(run, 'Cancelled');
+    assert.match(run.stdout, /^::warning::This is a NodeTransition/m);
+    assert.match(run.stdout, /State changed: Running → Cancelled/);
+    assert.deepEqual(
+      gw.cancelCalls(id).map((c) => c.force),
+      [false],
+    );
+  });
+
+  it('passes with a warning when the operation had already completed (404, then the list)', async () => {
+    const gw = await gateway();
+    const completed = gw.addFinishedOperation('Completed', 'PartitionRestart');
+    const faulted = gw.addFinishedOperation('Faulted');
+    const certificate = pem(gw);
+    const run = await cancel(gw, { 'operation-id': completed, certificate });
+    assertPassed(run, 'Completed');
+    assert.match(run.stdout, /^::warning::The fault operation ended Completed before the cancel/m);
+    assert.equal(JSON.parse(run.outputs.result!).State, 'Completed');
+    assert.deepEqual(
+      gw.cancelCalls(completed).map((c) => c.status),
+      [404],
+    );
+    const force = await cancel(gw, {
+      'operation-id': faulted,
+      certificate,
+      force: 'true',
+      wait: 'false',
+    });
+    assertPassed(force, 'Faulted');
+    assert.deepEqual(
+      gw.cancelCalls(faulted).map((c) => [c.force, c.status]),
+      [[false, 404]],
+    );
+  });
+
+  it('fails for an operation that never existed, naming the id', async () => {
+    const gw = await gateway();
+    const id = randomUUID();
+    const run = await cancel(gw, { 'operation-id': id, certificate: pem(gw) });
+    assertFailed(run, new RegExp(`Fault operation ${id} does not exist`));
+    assert.equal(run.outputs['operation-id'], id);
+  });
+
+  it('returns Accepted right after the graceful cancel with wait: false', async () => {
+    const gw = await gateway();
+    const id = gw.addFaultOperation({ type: 'PartitionRestart', durationSeconds: 60 });
+    const run = await cancel(gw, { 'operation-id': id, certificate: pem(gw), wait: 'false' });
+    assertPassed(run, 'Accepted');
+    assert.equal(run.outputs['operation-id'], id);
+    assert.deepEqual(
+      gw.requests.map((r) => r.method),
+      ['POST'],
+    );
+  });
+
+  it('pins a self-signed server certificate by SHA-256 and by SHA-1', async () => {
+    const gw = await gateway({ selfSignedServerCert: true });
+    const certificate = pem(gw);
+    for (const pin of [
+      thumbprint(gw.serverCertPem, 'sha256'),
+      `${'ab'.repeat(20)}, ${thumbprint(gw.serverCertPem, 'sha1').toLowerCase().replace(/:/g, '')}`,
+    ]) {
+      const id = gw.addFaultOperation({
+        type: 'PartitionDataLoss',
+        durationSeconds: 60,
+        rollbackSeconds: 0.5,
+      });
+      const run = await cancel(gw, {
+        'operation-id': id,
+        certificate,
+        'server-cert-thumbprint': pin,
+      });
+      assertPassed(run, 'Cancelled');
+      assert.match(run.stdout, /matches server-cert-thumbprint/);
+    }
+  });
+
+  it('refuses a server whose certificate matches no pin, before any request', async () => {
+    const gw = await gateway({ selfSignedServerCert: true });
+    const id = gw.addFaultOperation({ type: 'PartitionDataLoss', durationSeconds: 60 });
+    const run = await cancel(gw, {
+      'operation-id': id,
+      certificate: pem(gw),
+      'server-cert-thumbprint': '00'.repeat(32),
+    });
+    assertFailed(run, /matches no server-cert-thumbprint; nothing was sent to it/);
+    assert.deepEqual(gw.requests, []);
+    // Without a pin, the self-signed certificate is not trusted either, and the fix says why.
+    const unpinned = await cancel(gw, { 'operation-id': id, certificate: pem(gw) });
+    assertFailed(unpinned, /server-cert-thumbprint/);
+    assert.deepEqual(gw.requests, []);
+  });
+
+  it('trusts the server through ca-certificate', async () => {
+    const gw = await gateway();
+    const id = gw.addFaultOperation({
+      type: 'PartitionDataLoss',
+      durationSeconds: 60,
+      rollbackSeconds: 0.5,
+    });
+    const run = await cancel(
+      gw,
+      { 'operation-id': id, certificate: pem(gw), 'ca-certificate': emu.ca.certPem },
+      { NODE_EXTRA_CA_CERTS: '' },
+    );
+    assertPassed(run, 'Cancelled');
+    assert.match(run.stdout, /must chain to ca-certificate/);
+  });
+
+  it('signs in with a base64 PFX and its password', async () => {
+    const gw = await gateway();
+    const admin = gw.issueAdminClientCert();
+    const id = gw.addFaultOperation({
+      type: 'PartitionDataLoss',
+      durationSeconds: 60,
+      rollbackSeconds: 0.5,
+    });
+    const pfx = admin.pfxBase64('s3cret-pw');
+    const wrong = await cancel(gw, {
+      'operation-id': id,
+      certificate: pfx,
+      'certificate-password': 'nope',
+    });
+    assertFailed(wrong, /Input 'certificate-password': does not open the PFX in certificate/);
+    assert.equal(gw.requests.length, 0);
+    const run = await cancel(gw, {
+      'operation-id': id,
+      auth: 'certificate',
+      certificate: pfx,
+      'certificate-password': 's3cret-pw',
+    });
+    assertPassed(run, 'Cancelled');
+    const sha1 = thumbprint(admin.certPem, 'sha1').replace(/:/g, '');
+    assert.ok(gw.requests.every((r) => r.clientCertThumbprint === sha1));
+    assert.ok(!displayedLog(run.stdout).includes('s3cret-pw'));
+    assert.ok(!displayedLog(run.stdout).includes(pfx.slice(0, 40)));
+  });
+
+  it('explains a client certificate the cluster does not accept (403)', async () => {
+    const gw = await gateway();
+    const stranger = gw.issueUnknownClientCert();
+    const run = await cancel(gw, {
+      'operation-id': randomUUID(),
+      certificate: `${stranger.keyPem}\n${stranger.certPem}`,
+    });
+    assertFailed(
+      run,
+      /the cluster did not accept this client certificate \(is it an admin certificate\?\)/,
+    );
+    assert.deepEqual(
+      gw.requests.map((r) => r.status),
+      [403],
+    );
+  });
+
+  it('signs in with Entra ID on an Entra-secured cluster', async () => {
+    const clusterApp = randomUUID();
+    const gw = await gateway({
+      mode: 'aad',
+      aadClusterAppId: clusterApp,
+      aadTenantId: emu.tenantId,
+      aadAuthority: emu.authorityHost,
+      verifyAadToken: (bearer, audience) => emu.verifyToken(bearer, audience),
+    });
+    const id = gw.addFaultOperation({
+      type: 'PartitionDataLoss',
+      durationSeconds: 60,
+      rollbackSeconds: 0.5,
+    });
+    const run = await cancel(
+      gw,
+      { 'operation-id': id, auth: 'environment', 'authority-host': emu.authorityHost },
+      {
+        AZURE_CLIENT_ID: emu.clientId,
+        AZURE_TENANT_ID: emu.tenantId,
+        AZURE_CLIENT_SECRET: emu.clientSecret,
+      },
+    );
+    assertPassed(run, 'Cancelled');
+    assert.match(run.stdout, new RegExp(`requesting tokens for ${clusterApp}/\\.default`));
+    assert.deepEqual(gw.requests.map((r) => [r.method, r.path, r.status]).slice(0, 2), [
+      ['GET', '/$/GetAadMetadata', 200],
+      ['POST', '/Faults/$/Cancel', 200],
+    ]);
+    const log = displayedLog(run.stdout);
+    for (const secret of emu.issuedSecrets()) assert.ok(!log.includes(secret));
+  });
+
+  it('retries a 503 and goes on; other errors are not retried', async () => {
+    const gw = await gateway();
+    const id = gw.addFaultOperation({
+      type: 'PartitionDataLoss',
+      durationSeconds: 60,
+      rollbackSeconds: 0.5,
+    });
+    gw.inject({ path: '/Faults/$/Cancel', fault: { status: 503, code: 'FABRIC_E_NOT_PRIMARY' } });
+    const certificate = pem(gw);
+    const run = await cancel(gw, { 'operation-id': id, certificate });
+    assertPassed(run, 'Cancelled');
+    assert.match(run.stdout, /Retrying POST .*\/Faults\/\$\/Cancel in .* \(HTTP 503; retry 1\)/);
+    assert.deepEqual(
+      gw.cancelCalls(id).map((c) => c.status),
+      [503, 200],
+    );
+
+    const other = gw.addFaultOperation({ type: 'PartitionDataLoss', durationSeconds: 60 });
+    gw.inject({
+      path: '/Faults/$/Cancel',
+      fault: {
+        status: 400,
+        code: 'FABRIC_E_FAULT_ANALYSIS_SERVICE_NOT_ENABLED',
+        message: 'The Fault Analysis Service is not enabled.',
+      },
+    });
+    const refused = await cancel(gw, { 'operation-id': other, certificate });
+    assertFailed(
+      refused,
+      /FABRIC_E_FAULT_ANALYSIS_SERVICE_NOT_ENABLED: The Fault Analysis Service/,
+    );
+    assert.match(refused.stdout, /Enable the Fault Analysis Service/);
+    assert.equal(gw.cancelCalls(other).length, 1);
+  });
+
+  it('calls an unsecured http gateway with auth: none, with a warning', async () => {
+    const gw = await gateway({ mode: 'none' });
+    const id = gw.addFaultOperation({
+      type: 'PartitionDataLoss',
+      durationSeconds: 60,
+      rollbackSeconds: 0.5,
+    });
+    const run = await cancel(gw, { 'operation-id': id, auth: 'none' });
+    assertPassed(run, 'Cancelled');
+    assert.match(run.stdout, /^::warning::The gateway http:\/\/.* is plain http/m);
+  });
+});
