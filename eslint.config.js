@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.tools/', '.emulator/'] },
+  { ignores: ['dist/', 'node_modules/', '.tools/', '.emulator/', 'bench/results/'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {
@@ -15,7 +15,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['emulator/**', '__tests__/**', 'scripts/**', 'bench/**'],
+    files: ['emulator/**', '__tests__/**', 'scripts/**', 'bench/**', 'chaos/**'],
     rules: { 'no-console': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
   },
 );

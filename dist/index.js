@@ -10,7 +10,7 @@ var require_tunnel = __commonJS({
   "node_modules/tunnel/lib/tunnel.js"(exports) {
     "use strict";
     var net = __require("net");
-    var tls = __require("tls");
+    var tls2 = __require("tls");
     var http2 = __require("http");
     var https2 = __require("https");
     var events = __require("events");
@@ -186,7 +186,7 @@ var require_tunnel = __commonJS({
           socket,
           servername: hostHeader ? hostHeader.replace(/:.*$/, "") : options.host
         });
-        var secureSocket = tls.connect(0, tlsOptions);
+        var secureSocket = tls2.connect(0, tlsOptions);
         self.sockets[self.sockets.indexOf(socket)] = secureSocket;
         cb(secureSocket);
       });
@@ -2489,7 +2489,7 @@ var require_connect = __commonJS({
     var timers = require_timers();
     function noop() {
     }
-    var tls;
+    var tls2;
     var SessionCache;
     if (global.FinalizationRegistry && !(process.env.NODE_V8_COVERAGE || process.env.UNDICI_NO_FG)) {
       SessionCache = class WeakSessionCache {
@@ -2550,15 +2550,15 @@ var require_connect = __commonJS({
       return function connect({ hostname, host, protocol, port, servername, localAddress, httpSocket }, callback) {
         let socket;
         if (protocol === "https:") {
-          if (!tls) {
-            tls = __require("node:tls");
+          if (!tls2) {
+            tls2 = __require("node:tls");
           }
           servername = servername || options.servername || util.getServerName(host) || null;
           const sessionKey = servername || hostname;
           assert4(sessionKey);
           const session = customSession || sessionCache.get(sessionKey) || null;
           port = port || 443;
-          socket = tls.connect({
+          socket = tls2.connect({
             highWaterMark: 16384,
             // TLS in node can't have bigger HWM anyway...
             ...options,
@@ -7676,7 +7676,7 @@ var require_client = __commonJS({
         keepAliveTimeoutThreshold,
         socketPath,
         pipelining,
-        tls,
+        tls: tls2,
         strictContentLength,
         maxCachedSessions,
         maxRedirections,
@@ -7758,7 +7758,7 @@ var require_client = __commonJS({
         }
         if (typeof connect2 !== "function") {
           connect2 = buildConnector({
-            ...tls,
+            ...tls2,
             maxCachedSessions,
             allowH2,
             socketPath,
@@ -8362,7 +8362,7 @@ var require_pool = __commonJS({
         factory = defaultFactory,
         connect,
         connectTimeout,
-        tls,
+        tls: tls2,
         maxCachedSessions,
         socketPath,
         autoSelectFamily,
@@ -8381,7 +8381,7 @@ var require_pool = __commonJS({
         }
         if (typeof connect !== "function") {
           connect = buildConnector({
-            ...tls,
+            ...tls2,
             maxCachedSessions,
             allowH2,
             socketPath,
@@ -8589,7 +8589,7 @@ var require_agent = __commonJS({
       return opts && opts.connections === 1 ? new Client(origin, opts) : new Pool(origin, opts);
     }
     var Agent3 = class extends DispatcherBase {
-      constructor({ factory = defaultFactory, maxRedirections = 0, connect, tls, ...options } = {}) {
+      constructor({ factory = defaultFactory, maxRedirections = 0, connect, tls: tls2, ...options } = {}) {
         if (typeof factory !== "function") {
           throw new InvalidArgumentError("factory must be a function.");
         }
@@ -8603,11 +8603,11 @@ var require_agent = __commonJS({
         if (connect && typeof connect !== "function") {
           connect = { ...connect };
         }
-        if (tls && typeof tls !== "function") {
-          tls = { ...tls };
+        if (tls2 && typeof tls2 !== "function") {
+          tls2 = { ...tls2 };
         }
         this[kInterceptors] = options.interceptors?.Agent && Array.isArray(options.interceptors.Agent) ? options.interceptors.Agent : [createRedirectInterceptor({ maxRedirections })];
-        this[kOptions] = { ...util.deepClone(options), connect, tls };
+        this[kOptions] = { ...util.deepClone(options), connect, tls: tls2 };
         this[kOptions].interceptors = options.interceptors ? { ...options.interceptors } : void 0;
         this[kMaxRedirections] = maxRedirections;
         this[kFactory] = factory;
@@ -11610,7 +11610,7 @@ var require_dump = __commonJS({
 var require_dns = __commonJS({
   "node_modules/undici/lib/interceptor/dns.js"(exports, module) {
     "use strict";
-    var { isIP } = __require("node:net");
+    var { isIP: isIP2 } = __require("node:net");
     var { lookup } = __require("node:dns");
     var DecoratorHandler = require_decorator_handler();
     var { InvalidArgumentError, InformationalError } = require_errors();
@@ -11865,7 +11865,7 @@ var require_dns = __commonJS({
       return (dispatch) => {
         return function dnsInterceptor(origDispatchOpts, handler) {
           const origin = origDispatchOpts.origin.constructor === URL ? origDispatchOpts.origin : new URL(origDispatchOpts.origin);
-          if (isIP(origin.hostname) !== 0) {
+          if (isIP2(origin.hostname) !== 0) {
             return dispatch(origDispatchOpts, handler);
           }
           instance.runLookup(origin, origDispatchOpts, (err2, newOrigin) => {
@@ -20646,22 +20646,28 @@ var InterruptedError = class extends Error {
 };
 
 // src/http.ts
-var READ_TIMEOUT_MS = 3e4;
-var WRITE_TIMEOUT_MS = 65e3;
+function requestTimeouts(totalTimeoutMs) {
+  const clamp = (value, low, high) => Math.min(high, Math.max(low, value));
+  return {
+    readMs: clamp(totalTimeoutMs / 4, 5e3, 3e4),
+    writeMs: clamp(totalTimeoutMs / 2, 1e4, 65e3)
+  };
+}
 var Transport = class {
   reads;
   writes;
   options;
   constructor(options) {
     this.options = options;
-    this.reads = this.createClient(READ_TIMEOUT_MS);
-    this.writes = this.createClient(WRITE_TIMEOUT_MS);
+    const timeouts = options.timeouts ?? requestTimeouts(Infinity);
+    this.reads = this.createClient(timeouts.readMs);
+    this.writes = this.createClient(timeouts.writeMs);
   }
   createClient(socketTimeout) {
-    const tls = this.options.tls;
-    const handlers = tls ? [
+    const tls2 = this.options.tls;
+    const handlers = tls2 ? [
       {
-        prepareRequest: (request) => Object.assign(request, tls),
+        prepareRequest: (request) => Object.assign(request, tls2),
         canHandleAuthentication: () => false,
         handleAuthentication: () => Promise.reject(new Error("not supported"))
       }
@@ -20944,6 +20950,10 @@ var EXPIRED_TOKEN_CODES = /* @__PURE__ */ new Set([
   "ExpiredAuthenticationToken",
   "InvalidAuthenticationTokenExpired"
 ]);
+var EXPIRED_TOKEN_RETRIES = 3;
+function isExpiredToken(result) {
+  return result.status === 401 && EXPIRED_TOKEN_CODES.has(parseArmError(result).code);
+}
 var ArmClient = class {
   endpoint;
   scope;
@@ -20972,7 +20982,8 @@ var ArmClient = class {
     const url = this.resolve(pathOrUrl);
     const body = options.body === void 0 ? void 0 : JSON.stringify(options.body);
     let result = await this.sendOnce(method, url, body);
-    if (result.status === 401 && EXPIRED_TOKEN_CODES.has(parseArmError(result).code)) {
+    for (let retry = 1; retry <= EXPIRED_TOKEN_RETRIES && isExpiredToken(result); retry++) {
+      this.options.onExpiredToken?.(method, url, retry);
       result = await this.sendOnce(method, url, body);
     }
     const ok = result.status >= 200 && result.status < 300 || options.accept?.includes(result.status);
@@ -21036,6 +21047,7 @@ function isRecord(value) {
 import { accessSync, constants as constants3, existsSync as existsSync2 } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
+var ONE_REQUEST_MS = 500;
 function pickAzureAuth(settings, env) {
   const wanted = settings.auth;
   if (wanted === "oidc" || wanted === "azure-cli" || wanted === "environment") {
@@ -21111,11 +21123,15 @@ async function signIn(settings, runner2) {
         );
       }
       let lastIdToken = "";
+      let minted;
       credential = new identity.ClientAssertionCredential(
         settings.tenantId,
         settings.clientId,
         async () => {
-          lastIdToken = await runner2.getIDToken(endpoints.audience);
+          if (!minted || Date.now() - minted.at > ONE_REQUEST_MS) {
+            minted = { token: runner2.getIDToken(endpoints.audience), at: Date.now() };
+          }
+          lastIdToken = await minted.token;
           return lastIdToken;
         },
         authority
@@ -21327,7 +21343,7 @@ function readCancelFault(source, common) {
       "is required: the Service Fabric HTTP gateway URL, https://{host}:19080"
     );
   const gatewayUrl = parseEndpoint("cluster", gateway, true);
-  if (gatewayUrl.startsWith("http:") && common.auth !== "none") {
+  if (gatewayUrl.startsWith("http:") && common.auth !== "none" && common.auth !== "auto") {
     throw new InputError(
       "cluster",
       `'${gatewayUrl}' is plain http; use https, or set auth: none for an unsecured cluster`
@@ -21520,9 +21536,9 @@ async function publish(report) {
 // src/poller.ts
 var AUTO_SCHEDULE_SECONDS = [1.2, 1.8, 2.5, 4, 5.5, 7, 9, 11, 13];
 var AUTO_CEILING_SECONDS = 15;
-function nextPollDelay(pollIndex, interval, retryAfterMs2) {
+function nextPollDelay(pollIndex, interval, retryAfterMs2, lookWithinMs) {
   const planned = interval === "auto" ? (AUTO_SCHEDULE_SECONDS[pollIndex] ?? AUTO_CEILING_SECONDS) * 1e3 : interval;
-  return Math.max(planned, retryAfterMs2 ?? 0);
+  return Math.max(Math.min(planned, lookWithinMs ?? Infinity), retryAfterMs2 ?? 0);
 }
 async function pollUntilDone(observe, options) {
   let last;
@@ -21534,7 +21550,12 @@ async function pollUntilDone(observe, options) {
     for (; ; ) {
       last = await observe();
       polls++;
-      const nextDelayMs = last.done ? void 0 : nextPollDelay(polls - (options.lookFirst ? 1 : 0), options.interval, last.retryAfterMs);
+      const nextDelayMs = last.done ? void 0 : nextPollDelay(
+        polls - (options.lookFirst ? 1 : 0),
+        options.interval,
+        last.retryAfterMs,
+        last.lookWithinMs
+      );
       options.onProgress({
         poll: polls,
         status: last.status,
@@ -21548,6 +21569,461 @@ async function pollUntilDone(observe, options) {
   } catch (error2) {
     if (!options.signal.aborted) throw error2;
     return { done: false, last, polls, stopReason: options.signal.reason };
+  }
+}
+
+// src/tls.ts
+import { X509Certificate } from "node:crypto";
+import { isIP } from "node:net";
+import tls from "node:tls";
+var PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
+function pemBlocks(text) {
+  return [...text.matchAll(PEM_BLOCK)].map((match3) => ({ label: match3[1] ?? "", pem: match3[0] }));
+}
+function parseClientCertificate(input, password) {
+  const text = input.replace(/\r\n/g, "\n").trim();
+  const secrets = password ? [password] : [];
+  if (text.includes("-----BEGIN ")) {
+    const blocks = pemBlocks(text);
+    const certs = blocks.filter((block) => block.label === "CERTIFICATE").map((b) => b.pem);
+    const keys = blocks.filter((block) => block.label.endsWith("PRIVATE KEY")).map((b) => b.pem);
+    const [key] = keys;
+    const [leaf] = certs;
+    if (!leaf || !key || keys.length !== 1) {
+      throw new InputError(
+        "certificate",
+        `holds ${certs.length} certificate(s) and ${keys.length} private key(s) in PEM; it needs the client certificate (with its chain, if any) and exactly one private key`,
+        "Concatenate the certificate and its key: cat client.crt client.key, and store the result in a secret."
+      );
+    }
+    secrets.push(...keyLines(key));
+    const options2 = { cert: certs.join("\n"), key, ...password ? { passphrase: password } : {} };
+    validate(
+      options2,
+      () => key.includes("ENCRYPTED") ? ["certificate-password", "does not open the encrypted private key of the certificate"] : void 0
+    );
+    return { options: options2, secrets, description: describeCertificate(leaf) };
+  }
+  const base64 = text.replace(/\s+/g, "");
+  if (base64 === "" || !/^[A-Za-z0-9+/]+={0,2}$/.test(base64)) {
+    throw new InputError(
+      "certificate",
+      "is neither PEM (-----BEGIN CERTIFICATE----- and a private key) nor a base64 PFX",
+      "Pass a PEM file holding the certificate and its key, or a PFX encoded with base64 -w0 cert.pfx."
+    );
+  }
+  secrets.push(base64, ...text.split(/\s+/).filter((line) => line.length >= 16));
+  const pfx = Buffer.from(base64, "base64");
+  const options = { pfx, passphrase: password };
+  validate(options, (message) => {
+    if (/mac verify failure/i.test(message)) {
+      return password ? ["certificate-password", "does not open the PFX in certificate"] : ["certificate-password", "is required: the PFX in certificate has a password"];
+    }
+    if (/unsupported/i.test(message)) {
+      return [
+        "certificate",
+        "is a PFX with a legacy encryption (RC2 or 40-bit) that OpenSSL 3 refuses; re-export it with AES (openssl pkcs12 -export -keypbe AES-256-CBC -certpbe AES-256-CBC -macalg sha256) or pass PEM"
+      ];
+    }
+    return void 0;
+  });
+  return { options, secrets, description: describePfx(options) };
+}
+function validate(options, explain) {
+  try {
+    tls.createSecureContext(options);
+  } catch (error2) {
+    const message = errorMessage(error2);
+    const known = explain(message);
+    if (known) throw new InputError(...known);
+    const reason = /key values mismatch/i.test(message) ? "the private key does not belong to the certificate" : /not enough data|wrong tag|asn1|header too long/i.test(message) ? "the base64 text is not a PFX (PKCS#12) file" : `OpenSSL cannot use it (${message.replace(/^error:[0-9A-F]+:[^:]*::/i, "")})`;
+    throw new InputError("certificate", reason);
+  }
+}
+function keyLines(pem) {
+  return pem.split("\n").map((line) => line.trim()).filter((line) => line.length >= 16 && !line.startsWith("-----"));
+}
+function describeCertificate(pem) {
+  try {
+    const cert = new X509Certificate(pem);
+    const subject = cert.subject.replace(/\n/g, ", ");
+    return `client certificate ${subject} (SHA-1 ${thumbprintsOf(cert).sha1}, valid until ${new Date(cert.validTo).toISOString().slice(0, 10)})`;
+  } catch {
+    return "client certificate (PEM)";
+  }
+}
+function describePfx(options) {
+  try {
+    const context = tls.createSecureContext(options);
+    const socket = new tls.TLSSocket(null, { secureContext: context });
+    const cert = socket.getCertificate();
+    socket.destroy();
+    if (cert && "raw" in cert && cert.raw) {
+      return `${describeCertificate(new X509Certificate(cert.raw).toString())} from the PFX`;
+    }
+  } catch {
+  }
+  return "client certificate (PFX)";
+}
+function thumbprintsOf(cert) {
+  const normalise = (value) => value.replace(/:/g, "").toLowerCase();
+  return { sha1: normalise(cert.fingerprint), sha256: normalise(cert.fingerprint256) };
+}
+function matchesPin(pins, cert) {
+  const { sha1, sha256 } = thumbprintsOf(cert);
+  return pins.includes(sha1) || pins.includes(sha256);
+}
+function parseCaBundle(input) {
+  const certs = pemBlocks(input.replace(/\r\n/g, "\n")).filter((block) => block.label === "CERTIFICATE").map((block) => block.pem);
+  if (certs.length === 0) {
+    throw new InputError(
+      "ca-certificate",
+      "holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
+    );
+  }
+  for (const pem of certs) {
+    try {
+      new X509Certificate(pem);
+    } catch (error2) {
+      throw new InputError(
+        "ca-certificate",
+        `holds a certificate that cannot be read (${errorMessage(error2)})`
+      );
+    }
+  }
+  return certs;
+}
+async function pinnedTrust(gatewayUrl, pins, caBundle, policy, signal) {
+  const server = await fetchServerCertificate(gatewayUrl, policy, signal);
+  if (!matchesPin(pins, server)) {
+    const { sha1, sha256 } = thumbprintsOf(server);
+    throw new ActionError(
+      `The server ${new URL(gatewayUrl).host} presented a certificate (${server.subject.replace(/\n/g, ", ")}; SHA-256 ${sha256}, SHA-1 ${sha1}) that matches no server-cert-thumbprint; nothing was sent to it.`,
+      "If the cluster certificate was renewed, update server-cert-thumbprint (the README shows how to read it); otherwise something is intercepting the connection."
+    );
+  }
+  return {
+    server,
+    tls: {
+      ca: [server.toString(), ...caBundle],
+      // The pinned certificate itself is the trust anchor, also when a CA issued it.
+      allowPartialTrustChain: true,
+      checkServerIdentity: (_host, cert) => matchesPin(pins, cert) ? void 0 : new Error(
+        `the server certificate (SHA-256 ${thumbprintsOf(cert).sha256}) matches no server-cert-thumbprint`
+      )
+    }
+  };
+}
+var HANDSHAKE_TIMEOUT_MS = 3e4;
+async function fetchServerCertificate(url, policy, signal) {
+  const started = Date.now();
+  for (let retries = 0; ; retries++) {
+    try {
+      return await handshake(url, signal);
+    } catch (error2) {
+      if (signal.aborted) throw signal.reason;
+      const code = error2.code;
+      const decision = decideRetry(
+        { kind: "error", code, message: errorMessage(error2) },
+        retries,
+        Date.now() - started,
+        policy
+      );
+      if (!decision.retry) {
+        throw new TransportError(
+          `Could not read the server certificate of ${new URL(url).host}: ${errorMessage(error2)}`,
+          "Check that the gateway is reachable from the runner (its HTTP gateway port, usually 19080)."
+        );
+      }
+      await sleep(decision.delayMs, signal);
+    }
+  }
+}
+function handshake(url, signal) {
+  const { hostname, port } = new URL(url);
+  const host = hostname.replace(/^\[|\]$/g, "");
+  return new Promise((resolve2, reject) => {
+    const socket = tls.connect({
+      host,
+      port: Number(port || 443),
+      ...isIP(host) ? {} : { servername: host },
+      // Only to read the certificate: it is judged by the pins below, and nothing is sent.
+      rejectUnauthorized: false
+    });
+    const onAbort = () => socket.destroy(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    const finish = (result) => {
+      signal.removeEventListener("abort", onAbort);
+      socket.destroy();
+      if (result instanceof Error) reject(result);
+      else resolve2(result);
+    };
+    socket.setTimeout(
+      HANDSHAKE_TIMEOUT_MS,
+      () => finish(Object.assign(new Error("no TLS handshake within 30 s"), { code: "ETIMEDOUT" }))
+    );
+    socket.once("error", finish);
+    socket.once("secureConnect", () => {
+      const peer = socket.getPeerCertificate();
+      if (!peer?.raw) finish(new Error("the server presented no certificate"));
+      else finish(new X509Certificate(peer.raw));
+    });
+  });
+}
+
+// src/service-fabric-client.ts
+var SERVICE_FABRIC_API_VERSION = "6.0";
+var DEFAULT_REQUEST_TIMEOUTS = { readMs: 3e4, writeMs: 65e3 };
+function serverTimeoutSeconds(requestTimeoutMs) {
+  return Math.max(1, Math.min(60, Math.floor(requestTimeoutMs / 1e3) - 5));
+}
+var ALL = 65535;
+function pickGatewayAuth(settings, env) {
+  switch (settings.auth) {
+    case "certificate":
+      if (!settings.certificate) {
+        throw new InputError(
+          "certificate",
+          "is required for auth: certificate (an admin client certificate: PEM with its key, or base64 PFX)"
+        );
+      }
+      return { kind: "certificate", why: "auth input" };
+    case "none":
+      return { kind: "none", why: "auth input" };
+    case "auto":
+      break;
+    default:
+      return { kind: "entra", why: "auth input" };
+  }
+  if (settings.gatewayUrl.startsWith("http:"))
+    return { kind: "none", why: "the gateway is plain http (an unsecured cluster)" };
+  if (settings.certificate) return { kind: "certificate", why: "the certificate input is set" };
+  try {
+    const azure = pickAzureAuth(settings, env);
+    return {
+      kind: "entra",
+      why: `an Azure credential is configured (${azure.kind}: ${azure.why})`
+    };
+  } catch (error2) {
+    if (!(error2 instanceof SignInError)) throw error2;
+  }
+  throw new SignInError(
+    "auth: auto found no credential for the Service Fabric gateway.",
+    "Set certificate (an admin client certificate, PEM or base64 PFX, from a secret) for a certificate-secured cluster, or client-id and tenant-id (OIDC), azure/login or AZURE_* variables for an Entra-secured cluster."
+  );
+}
+async function connectServiceFabric(settings, options) {
+  const { kind, why } = pickGatewayAuth(settings, options.runner.env);
+  const https2 = settings.gatewayUrl.startsWith("https:");
+  if (settings.certificatePassword) options.runner.mask(settings.certificatePassword);
+  const certificate = kind !== "none" && settings.certificate ? parseClientCertificate(settings.certificate, settings.certificatePassword) : void 0;
+  for (const secret of certificate?.secrets ?? []) options.runner.mask(secret);
+  if (kind === "none" && settings.certificate)
+    options.warn("auth is none: the certificate input is not used.");
+  if (!https2) {
+    options.warn(
+      `The gateway ${settings.gatewayUrl} is plain http: nothing is encrypted or authenticated. Use it only for local or test clusters.`
+    );
+  }
+  const auth = `auth ${settings.auth === "auto" ? `auto picked ${kind}: ${why}` : kind}`;
+  if (kind === "certificate")
+    options.log(`Signing in with the ${certificate?.description}; ${auth}.`);
+  if (kind === "none") options.log(`Calling the gateway without credentials; ${auth}.`);
+  const tls2 = https2 ? await serverTrust(settings, options) : void 0;
+  const client = new ServiceFabricClient(
+    settings.gatewayUrl,
+    options.transport(certificate ? { ...tls2, ...certificate.options } : tls2),
+    kind,
+    options.requestTimeouts ?? DEFAULT_REQUEST_TIMEOUTS
+  );
+  if (kind === "entra") await signInWithEntra(client, settings, options, auth);
+  return client;
+}
+async function serverTrust(settings, options) {
+  const caBundle = settings.caCertificate ? parseCaBundle(settings.caCertificate) : [];
+  if (settings.serverCertThumbprints.length > 0) {
+    const pinned = await pinnedTrust(
+      settings.gatewayUrl,
+      settings.serverCertThumbprints,
+      caBundle,
+      SERVICE_FABRIC_RETRY,
+      options.signal
+    );
+    options.log(
+      `The server certificate (${pinned.server.subject.replace(/\n/g, ", ")}, SHA-256 ${thumbprintsOf(pinned.server).sha256}) matches server-cert-thumbprint; every connection is checked against the pin.`
+    );
+    return pinned.tls;
+  }
+  if (caBundle.length > 0) {
+    options.log(`The server certificate must chain to ca-certificate (${caBundle.length} CA).`);
+    return { ca: caBundle };
+  }
+  options.log(
+    "The server certificate must chain to a trusted root (system roots and NODE_EXTRA_CA_CERTS)."
+  );
+  return void 0;
+}
+async function signInWithEntra(client, settings, options, auth) {
+  const metadata = await client.aadMetadata();
+  if (!metadata) {
+    throw new ActionError(
+      `The cluster at ${settings.gatewayUrl} is not secured with Entra ID (GET /$/GetAadMetadata names no cluster application), so an Azure sign-in cannot be used.`,
+      "Use auth: certificate with an admin client certificate (certificate input)."
+    );
+  }
+  const login = await signIn(settings, options.runner);
+  const scope = `${metadata.cluster}/.default`;
+  options.log(
+    `${login.description.replace(/\.$/, "")}; ${auth}. The cluster uses Entra ID: requesting tokens for ${scope}.`
+  );
+  await login.tokens.getToken(scope);
+  client.useBearer(() => login.tokens.getToken(scope));
+}
+var ServiceFabricClient = class {
+  gatewayUrl;
+  transport;
+  auth;
+  timeouts;
+  bearer;
+  constructor(gatewayUrl, transport, auth, timeouts = DEFAULT_REQUEST_TIMEOUTS) {
+    this.gatewayUrl = gatewayUrl;
+    this.transport = transport;
+    this.auth = auth;
+    this.timeouts = timeouts;
+  }
+  useBearer(bearer) {
+    this.bearer = bearer;
+  }
+  /**
+   * POST /Faults/$/Cancel. 'accepted' only means the request was recorded; 'not-found' is
+   * FABRIC_E_KEY_NOT_FOUND: the operation never existed, or has already ended.
+   */
+  async cancel(operationId, force) {
+    const query = new URLSearchParams({
+      "api-version": SERVICE_FABRIC_API_VERSION,
+      OperationId: operationId,
+      Force: String(force),
+      timeout: String(serverTimeoutSeconds(this.timeouts.writeMs))
+    });
+    const result = await this.call("POST", `/Faults/$/Cancel?${query}`);
+    if (result.status === 404 && serviceFabricError(result)?.code === "FABRIC_E_KEY_NOT_FOUND")
+      return "not-found";
+    this.check(result);
+    return "accepted";
+  }
+  /** GET /Faults/ with every type and state; the entry of `operationId`, if listed. */
+  async findFault(operationId) {
+    const query = new URLSearchParams({
+      "api-version": SERVICE_FABRIC_API_VERSION,
+      TypeFilter: String(ALL),
+      StateFilter: String(ALL),
+      timeout: String(serverTimeoutSeconds(this.timeouts.readMs))
+    });
+    const result = this.check(await this.call("GET", `/Faults/?${query}`));
+    const list = parseJson(result.text);
+    if (!Array.isArray(list)) {
+      throw new ActionError(
+        `GET ${displayUrl(result.url)} did not answer a list of fault operations.`
+      );
+    }
+    const wanted = operationId.toLowerCase();
+    const entry = list.find(
+      (item) => isRecord(item) && String(item.OperationId).toLowerCase() === wanted
+    );
+    return entry ? {
+      ...entry,
+      OperationId: String(entry.OperationId),
+      State: String(entry.State),
+      Type: String(entry.Type)
+    } : void 0;
+  }
+  /** GET /$/GetAadMetadata (anonymous): the cluster application id of an Entra-secured cluster. */
+  async aadMetadata() {
+    const result = this.check(
+      await this.call(
+        "GET",
+        `/$/GetAadMetadata?api-version=${SERVICE_FABRIC_API_VERSION}`,
+        "anonymous"
+      )
+    );
+    const body = parseJson(result.text);
+    const metadata = isRecord(body) && isRecord(body.metadata) ? body.metadata : void 0;
+    const cluster = metadata?.cluster;
+    return typeof cluster === "string" && cluster !== "" ? { cluster } : void 0;
+  }
+  async call(method, pathAndQuery, anonymous) {
+    const url = `${this.gatewayUrl}${pathAndQuery}`;
+    try {
+      return await this.transport.send(method, url, void 0, async () => ({
+        accept: "application/json",
+        ...this.bearer && !anonymous ? { authorization: `Bearer ${await this.bearer()}` } : {}
+      }));
+    } catch (error2) {
+      if (error2 instanceof TransportError && /certificate|altnames|thumbprint|self.signed/i.test(error2.message)) {
+        throw new TransportError(
+          error2.message,
+          "The server certificate was not trusted. Pass the CA that issued it in ca-certificate, or pin it with server-cert-thumbprint (a self-signed cluster certificate); see the README."
+        );
+      }
+      throw error2;
+    }
+  }
+  check(result) {
+    if (result.status >= 200 && result.status < 300) return result;
+    throw this.toServiceError(result);
+  }
+  toServiceError(result) {
+    const error2 = serviceFabricError(result);
+    if (error2)
+      return new ServiceError(result.status, error2.code, error2.message, fixFor2(error2.code));
+    if (result.status === 401 || result.status === 403) {
+      const [message, fix] = REFUSED[this.auth];
+      return new ServiceError(
+        result.status,
+        result.status === 401 ? "Unauthorized" : "Forbidden",
+        message,
+        fix
+      );
+    }
+    const text = result.text.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim();
+    return new ServiceError(
+      result.status,
+      `HTTP${result.status}`,
+      text ? `the gateway answered: ${clip(text, 200)}` : "the gateway answered without an error body",
+      result.status === 404 ? "Check that cluster is the HTTP gateway URL, https://{host}:19080." : void 0
+    );
+  }
+};
+var REFUSED = {
+  certificate: [
+    "the cluster did not accept this client certificate (is it an admin certificate?)",
+    "Use a certificate the cluster lists as an admin client certificate (its thumbprint or common name under the cluster's client certificates, with admin access); a read-only certificate cannot cancel faults."
+  ],
+  entra: [
+    "the cluster did not accept the Entra token (is the identity in the Admin role of the cluster application?)",
+    "Assign the identity the Admin app role of the cluster's Entra application, or use auth: certificate."
+  ],
+  none: [
+    "the cluster refused an anonymous call: it is secured",
+    "Set certificate (an admin client certificate) or sign in with Entra ID (auth: oidc, azure-cli or environment)."
+  ]
+};
+function serviceFabricError(result) {
+  const body = parseJson(result.text);
+  const error2 = isRecord(body) && isRecord(body.Error) ? body.Error : void 0;
+  if (typeof error2?.Code !== "string") return void 0;
+  return { code: error2.Code, message: typeof error2.Message === "string" ? error2.Message : "" };
+}
+function fixFor2(code) {
+  switch (code) {
+    case "FABRIC_E_FAULT_ANALYSIS_SERVICE_NOT_ENABLED":
+      return "Enable the Fault Analysis Service in the cluster configuration (addOnFeatures: FaultAnalysisService).";
+    case "FABRIC_E_INVALID_TEST_COMMAND_STATE":
+      return "A forced cancel needs a graceful one first, and no graceful cancel is accepted after a forced one: check whether another job cancels the same operation.";
+    case "FABRIC_E_INVALID_ARGUMENT":
+      return "Check operation-id (a UUID).";
+    default:
+      return void 0;
   }
 }
 
@@ -25287,8 +25763,14 @@ async function abort(ctx, settings) {
     { accept: [202, 204, 409] }
   );
   if (accepted.status === 409) return alreadyCompleted(ctx, accepted);
-  if (!settings.wait) return { status: "Accepted", verdict: "pass" };
   const polling = accepted.status === 202 ? pollingUrlOf(accepted) : void 0;
+  if (polling) ctx.facts.operationId = operationIdOf(polling.url);
+  if (!settings.wait) {
+    ctx.log(
+      `Abort accepted (HTTP ${accepted.status}); not waiting (wait: false). Watch the cluster with operation: operation-status.`
+    );
+    return { status: "Accepted", verdict: "pass" };
+  }
   if (accepted.status === 202 && !polling) {
     throw new ActionError(
       "The service accepted the abort but sent no Azure-AsyncOperation or Location to follow."
@@ -25298,7 +25780,6 @@ async function abort(ctx, settings) {
   ctx.log(
     polling ? `Following the abort through its ${polling.mode === "location" ? "Location" : "Azure-AsyncOperation"} URL.` : "Abort accepted (204): watching the cluster until it leaves Canceling."
   );
-  if (polling) ctx.facts.operationId = polling.url.split("?")[0]?.split("/").pop();
   const outcome = await ctx.poll(observe, { initialRetryAfterMs: retryAfterMs(accepted.headers) });
   if (!outcome.done)
     return ctx.stopped(outcome.last?.status, "Watch it with operation: operation-status.");
@@ -25313,7 +25794,10 @@ async function abort(ctx, settings) {
     return {
       status: "Failed",
       verdict: "fail",
-      message: `The abort failed${error2 ? `: ${error2.code}: ${error2.message}` : ""}.`
+      message: `The abort failed${error2 ? `: ${error2.code}: ${error2.message}` : ""}`.replace(
+        /\.?$/,
+        "."
+      )
     };
   }
   ctx.facts.details = [
@@ -25322,17 +25806,27 @@ async function abort(ctx, settings) {
   ];
   return { status: outcome.last.status, verdict: "pass" };
 }
+function operationIdOf(url) {
+  return url.split("?")[0]?.split("/").filter(Boolean).pop();
+}
 async function describeWhatRuns(ctx, clusterPath) {
   try {
     const cluster = await ctx.arm.send("GET", clusterPath);
     const state = clusterState(cluster.body);
     if (state) {
-      ctx.log(`The cluster is ${state}.`);
-      ctx.facts.details = [["Cluster state before abort", state]];
+      const what = `${state}${versionChange(cluster.body)}`;
+      ctx.log(`The cluster is ${what}.`);
+      ctx.facts.details = [["Cluster state before abort", what]];
     }
   } catch (error2) {
     if (!(error2 instanceof ServiceError) || error2.status === 404) throw error2;
   }
+}
+function versionChange(body) {
+  const properties = isRecord(body) && isRecord(body.properties) ? body.properties : void 0;
+  const current = properties?.currentKubernetesVersion;
+  const target = properties?.kubernetesVersion;
+  return typeof current === "string" && typeof target === "string" && current !== target ? ` (Kubernetes ${current} → ${target})` : "";
 }
 function alreadyCompleted(ctx, response) {
   const body = isRecord(response.body) && isRecord(response.body.error) ? response.body.error : void 0;
@@ -25359,13 +25853,17 @@ function interpret(response) {
   };
 }
 async function operationStatus(ctx, settings) {
-  const path6 = `${settings.cluster.resourceId}/operations/${encodeURIComponent(settings.operationId)}?api-version=${settings.apiVersion ?? OPERATION_STATUS_API_VERSION}`;
+  const path6 = `${settings.cluster.resourceId}/operations/${encodeURIComponent(settings.operationId)}?api-version=${operationsApiVersion(ctx, settings.apiVersion)}`;
   ctx.log(`Reading operation ${settings.operationId} of ${settings.cluster.name}.`);
   const observe = observePollingUrl(ctx.arm, "location", path6, interpret);
   let last;
   try {
     if (!settings.wait) {
       last = await observe();
+      const percent = last.percent === void 0 ? "" : ` (${last.percent}% complete)`;
+      ctx.log(
+        `Operation ${settings.operationId} is ${last.status}${percent}${last.done ? "" : "; not waiting (wait: false)"}.`
+      );
     } else {
       const outcome = await ctx.poll(observe, { lookFirst: true });
       if (outcome.last) record(ctx, outcome.last.value);
@@ -25374,18 +25872,27 @@ async function operationStatus(ctx, settings) {
       last = outcome.last;
     }
   } catch (error2) {
-    if (error2 instanceof ServiceError && error2.status === 404) {
-      throw new ServiceError(
-        error2.status,
-        error2.code,
-        `${error2.serviceMessage} (operation-id: ${settings.operationId})`,
-        "Check operation-id: AKS keeps only the latest 50 operations of a cluster; use latest for the newest one."
-      );
-    }
-    throw error2;
+    throw explainNotFound(error2, settings);
   }
   record(ctx, last.value);
   return judgeOperation(last.status, last.done, last.value);
+}
+function operationsApiVersion(ctx, override) {
+  if (override === void 0) return OPERATION_STATUS_API_VERSION;
+  if (override.toLowerCase().endsWith("-preview")) return override;
+  ctx.warn(
+    `api-version ${override} is not a preview version, and AKS serves operations/{operation-id} only in preview versions; using ${OPERATION_STATUS_API_VERSION} for operation-status.`
+  );
+  return OPERATION_STATUS_API_VERSION;
+}
+function explainNotFound(error2, settings) {
+  const clusterMissing = error2 instanceof ServiceError && ["ResourceNotFound", "ResourceGroupNotFound", "SubscriptionNotFound"].includes(error2.code);
+  if (!(error2 instanceof ServiceError) || error2.status !== 404 || clusterMissing) return error2;
+  const latest = settings.operationId === "latest";
+  return new ActionError(
+    latest ? `operation-id latest: cluster ${settings.cluster.name} has no recorded operation (${error2.code}: ${error2.serviceMessage}, HTTP 404).` : `operation-id ${settings.operationId}: no such operation on cluster ${settings.cluster.name} (${error2.code}: ${error2.serviceMessage}, HTTP 404).`,
+    latest ? "Check the cluster input; operations appear here once the cluster has been created, upgraded, scaled or otherwise changed." : "Check operation-id: AKS keeps only the latest 50 operations of a cluster; leave operation-id empty (latest) for the newest one."
+  );
 }
 function record(ctx, status) {
   const raw = status.raw;
@@ -25400,12 +25907,150 @@ function record(ctx, status) {
 function judgeOperation(status, done, value) {
   if (!done || status === "Succeeded") return { status, verdict: "pass" };
   const why = value.error ? `: ${value.error.code}: ${value.error.message}` : "";
-  return { status, verdict: "fail", message: `The operation ended ${status}${why}.` };
+  return {
+    status,
+    verdict: "fail",
+    message: `The operation ended ${status}${why}`.replace(/\.?$/, ".")
+  };
 }
 
 // src/operations/cancel-fault.ts
-async function cancelFault(_ctx, _settings, _transport) {
-  throw new ActionError("cancel-fault is not available yet.");
+var FINAL_STATES = /* @__PURE__ */ new Set(["Completed", "Faulted", "Cancelled", "ForceCancelled"]);
+async function cancelFault(ctx, settings, client) {
+  const id = settings.operationId;
+  ctx.facts.operationId = id;
+  ctx.log(`Cancelling fault operation ${id} gracefully (Force=false).`);
+  if (await client.cancel(id, false) === "not-found") return alreadyOver(ctx, client, id);
+  if (!settings.wait) {
+    if (settings.force)
+      ctx.warn(
+        "force is not applied with wait: false: the forced cancel is only sent while waiting."
+      );
+    return { status: "Accepted", verdict: "pass" };
+  }
+  const watch = watchCancel(ctx, settings, client);
+  const outcome = await ctx.poll(watch.observe);
+  if (!outcome.done) {
+    if (outcome.last) ctx.facts.result = outcome.last.value;
+    return ctx.stopped(
+      outcome.last?.status,
+      `The cancel stays requested on the cluster; run cancel-fault again with operation-id ${id} to keep watching${settings.force ? "" : " (force: true to force it)"}.`
+    );
+  }
+  const forcedAfterMs = watch.forcedAfterMs();
+  ctx.facts.details = [
+    ["Fault type", outcome.last.value.Type],
+    [
+      "Cancel",
+      forcedAfterMs === void 0 ? "graceful" : `graceful, then forced after ${formatDuration(forcedAfterMs)}`
+    ]
+  ];
+  return judge2(ctx, outcome.last.value, "before the cancel took effect");
+}
+function watchCancel(ctx, settings, client) {
+  const id = settings.operationId;
+  const gracefulAt = Date.now();
+  let forcedAt;
+  let last;
+  async function forceIfDue() {
+    const waited = Date.now() - gracefulAt;
+    if (!settings.force || forcedAt !== void 0 || waited < settings.forceAfterMs) return;
+    forcedAt = Date.now();
+    ctx.log(
+      `No final state ${formatDuration(waited)} after the graceful cancel (force-after ${formatDuration(settings.forceAfterMs)}): sending a forced cancel (Force=true).`
+    );
+    if (await client.cancel(id, true) === "not-found")
+      ctx.log("The operation ended before the forced cancel reached it.");
+    else ctx.log("Forced cancel accepted.");
+  }
+  function forceDueInMs() {
+    if (!settings.force || forcedAt !== void 0) return void 0;
+    return Math.max(0, settings.forceAfterMs - (Date.now() - gracefulAt));
+  }
+  function note(entry) {
+    if (!last) {
+      ctx.log(`Fault operation ${id}: ${entry.Type}, ${entry.State}.`);
+      if (entry.Type === "NodeTransition" && !FINAL_STATES.has(entry.State)) {
+        if (settings.force)
+          ctx.log(
+            `Node transitions ignore a graceful cancel: it will be forced after ${formatDuration(settings.forceAfterMs)}.`
+          );
+        else
+          ctx.warn(
+            "This is a NodeTransition: node transitions ignore a graceful cancel and only stop when forced, so it will most likely run to its end. Set force: true to stop it."
+          );
+      }
+    } else if (entry.State !== last.State) {
+      ctx.log(`State changed: ${last.State} → ${entry.State}.`);
+    }
+    last = entry;
+  }
+  return {
+    forcedAfterMs: () => forcedAt === void 0 ? void 0 : forcedAt - gracefulAt,
+    async observe() {
+      await forceIfDue();
+      const entry = await client.findFault(id);
+      if (!entry) {
+        throw new ActionError(
+          `Fault operation ${id} accepted the cancel but is not in the cluster's list of fault operations (GET /Faults/).`
+        );
+      }
+      if (entry.State === "Invalid") {
+        throw new ActionError(
+          `The cluster reports fault operation ${id} (${entry.Type}) in state Invalid.`,
+          "Look at the Fault Analysis Service health in Service Fabric Explorer."
+        );
+      }
+      note(entry);
+      return {
+        done: FINAL_STATES.has(entry.State),
+        status: entry.State,
+        value: entry,
+        lookWithinMs: forceDueInMs()
+      };
+    }
+  };
+}
+async function alreadyOver(ctx, client, id) {
+  const entry = await client.findFault(id);
+  if (!entry) {
+    throw new ActionError(
+      `Fault operation ${id} does not exist on the cluster (the cancel answered FABRIC_E_KEY_NOT_FOUND and GET /Faults/ does not list it).`,
+      "Check operation-id: it is the OperationId given to StartDataLoss, StartQuorumLoss, StartPartitionRestart or StartNodeTransition, on this cluster. Records of finished operations are kept about 7 days."
+    );
+  }
+  if (!FINAL_STATES.has(entry.State)) {
+    throw new ActionError(
+      `The cluster answered FABRIC_E_KEY_NOT_FOUND to the cancel of ${id}, yet lists it as ${entry.State}.`,
+      "Run the step again."
+    );
+  }
+  ctx.log(
+    `Fault operation ${id} (${entry.Type}) had already ended, ${entry.State}: nothing to cancel.`
+  );
+  ctx.facts.details = [["Fault type", entry.Type]];
+  return judge2(ctx, entry, "before the cancel was sent");
+}
+function judge2(ctx, entry, ended) {
+  ctx.facts.result = entry;
+  switch (entry.State) {
+    case "Cancelled":
+      ctx.log(
+        "Cancelled: the operation was stopped and its internal state cleaned up (an effect that already happened, such as data loss, is not undone)."
+      );
+      return { status: entry.State, verdict: "pass" };
+    case "ForceCancelled":
+      ctx.log(
+        "ForceCancelled: the operation was stopped; the cluster may keep some of its internal state."
+      );
+      return { status: entry.State, verdict: "pass" };
+    default:
+      return {
+        status: entry.State,
+        verdict: "warn",
+        message: `The fault operation ended ${entry.State} ${ended}: nothing was cancelled.`
+      };
+  }
 }
 
 // src/main.ts
@@ -25434,6 +26079,7 @@ async function run() {
       state.interrupt.signal,
       AbortSignal.timeout(settings.timeoutMs)
     ]);
+    state.timeouts = requestTimeouts(settings.timeoutMs);
     outcome = await perform(settings, state, signal, startedAt);
   } catch (error2) {
     outcome = outcomeOfError(error2, state);
@@ -25452,15 +26098,30 @@ async function run() {
 }
 async function perform(settings, state, signal, startedAt) {
   const base = operationContext(settings, state, signal, startedAt);
-  if (settings.operation === "cancel-fault")
-    return cancelFault(base, settings, createTransport(state, signal));
+  if (settings.operation === "cancel-fault") {
+    const client = await connectServiceFabric(settings, {
+      runner,
+      signal,
+      log: base.log,
+      warn: base.warn,
+      transport: (tls2) => createTransport(state, signal, tls2, SERVICE_FABRIC_RETRY),
+      requestTimeouts: state.timeouts
+    });
+    return cancelFault(base, settings, client);
+  }
   const attachment = settings.operation === "run-command" ? await prepareRunCommand(settings) : void 0;
   const login = await signIn(settings, runner);
   info(login.description);
   const arm = new ArmClient({
     endpoint: settings.endpoints.armEndpoint,
     tokens: login.tokens,
-    transport: createTransport(state, signal)
+    transport: createTransport(state, signal),
+    onExpiredToken: (method, url, retry) => {
+      state.stats.retries++;
+      info(
+        `Retrying ${method} ${displayUrl(url)} with a new token (the token had expired; retry ${retry}).`
+      );
+    }
   });
   const ctx = { ...base, arm };
   return performAks(ctx, settings, attachment, login.tokens);
@@ -25477,13 +26138,14 @@ function performAks(ctx, settings, attachment, tokens) {
       return operationStatus(ctx, settings);
   }
 }
-function createTransport(state, signal, tls) {
+function createTransport(state, signal, tls2, policy = ARM_RETRY) {
   const transport = new Transport({
     userAgent: USER_AGENT,
-    policy: ARM_RETRY,
+    policy,
     signal,
     stats: state.stats,
-    tls,
+    timeouts: state.timeouts,
+    tls: tls2,
     onRetry: (notice) => info(
       `Retrying ${notice.method} ${displayUrl(notice.url)} in ${formatDuration(notice.delayMs)} (${notice.reason}; retry ${notice.attempt}).`
     )

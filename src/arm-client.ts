@@ -19,12 +19,19 @@ export interface ArmClientOptions {
   endpoint: string;
   tokens: TokenSource;
   transport: Transport;
+  /** Told when a call goes again because the token had expired. */
+  onExpiredToken?: (method: string, url: string, retry: number) => void;
 }
 
 const EXPIRED_TOKEN_CODES = new Set([
   'ExpiredAuthenticationToken',
   'InvalidAuthenticationTokenExpired',
 ]);
+const EXPIRED_TOKEN_RETRIES = 3;
+
+function isExpiredToken(result: HttpResult): boolean {
+  return result.status === 401 && EXPIRED_TOKEN_CODES.has(parseArmError(result).code);
+}
 
 /** Azure Resource Manager over the shared transport: bearer token, errors as `code: message`. */
 export class ArmClient {
@@ -63,8 +70,9 @@ export class ArmClient {
     const url = this.resolve(pathOrUrl);
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
     let result = await this.sendOnce(method, url, body);
-    // A token can expire between issue and use; one new try with a fresh token settles it.
-    if (result.status === 401 && EXPIRED_TOKEN_CODES.has(parseArmError(result).code)) {
+    // A token can expire between issue and use (or by the server's clock): ask the credential again.
+    for (let retry = 1; retry <= EXPIRED_TOKEN_RETRIES && isExpiredToken(result); retry++) {
+      this.options.onExpiredToken?.(method, url, retry);
       result = await this.sendOnce(method, url, body);
     }
     const ok =

@@ -6,6 +6,9 @@ import type { TokenSource } from './arm-client.ts';
 import { InputError, SignInError, errorMessage } from './errors.ts';
 import type { AuthKind, CommonSettings } from './settings.ts';
 
+/** How long the asks for an assertion within one Entra token request can be apart. */
+const ONE_REQUEST_MS = 500;
+
 export type AzureAuthKind = 'oidc' | 'azure-cli' | 'environment';
 
 /** What the action needs from the runner to sign in; the real process in production. */
@@ -110,12 +113,17 @@ export async function signIn(settings: CommonSettings, runner: AuthEnvironment):
         );
       }
       let lastIdToken = '';
+      let minted: { token: Promise<string>; at: number } | undefined;
       // A GitHub ID token lives about 5 minutes: mint a new one for every Entra token request.
+      // MSAL asks for the assertion twice while it builds one request; both asks share one token.
       credential = new identity.ClientAssertionCredential(
         settings.tenantId,
         settings.clientId,
         async () => {
-          lastIdToken = await runner.getIDToken(endpoints.audience);
+          if (!minted || Date.now() - minted.at > ONE_REQUEST_MS) {
+            minted = { token: runner.getIDToken(endpoints.audience), at: Date.now() };
+          }
+          lastIdToken = await minted.token;
           return lastIdToken;
         },
         authority,

@@ -32,13 +32,28 @@ export interface TransportOptions {
   signal: AbortSignal;
   stats: CallStats;
   onRetry(notice: RetryNotice): void;
+  timeouts?: RequestTimeouts | undefined;
   /** TLS settings applied to every request (client certificate, trust, pinning). */
   tls?: TlsRequestOptions;
 }
 
-/** Reads stay short; writes may take up to ARM's own 60 s before it answers 504. */
-const READ_TIMEOUT_MS = 30_000;
-const WRITE_TIMEOUT_MS = 65_000;
+export interface RequestTimeouts {
+  readMs: number;
+  writeMs: number;
+}
+
+/**
+ * How long one request may go unanswered. Reads stay short and writes may take up to ARM's own
+ * 60 s (it answers 504 after that); a short overall `timeout` shortens both, so a stalled request
+ * still leaves time to try again.
+ */
+export function requestTimeouts(totalTimeoutMs: number): RequestTimeouts {
+  const clamp = (value: number, low: number, high: number) => Math.min(high, Math.max(low, value));
+  return {
+    readMs: clamp(totalTimeoutMs / 4, 5_000, 30_000),
+    writeMs: clamp(totalTimeoutMs / 2, 10_000, 65_000),
+  };
+}
 
 /**
  * HTTP with the one retry policy: every call of the action goes through `send`, which retries
@@ -51,8 +66,9 @@ export class Transport {
 
   constructor(options: TransportOptions) {
     this.options = options;
-    this.reads = this.createClient(READ_TIMEOUT_MS);
-    this.writes = this.createClient(WRITE_TIMEOUT_MS);
+    const timeouts = options.timeouts ?? requestTimeouts(Infinity);
+    this.reads = this.createClient(timeouts.readMs);
+    this.writes = this.createClient(timeouts.writeMs);
   }
 
   private createClient(socketTimeout: number): HttpClient {

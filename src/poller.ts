@@ -8,6 +8,8 @@ export interface Observation<T> {
   percent?: number | undefined;
   /** The service's own hint for the next look. */
   retryAfterMs?: number | undefined;
+  /** The caller's own deadline for the next look (something falls due then), if sooner than planned. */
+  lookWithinMs?: number | undefined;
   value: T;
 }
 
@@ -46,17 +48,21 @@ export type PollOutcome<T> =
 export const AUTO_SCHEDULE_SECONDS = [1.2, 1.8, 2.5, 4, 5.5, 7, 9, 11, 13] as const;
 export const AUTO_CEILING_SECONDS = 15;
 
-/** How long to wait before look number `pollIndex` (0-based); never less than the service asked. */
+/**
+ * How long to wait before look number `pollIndex` (0-based): the schedule, brought forward when
+ * the caller has something due sooner, and never less than the service asked.
+ */
 export function nextPollDelay(
   pollIndex: number,
   interval: 'auto' | number,
   retryAfterMs: number | undefined,
+  lookWithinMs?: number,
 ): number {
   const planned =
     interval === 'auto'
       ? (AUTO_SCHEDULE_SECONDS[pollIndex] ?? AUTO_CEILING_SECONDS) * 1000
       : interval;
-  return Math.max(planned, retryAfterMs ?? 0);
+  return Math.max(Math.min(planned, lookWithinMs ?? Infinity), retryAfterMs ?? 0);
 }
 
 /** The one polling loop of the action: every long operation waits through it. */
@@ -75,7 +81,12 @@ export async function pollUntilDone<T>(
       polls++;
       const nextDelayMs = last.done
         ? undefined
-        : nextPollDelay(polls - (options.lookFirst ? 1 : 0), options.interval, last.retryAfterMs);
+        : nextPollDelay(
+            polls - (options.lookFirst ? 1 : 0),
+            options.interval,
+            last.retryAfterMs,
+            last.lookWithinMs,
+          );
       options.onProgress({
         poll: polls,
         status: last.status,

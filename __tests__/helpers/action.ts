@@ -2,7 +2,7 @@
 // GITHUB_STEP_SUMMARY files, a workspace and RUNNER_TEMP, and the emulator's CA trusted through
 // Node's ordinary NODE_EXTRA_CA_CERTS.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,9 @@ export interface ActionRun {
   outputs: Record<string, string>;
   summary: string;
   durationMs: number;
+  /** Date.now() when the process was spawned and when it closed. */
+  startedAt: number;
+  endedAt: number;
   workspace: string;
   runnerTemp: string;
 }
@@ -83,7 +86,7 @@ export function runAction(
     ...options.env,
   };
   const started = Date.now();
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BUNDLE], {
       env: env as NodeJS.ProcessEnv,
       cwd: workspace,
@@ -108,7 +111,7 @@ export function runAction(
       timers.push(setTimeout(interrupt, options.interrupt.afterMs));
     child.on('close', (code, signal) => {
       timers.forEach(clearTimeout);
-      resolve({
+      const result: ActionRun = {
         code,
         signal,
         stdout,
@@ -116,12 +119,61 @@ export function runAction(
         outputs: parseOutputFile(readFileSync(outputFile, 'utf8')),
         summary: readFileSync(summaryFile, 'utf8'),
         durationMs: Date.now() - started,
+        startedAt: started,
+        endedAt: Date.now(),
         workspace,
         runnerTemp,
-      });
+      };
+      try {
+        assertNoSecretShown(result, [...(emu?.issuedSecrets() ?? []), ...secretsIn(env)]);
+        resolve(result);
+      } catch (error) {
+        reject(error as Error);
+      }
     });
   });
 }
+
+/** Names of variables and inputs whose values are secrets. */
+const SECRET_NAMES = /SECRET|PASSWORD|INPUT_CERTIFICATE$|TOKEN$/;
+
+/** The secrets handed to a run: whole values, and every long line of a PEM key or a PFX. */
+export function secretsIn(env: Record<string, string | undefined>): string[] {
+  return Object.entries(env)
+    .filter(([name, value]) => SECRET_NAMES.test(name) && value)
+    .flatMap(([, value]) => [
+      value!,
+      ...value!.split(/\r?\n/).filter((line) => line.length >= 40 && !line.startsWith('-----')),
+    ])
+    .filter((value) => value.length >= 8);
+}
+
+/**
+ * Every run of the end-to-end suite goes through this check: no secret the emulator or the test
+ * handed out may appear where people or later steps can read it (::add-mask:: registrations are
+ * consumed by the runner and never shown).
+ */
+export function assertNoSecretShown(run: ActionRun, secrets: string[]): void {
+  const logsFile = run.outputs['logs-file'];
+  const places: Record<string, string> = {
+    stdout: visibleStdout(run.stdout),
+    stderr: run.stderr,
+    outputs: JSON.stringify(run.outputs),
+    summary: run.summary,
+    'logs-file': logsFile && existsSync(logsFile) ? readFileSync(logsFile, 'utf8') : '',
+  };
+  for (const secret of secrets) {
+    for (const [where, text] of Object.entries(places)) {
+      if (text.includes(secret))
+        throw new Error(`a secret (${secret.slice(0, 6)}…) appears in ${where}`);
+    }
+  }
+  leakChecks.runs++;
+  leakChecks.secrets += secrets.length;
+}
+
+/** How many runs and secrets the leak check covered in this process. */
+export const leakChecks = { runs: 0, secrets: 0 };
 
 /** Reads the `name<<delimiter` blocks that @actions/core writes to GITHUB_OUTPUT. */
 export function parseOutputFile(text: string): Record<string, string> {

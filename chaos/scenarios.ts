@@ -1,0 +1,266 @@
+import type { Emulator, FaultRule } from '../emulator/index.ts';
+import { runAction, type ActionRun } from '../__tests__/helpers/action.ts';
+import { startServiceFabricGateway, type SfFaultRule } from '../emulator/service-fabric.ts';
+import { planFaults, planServiceFabricFaults } from './faults.ts';
+import { between, pick } from './prng.ts';
+
+/** What really happened on the emulator's side, and so what the action must report. */
+export interface Truth {
+  status: string;
+  /** pass and warn both let the step succeed. */
+  verdict: 'pass' | 'warn' | 'fail';
+  exitCode?: number | undefined;
+}
+
+export interface ScenarioRun {
+  name: string;
+  rules: FaultRule[];
+  run: ActionRun;
+  /** Undefined when the emulator never saw the operation (the action must then fail). */
+  truth: Truth | undefined;
+  timeoutMs: number;
+  /** Faults injected outside the ARM emulator's log (the Service Fabric gateway's). */
+  otherFaultsInjected?: number;
+}
+
+export const RUN_TIMEOUT = '40s';
+const RUN_TIMEOUT_MS = 40_000;
+
+type Scenario = (emu: Emulator, random: () => number, id: string) => Promise<ScenarioRun>;
+
+const runCommand: Scenario = async (emu, random, id) => {
+  const failure =
+    random() < 0.15
+      ? {
+          reason: pick(random, [
+            'ImagePullBackoff',
+            'KubernetesPerformanceError: the command pod did not start within 30s',
+          ]),
+        }
+      : undefined;
+  const cluster = emu.addCluster({
+    resourceGroup: 'rg-chaos',
+    name: id,
+    lowerCaseStates: random() < 0.3,
+    ...(failure ? { commandFailure: failure } : {}),
+  });
+  const exitCode = pick(random, [0, 0, 0, 1, 3]);
+  const successCodes = pick(random, ['0', '0,3']);
+  const sleep = pick(random, ['0', '0.5', '1.5', '3']);
+  const rules = planFaults(random, id, ['runCommand'], ['commandResult']);
+  rules.forEach((rule) => emu.inject(rule));
+  const run = await runAction(
+    {
+      cluster: cluster.resourceId,
+      command: `sleep ${sleep}; echo chaos; exit ${exitCode}`,
+      timeout: RUN_TIMEOUT,
+      'success-exit-codes': successCodes,
+    },
+    emu,
+  );
+  const record = cluster.commands().find((c) => c.id === run.outputs['command-id']);
+  return {
+    name: `run-command exit ${exitCode}${failure ? ' (pod fails)' : ''}`,
+    rules,
+    run,
+    truth: record ? commandTruth(record, successCodes) : undefined,
+    timeoutMs: RUN_TIMEOUT_MS,
+  };
+};
+
+const commandResult: Scenario = async (emu, random, id) => {
+  const cluster = emu.addCluster({ resourceGroup: 'rg-chaos', name: id });
+  const exitCode = pick(random, [0, 2]);
+  const started = await runAction(
+    {
+      cluster: cluster.resourceId,
+      command: `sleep ${pick(random, ['0', '2'])}; exit ${exitCode}`,
+      wait: 'false',
+    },
+    emu,
+  );
+  const commandId = started.outputs['command-id'] ?? '';
+  const rules = planFaults(random, id, [], ['commandResult']);
+  rules.forEach((rule) => emu.inject(rule));
+  const run = await runAction(
+    {
+      operation: 'command-result',
+      cluster: cluster.resourceId,
+      'command-id': commandId,
+      timeout: RUN_TIMEOUT,
+    },
+    emu,
+  );
+  const record = cluster.commands().find((c) => c.id === commandId);
+  return {
+    name: `command-result exit ${exitCode}`,
+    rules,
+    run,
+    truth: record ? commandTruth(record, '0') : undefined,
+    timeoutMs: RUN_TIMEOUT_MS,
+  };
+};
+
+const abort: Scenario = async (emu, random, id) => {
+  const mode = pick(random, ['async', 'async', 'no-content', 'conflict'] as const);
+  const cluster = emu.addCluster({
+    resourceGroup: 'rg-chaos',
+    name: id,
+    operation: {
+      name: 'Upgrade',
+      durationSeconds: 600,
+      abort: mode,
+      cancelSeconds: between(random, 1, 3),
+    },
+  });
+  const rules = planFaults(
+    random,
+    id,
+    ['abort'],
+    ['cluster', 'operationStatus', 'operationLocation'],
+  );
+  rules.forEach((rule) => emu.inject(rule));
+  const run = await runAction(
+    { operation: 'abort', cluster: cluster.resourceId, timeout: RUN_TIMEOUT },
+    emu,
+  );
+  const truth: Truth =
+    mode === 'conflict'
+      ? { status: 'AlreadyCompleted', verdict: 'warn' }
+      : { status: 'Canceled', verdict: 'pass' };
+  const reached = emu.requests.some(
+    (r) =>
+      r.kind === 'abort' &&
+      r.status >= 200 &&
+      r.status < 500 &&
+      r.path.toLowerCase().includes(`/${id}/`),
+  );
+  return {
+    name: `abort (${mode})`,
+    rules,
+    run,
+    truth: reached ? truth : undefined,
+    timeoutMs: RUN_TIMEOUT_MS,
+  };
+};
+
+const operationStatus: Scenario = async (emu, random, id) => {
+  const outcome = pick(random, ['Succeeded', 'Succeeded', 'Failed', 'Canceled'] as const);
+  const cluster = emu.addCluster({
+    resourceGroup: 'rg-chaos',
+    name: id,
+    operation: {
+      name: 'Upgrade',
+      durationSeconds: between(random, 1, 4),
+      outcome,
+      statusWord: pick(random, ['InProgress', 'Running', 'Preparing']),
+      ...(outcome === 'Failed'
+        ? { error: { code: 'UpgradeFailed', message: 'node pool drain timed out' } }
+        : {}),
+    },
+  });
+  const rules = planFaults(random, id, [], ['operations']);
+  rules.forEach((rule) => emu.inject(rule));
+  const run = await runAction(
+    { operation: 'operation-status', cluster: cluster.resourceId, timeout: RUN_TIMEOUT },
+    emu,
+  );
+  return {
+    name: `operation-status ${outcome}`,
+    rules,
+    run,
+    truth: { status: outcome, verdict: outcome === 'Succeeded' ? 'pass' : 'fail' },
+    timeoutMs: RUN_TIMEOUT_MS,
+  };
+};
+
+const cancelFault: Scenario = async (emu, random, _id) => {
+  const gateway = await startServiceFabricGateway({ ca: emu.ca });
+  try {
+    const kind = pick(random, ['graceful', 'graceful', 'forced', 'already-over'] as const);
+    const operationId =
+      kind === 'already-over'
+        ? gateway.addFinishedOperation(pick(random, ['Completed', 'Faulted'] as const))
+        : gateway.addFaultOperation({
+            type:
+              kind === 'forced'
+                ? 'NodeTransition'
+                : pick(random, [
+                    'PartitionDataLoss',
+                    'PartitionQuorumLoss',
+                    'PartitionRestart',
+                  ] as const),
+            durationSeconds: 120,
+            rollbackSeconds: between(random, 1, 2),
+          });
+    const rules: SfFaultRule[] = planServiceFabricFaults(random);
+    rules.forEach((rule) => gateway.inject(rule));
+    const admin = gateway.issueAdminClientCert();
+    const run = await runAction(
+      {
+        operation: 'cancel-fault',
+        cluster: gateway.url,
+        'operation-id': operationId,
+        certificate: `${admin.certPem}\n${admin.keyPem}`,
+        force: kind === 'forced' ? 'true' : 'false',
+        'force-after': '2s',
+        timeout: RUN_TIMEOUT,
+      },
+      emu,
+    );
+    const finished =
+      kind === 'already-over'
+        ? undefined
+        : gateway.cancelCalls(operationId).some((call) => call.status === 200);
+    const truth: Truth | undefined =
+      kind === 'already-over'
+        ? { status: run.outputs.status === 'Faulted' ? 'Faulted' : 'Completed', verdict: 'warn' }
+        : finished
+          ? { status: kind === 'forced' ? 'ForceCancelled' : 'Cancelled', verdict: 'pass' }
+          : undefined;
+    return {
+      name: `cancel-fault (${kind})`,
+      rules: rules.map(asArmRule),
+      run,
+      truth,
+      timeoutMs: RUN_TIMEOUT_MS,
+      otherFaultsInjected: gateway.requests.filter((r) => r.fault).length,
+    };
+  } finally {
+    await gateway.stop();
+  }
+};
+
+/** Service Fabric rules shown like ARM ones in a failing run's report. */
+function asArmRule(rule: SfFaultRule): FaultRule {
+  return {
+    kind: `sf ${rule.path ?? 'any'}`,
+    skip: rule.skip,
+    times: rule.times,
+    fault: rule.fault as FaultRule['fault'],
+  };
+}
+
+function commandTruth(
+  record: { provisioningState: string; exitCode?: number | undefined },
+  successCodes: string,
+): Truth {
+  const state = record.provisioningState.toLowerCase();
+  if (state !== 'succeeded')
+    return { status: state === 'failed' ? 'Failed' : record.provisioningState, verdict: 'fail' };
+  const ok = successCodes
+    .split(',')
+    .map(Number)
+    .includes(record.exitCode ?? -1);
+  return { status: 'Succeeded', verdict: ok ? 'pass' : 'fail', exitCode: record.exitCode };
+}
+
+export const SCENARIOS: readonly Scenario[] = [
+  runCommand,
+  runCommand,
+  runCommand,
+  commandResult,
+  abort,
+  operationStatus,
+  cancelFault,
+];
