@@ -21379,7 +21379,7 @@ function required(source, name, what) {
 import { randomUUID as randomUUID2 } from "node:crypto";
 function inert(text) {
   return text.split(/\r?\n|\r/).map(
-    (line) => /^\s*::|##\[/.test(line) ? `  ${line.replace(/::/g, ":​:").replace(/##\[/g, "#​#[")}` : line
+    (line) => /^\s*::|##\[/.test(line) ? line.replace(/::/g, ":​:").replace(/##\[/g, "#​#[") : line
   ).join("\n");
 }
 function printUntrustedBlock(title, text) {
@@ -21534,11 +21534,12 @@ async function publish(report) {
 }
 
 // src/poller.ts
-var AUTO_SCHEDULE_SECONDS = [1.2, 1.8, 2.5, 4, 5.5, 7, 9, 11, 13];
-var AUTO_CEILING_SECONDS = 15;
+var AUTO_SCHEDULE_SECONDS = [1.2, 1.8, 2.5, 4, 5.5, 7, 9, 11];
+var AUTO_CEILING_SECONDS = 12;
 function nextPollDelay(pollIndex, interval, retryAfterMs2, lookWithinMs) {
+  if (retryAfterMs2 !== void 0) return Math.max(0, retryAfterMs2);
   const planned = interval === "auto" ? (AUTO_SCHEDULE_SECONDS[pollIndex] ?? AUTO_CEILING_SECONDS) * 1e3 : interval;
-  return Math.max(Math.min(planned, lookWithinMs ?? Infinity), retryAfterMs2 ?? 0);
+  return Math.min(planned, lookWithinMs ?? Infinity);
 }
 async function pollUntilDone(observe, options) {
   let last;
@@ -26079,7 +26080,6 @@ async function run() {
       state.interrupt.signal,
       AbortSignal.timeout(settings.timeoutMs)
     ]);
-    state.timeouts = requestTimeouts(settings.timeoutMs);
     outcome = await perform(settings, state, signal, startedAt);
   } catch (error2) {
     outcome = outcomeOfError(error2, state);
@@ -26104,8 +26104,8 @@ async function perform(settings, state, signal, startedAt) {
       signal,
       log: base.log,
       warn: base.warn,
-      transport: (tls2) => createTransport(state, signal, tls2, SERVICE_FABRIC_RETRY),
-      requestTimeouts: state.timeouts
+      transport: (tls2) => createTransport(state, signal, settings.timeoutMs, tls2, SERVICE_FABRIC_RETRY),
+      requestTimeouts: requestTimeouts(settings.timeoutMs)
     });
     return cancelFault(base, settings, client);
   }
@@ -26115,7 +26115,7 @@ async function perform(settings, state, signal, startedAt) {
   const arm = new ArmClient({
     endpoint: settings.endpoints.armEndpoint,
     tokens: login.tokens,
-    transport: createTransport(state, signal),
+    transport: createTransport(state, signal, settings.timeoutMs),
     onExpiredToken: (method, url, retry) => {
       state.stats.retries++;
       info(
@@ -26138,13 +26138,13 @@ function performAks(ctx, settings, attachment, tokens) {
       return operationStatus(ctx, settings);
   }
 }
-function createTransport(state, signal, tls2, policy = ARM_RETRY) {
+function createTransport(state, signal, stepTimeoutMs, tls2, policy = ARM_RETRY) {
   const transport = new Transport({
     userAgent: USER_AGENT,
     policy,
     signal,
     stats: state.stats,
-    timeouts: state.timeouts,
+    timeouts: requestTimeouts(stepTimeoutMs),
     tls: tls2,
     onRetry: (notice) => info(
       `Retrying ${notice.method} ${displayUrl(notice.url)} in ${formatDuration(notice.delayMs)} (${notice.reason}; retry ${notice.attempt}).`

@@ -5,14 +5,15 @@ import { formatDuration } from './timing.ts';
 
 /**
  * Makes service-supplied text safe to print on its own line: the runner reads any stdout line that
- * starts with `::` (or carries `##[`) as a workflow command, so such lines get a visible prefix.
+ * starts with `::` (or carries `##[`) as a workflow command, so a zero-width space breaks those
+ * markers up on such lines; what people read stays the same.
  */
 export function inert(text: string): string {
   return text
     .split(/\r?\n|\r/)
     .map((line) =>
       /^\s*::|##\[/.test(line)
-        ? `  ${line.replace(/::/g, ':\u200b:').replace(/##\[/g, '#\u200b#[')}`
+        ? line.replace(/::/g, ':\u200b:').replace(/##\[/g, '#\u200b#[')
         : line,
     )
     .join('\n');

@@ -2,13 +2,7 @@ import * as core from '@actions/core';
 import { ArmClient } from './arm-client.ts';
 import { signIn, type AuthEnvironment } from './auth.ts';
 import { ActionError, errorMessage } from './errors.ts';
-import {
-  Transport,
-  displayUrl,
-  requestTimeouts,
-  type CallStats,
-  type RequestTimeouts,
-} from './http.ts';
+import { Transport, displayUrl, requestTimeouts, type CallStats } from './http.ts';
 import { readSettings, runnerInputs } from './inputs.ts';
 import { formatProgress, inert } from './log.ts';
 import { publish } from './outputs.ts';
@@ -32,7 +26,6 @@ interface RunState {
   stats: CallStats & { polls: number };
   interrupt: AbortController;
   disposers: (() => void)[];
-  timeouts?: RequestTimeouts;
 }
 
 const runner: AuthEnvironment = {
@@ -63,7 +56,6 @@ export async function run(): Promise<void> {
       state.interrupt.signal,
       AbortSignal.timeout(settings.timeoutMs),
     ]);
-    state.timeouts = requestTimeouts(settings.timeoutMs);
     outcome = await perform(settings, state, signal, startedAt);
   } catch (error) {
     outcome = outcomeOfError(error, state);
@@ -94,8 +86,9 @@ async function perform(
       signal,
       log: base.log,
       warn: base.warn,
-      transport: (tls) => createTransport(state, signal, tls, SERVICE_FABRIC_RETRY),
-      requestTimeouts: state.timeouts,
+      transport: (tls) =>
+        createTransport(state, signal, settings.timeoutMs, tls, SERVICE_FABRIC_RETRY),
+      requestTimeouts: requestTimeouts(settings.timeoutMs),
     });
     return cancelFault(base, settings, client);
   }
@@ -107,7 +100,7 @@ async function perform(
   const arm = new ArmClient({
     endpoint: settings.endpoints.armEndpoint,
     tokens: login.tokens,
-    transport: createTransport(state, signal),
+    transport: createTransport(state, signal, settings.timeoutMs),
     onExpiredToken: (method, url, retry) => {
       state.stats.retries++;
       core.info(
@@ -140,6 +133,7 @@ function performAks(
 function createTransport(
   state: RunState,
   signal: AbortSignal,
+  stepTimeoutMs: number,
   tls?: ConstructorParameters<typeof Transport>[0]['tls'],
   policy: RetryPolicy = ARM_RETRY,
 ): Transport {
@@ -148,7 +142,7 @@ function createTransport(
     policy,
     signal,
     stats: state.stats,
-    timeouts: state.timeouts,
+    timeouts: requestTimeouts(stepTimeoutMs),
     tls,
     onRetry: (notice) =>
       core.info(

@@ -41,16 +41,18 @@ export type PollOutcome<T> =
   | { done: false; last: Observation<T> | undefined; polls: number; stopReason: unknown };
 
 /**
- * The auto schedule: the waits before each look, in seconds. Most commands end within seconds, so
- * the first looks come quickly; after that the waits grow to a ceiling, so a long operation costs
- * few calls (about 4 a minute) and parallel jobs leave the subscription's read budget alone.
+ * The auto schedule: the waits before each look, in seconds, when the service gives no
+ * Retry-After. Most commands end within seconds, so the first looks come quickly; then the waits
+ * grow to a ceiling, so a long operation costs five reads a minute and parallel jobs leave the
+ * subscription's read budget alone, while its end is still seen within 12 s.
  */
-export const AUTO_SCHEDULE_SECONDS = [1.2, 1.8, 2.5, 4, 5.5, 7, 9, 11, 13] as const;
-export const AUTO_CEILING_SECONDS = 15;
+export const AUTO_SCHEDULE_SECONDS = [1.2, 1.8, 2.5, 4, 5.5, 7, 9, 11] as const;
+export const AUTO_CEILING_SECONDS = 12;
 
 /**
- * How long to wait before look number `pollIndex` (0-based): the schedule, brought forward when
- * the caller has something due sooner, and never less than the service asked.
+ * How long to wait before look number `pollIndex` (0-based). A Retry-After from the service is
+ * its own schedule and is followed as given; otherwise the action's schedule applies, brought
+ * forward when the caller has something due sooner.
  */
 export function nextPollDelay(
   pollIndex: number,
@@ -58,11 +60,12 @@ export function nextPollDelay(
   retryAfterMs: number | undefined,
   lookWithinMs?: number,
 ): number {
+  if (retryAfterMs !== undefined) return Math.max(0, retryAfterMs);
   const planned =
     interval === 'auto'
       ? (AUTO_SCHEDULE_SECONDS[pollIndex] ?? AUTO_CEILING_SECONDS) * 1000
       : interval;
-  return Math.max(Math.min(planned, lookWithinMs ?? Infinity), retryAfterMs ?? 0);
+  return Math.min(planned, lookWithinMs ?? Infinity);
 }
 
 /** The one polling loop of the action: every long operation waits through it. */

@@ -41,7 +41,7 @@ function annotations(stdout: string): string[] {
 // Every run watches an operation of a few seconds: run them side by side.
 describe('operation-status end to end', { concurrency: true }, () => {
   it('waits for the latest operation to succeed, showing its progress', async () => {
-    const c = cluster({ durationSeconds: 3 });
+    const c = cluster({ durationSeconds: 5 });
     const run = await watch(c.resourceId);
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.equal(run.outputs.status, 'Succeeded');
@@ -101,7 +101,7 @@ describe('operation-status end to end', { concurrency: true }, () => {
   });
 
   it('treats a status word it does not know as still running', async () => {
-    const c = cluster({ durationSeconds: 2, statusWord: 'Preparing' });
+    const c = cluster({ durationSeconds: 6, statusWord: 'Preparing' });
     const run = await watch(c.resourceId);
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.equal(run.outputs.status, 'Succeeded');

@@ -118,10 +118,22 @@ describe('poll schedule', () => {
     for (let i = 1; i < delays.length; i++) assert.ok(delays[i]! >= delays[i - 1]!);
     assert.equal(delays.at(-1), AUTO_CEILING_SECONDS * 1000);
   });
-  it('a fixed interval is used as is, and Retry-After is a floor', () => {
+  it('a fixed interval is used as is; a Retry-After from the service is followed as given', () => {
     assert.equal(nextPollDelay(0, 2000, undefined), 2000);
     assert.equal(nextPollDelay(0, 2000, 5000), 5000);
     assert.equal(nextPollDelay(20, 'auto', 60_000), 60_000);
+    assert.equal(nextPollDelay(6, 'auto', 1000), 1000);
+  });
+  it('looks sooner when something falls due, but never before Retry-After', () => {
+    assert.equal(nextPollDelay(10, 'auto', undefined, 3000), 3000);
+    assert.equal(nextPollDelay(0, 'auto', undefined, 0), 0);
+    assert.equal(nextPollDelay(10, 'auto', 4000, 3000), 4000);
+  });
+  it('the auto schedule costs at most five reads a minute once it reaches its ceiling', () => {
+    const delays = Array.from({ length: 60 }, (_, i) => nextPollDelay(i, 'auto', undefined));
+    const sum = (n: number) => delays.slice(0, n).reduce((a, b) => a + b, 0) / 1000;
+    assert.equal(sum(7), 31);
+    assert.ok(delays.slice(8).every((d) => d === 12_000));
   });
 });
 

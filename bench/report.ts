@@ -1,0 +1,142 @@
+// Summaries (median and range per client), ratios, and the printed table.
+import { CLIENTS, type ClientName, type RunResult, type Scenario } from './measure.ts';
+
+export interface Stat {
+  median: number;
+  min: number;
+  max: number;
+  n: number;
+}
+
+export const METRICS = {
+  latencyMs: 'detection latency',
+  armRequests: 'ARM requests / run',
+  authRequests: 'Entra requests / run',
+  firstRequestMs: 'time to first request',
+  peakRssMiB: 'peak RSS',
+} as const;
+export type Metric = keyof typeof METRICS;
+/** The metrics compared as action/other ratios. */
+const RATIO_METRICS: Metric[] = ['latencyMs', 'armRequests', 'firstRequestMs', 'peakRssMiB'];
+
+export interface ClientSummary {
+  runs: number;
+  failed: number;
+  metrics: Partial<Record<Metric, Stat>>;
+}
+
+export interface ScenarioSummary {
+  id: string;
+  label: string;
+  clients: Partial<Record<ClientName, ClientSummary>>;
+  /** action median / other client's median. */
+  ratios: Partial<Record<'sdk' | 'cli', Partial<Record<Metric, number>>>>;
+}
+
+export function stat(values: number[]): Stat | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return { median, min: sorted[0]!, max: sorted.at(-1)!, n: sorted.length };
+}
+
+function metricValue(run: RunResult, metric: Metric): number | undefined {
+  switch (metric) {
+    case 'armRequests':
+      return run.armReads + run.armWrites;
+    case 'peakRssMiB':
+      return run.peakRssKiB === undefined ? undefined : run.peakRssKiB / 1024;
+    case 'latencyMs':
+      return run.ok ? run.latencyMs : undefined;
+    default:
+      return run[metric];
+  }
+}
+
+export function summarize(scenario: Scenario, runs: RunResult[]): ScenarioSummary {
+  const clients: ScenarioSummary['clients'] = {};
+  for (const client of CLIENTS) {
+    const mine = runs.filter((r) => r.client === client && r.scenario === scenario.id);
+    if (mine.length === 0) continue;
+    const metrics: ClientSummary['metrics'] = {};
+    for (const metric of Object.keys(METRICS) as Metric[]) {
+      const s = stat(mine.map((r) => metricValue(r, metric)).filter((v) => v !== undefined));
+      if (s) metrics[metric] = s;
+    }
+    clients[client] = { runs: mine.length, failed: mine.filter((r) => !r.ok).length, metrics };
+  }
+  const ratios: ScenarioSummary['ratios'] = {};
+  for (const other of ['sdk', 'cli'] as const) {
+    for (const metric of RATIO_METRICS) {
+      const a = clients.action?.metrics[metric]?.median;
+      const b = clients[other]?.metrics[metric]?.median;
+      if (a !== undefined && b !== undefined && b !== 0) (ratios[other] ??= {})[metric] = a / b;
+    }
+  }
+  return { id: scenario.id, label: scenario.label, clients, ratios };
+}
+
+/** Number and unit for a metric, the unit chosen from the median so a range shares it. */
+function formatter(metric: Metric, median: number): [(v: number) => string, string] {
+  switch (metric) {
+    case 'latencyMs':
+    case 'firstRequestMs':
+      return Math.abs(median) >= 10_000
+        ? [(v) => (v / 1000).toFixed(1), ' s']
+        : [(v) => String(Math.round(v)), ' ms'];
+    case 'peakRssMiB':
+      return [(v) => v.toFixed(0), ' MiB'];
+    default:
+      return [(v) => (Number.isInteger(v) ? String(v) : v.toFixed(1)), ''];
+  }
+}
+
+function cell(metric: Metric, s: Stat | undefined): string {
+  if (!s) return 'n/a';
+  const [num, unit] = formatter(metric, s.median);
+  const range = num(s.min) === num(s.max) ? '' : ` (${num(s.min)}–${num(s.max)})`;
+  return `${num(s.median)}${range}${unit}`;
+}
+
+const CLIENT_TITLES: Record<ClientName, string> = {
+  action: 'action (dist)',
+  sdk: 'JS SDK',
+  cli: 'CLI model',
+};
+
+export function formatTable(summaries: ScenarioSummary[]): string {
+  const lines: string[] = [];
+  for (const summary of summaries) {
+    const clients = CLIENTS.filter((c) => summary.clients[c]);
+    const header = ['', ...clients.map((c) => CLIENT_TITLES[c]), 'action/SDK', 'action/CLI'];
+    const rows = (Object.keys(METRICS) as Metric[]).map((metric) => [
+      METRICS[metric],
+      ...clients.map((c) => cell(metric, summary.clients[c]?.metrics[metric])),
+      ratio(summary.ratios.sdk?.[metric]),
+      ratio(summary.ratios.cli?.[metric]),
+    ]);
+    const failures = clients
+      .filter((c) => summary.clients[c]!.failed > 0)
+      .map((c) => `${CLIENT_TITLES[c]} ${summary.clients[c]!.failed}/${summary.clients[c]!.runs}`);
+    const runs = Math.max(...clients.map((c) => summary.clients[c]!.runs));
+    lines.push(`\n${summary.label} — ${runs} run(s) per client, median (min–max)`);
+    if (failures.length > 0) lines.push(`  not detected / failed: ${failures.join(', ')}`);
+    lines.push(...alignColumns([header, ...rows]).map((l) => `  ${l}`));
+  }
+  return lines.join('\n');
+}
+
+function ratio(value: number | undefined): string {
+  return value === undefined ? '' : `${value.toFixed(2)}×`;
+}
+
+function alignColumns(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => [...(r[i] ?? '')].length)));
+  return rows.map((r) =>
+    r
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join('   ')
+      .trimEnd(),
+  );
+}
