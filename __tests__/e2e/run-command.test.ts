@@ -135,10 +135,10 @@ describe('run-command end to end', () => {
     assert.match(run.summary, /Retries<\/th><td>4</);
   });
 
-  it('fails with the service code and message when retries are exhausted on a hard error', async () => {
+  it('fails with the service code, message and fix on an error answer', async () => {
     const run = await runAction(
       {
-        cluster: `${emu.armEndpoint ? '' : ''}/subscriptions/${emu.subscriptionId}/resourceGroups/rg-e2e/providers/Microsoft.ContainerService/managedClusters/missing-cluster`,
+        cluster: `/subscriptions/${emu.subscriptionId}/resourceGroups/rg-e2e/providers/Microsoft.ContainerService/managedClusters/missing-cluster`,
         command: 'true',
       },
       emu,
