@@ -20525,74 +20525,6 @@ function errorMessage(error2) {
   return error2 instanceof Error ? error2.message : String(error2);
 }
 
-// src/retry.ts
-var ARM_RETRY = {
-  maxRetries: 6,
-  baseDelayMs: 1e3,
-  maxDelayMs: 32e3,
-  maxElapsedMs: 18e4,
-  retryableStatus: (status) => status === 408 || status === 429 || status >= 500 && status !== 501 && status !== 505
-};
-var SERVICE_FABRIC_RETRY = {
-  ...ARM_RETRY,
-  retryableStatus: (status) => status === 503 || status === 504
-};
-var TRANSIENT_ERROR_CODES = /* @__PURE__ */ new Set([
-  "ECONNRESET",
-  "ECONNREFUSED",
-  "ECONNABORTED",
-  "ETIMEDOUT",
-  "EPIPE",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "ENETUNREACH",
-  "EHOSTUNREACH",
-  "UND_ERR_SOCKET",
-  "ERR_STREAM_PREMATURE_CLOSE",
-  "REQUEST_TIMEOUT"
-]);
-function decideRetry(outcome, retriesSoFar, elapsedMs, policy, random = Math.random) {
-  if (retriesSoFar >= policy.maxRetries) return { retry: false };
-  let reason;
-  let hintMs;
-  if (outcome.kind === "response") {
-    if (!policy.retryableStatus(outcome.status)) return { retry: false };
-    hintMs = retryAfterMs(outcome.headers);
-    reason = `HTTP ${outcome.status}`;
-  } else {
-    if (!outcome.code || !TRANSIENT_ERROR_CODES.has(outcome.code)) return { retry: false };
-    reason = outcome.code;
-  }
-  const backoff = exponentialBackoff(retriesSoFar, policy, random);
-  const delayMs = hintMs !== void 0 ? Math.max(hintMs, 0) : backoff;
-  if (elapsedMs + delayMs > policy.maxElapsedMs) return { retry: false };
-  return {
-    retry: true,
-    delayMs,
-    reason: hintMs !== void 0 ? `${reason}, Retry-After ${(hintMs / 1e3).toFixed(1)}s` : reason
-  };
-}
-function exponentialBackoff(retriesSoFar, policy, random = Math.random) {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** retriesSoFar);
-  return Math.round(ceiling * (0.5 + random() * 0.5));
-}
-function retryAfterMs(headers, now = Date.now()) {
-  for (const name of ["retry-after-ms", "x-ms-retry-after-ms"]) {
-    const value2 = headerValue(headers, name);
-    if (value2 !== void 0 && /^\d+(\.\d+)?$/.test(value2)) return Math.round(Number(value2));
-  }
-  const value = headerValue(headers, "retry-after");
-  if (value === void 0) return void 0;
-  if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1e3);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? void 0 : Math.max(0, date - now);
-}
-function headerValue(headers, name) {
-  const value = headers[name.toLowerCase()];
-  const first = Array.isArray(value) ? value[0] : value;
-  return first?.trim() || void 0;
-}
-
 // src/timing.ts
 function sleep(ms, signal) {
   return new Promise((resolve2, reject) => {
@@ -20645,6 +20577,84 @@ var InterruptedError = class extends Error {
   }
 };
 
+// src/retry.ts
+var ARM_RETRY = {
+  maxRetries: 6,
+  baseDelayMs: 1e3,
+  maxDelayMs: 32e3,
+  maxElapsedMs: 18e4,
+  retryableStatus: (status) => status === 408 || status === 429 || status >= 500 && status !== 501 && status !== 505
+};
+var SERVICE_FABRIC_RETRY = {
+  ...ARM_RETRY,
+  retryableStatus: (status) => status === 503 || status === 504
+};
+var TRANSIENT_ERROR_CODES = /* @__PURE__ */ new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ECONNABORTED",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ENETUNREACH",
+  "EHOSTUNREACH",
+  "UND_ERR_SOCKET",
+  "ERR_STREAM_PREMATURE_CLOSE",
+  "REQUEST_TIMEOUT"
+]);
+function decideRetry(outcome, retriesSoFar, elapsedMs, policy, random = Math.random) {
+  if (outcome.kind === "ok" || retriesSoFar >= policy.maxRetries) return { retry: false };
+  let reason;
+  let hintMs;
+  if (outcome.kind === "response") {
+    if (!policy.retryableStatus(outcome.status)) return { retry: false };
+    hintMs = retryAfterMs(outcome.headers);
+    reason = `HTTP ${outcome.status}`;
+  } else {
+    if (!outcome.code || !TRANSIENT_ERROR_CODES.has(outcome.code)) return { retry: false };
+    reason = outcome.code;
+  }
+  const backoff = exponentialBackoff(retriesSoFar, policy, random);
+  const delayMs = hintMs !== void 0 ? Math.max(hintMs, 0) : backoff;
+  if (elapsedMs + delayMs > policy.maxElapsedMs) return { retry: false };
+  return {
+    retry: true,
+    delayMs,
+    reason: hintMs !== void 0 ? `${reason}, Retry-After ${(hintMs / 1e3).toFixed(1)}s` : reason
+  };
+}
+function exponentialBackoff(retriesSoFar, policy, random = Math.random) {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** retriesSoFar);
+  return Math.round(ceiling * (0.5 + random() * 0.5));
+}
+function retryAfterMs(headers, now = Date.now()) {
+  for (const name of ["retry-after-ms", "x-ms-retry-after-ms"]) {
+    const value2 = headerValue(headers, name);
+    if (value2 !== void 0 && /^\d+(\.\d+)?$/.test(value2)) return Math.round(Number(value2));
+  }
+  const value = headerValue(headers, "retry-after");
+  if (value === void 0) return void 0;
+  if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1e3);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? void 0 : Math.max(0, date - now);
+}
+function headerValue(headers, name) {
+  const value = headers[name.toLowerCase()];
+  const first = Array.isArray(value) ? value[0] : value;
+  return first?.trim() || void 0;
+}
+async function withRetries(attempt, options) {
+  const started = Date.now();
+  for (let retries = 0; ; retries++) {
+    const result = await attempt();
+    const decision = decideRetry(result.outcome, retries, Date.now() - started, options.policy);
+    if (!decision.retry) return { ...result, retries };
+    options.onRetry?.(decision, retries + 1);
+    await sleep(decision.delayMs, options.signal);
+  }
+}
+
 // src/http.ts
 function requestTimeouts(totalTimeoutMs) {
   const clamp = (value, low, high) => Math.min(high, Math.max(low, value));
@@ -20681,32 +20691,34 @@ var Transport = class {
   }
   async send(method, url, body, headers) {
     const { policy, signal, stats } = this.options;
-    const started = Date.now();
-    for (let retries = 0; ; retries++) {
-      const outcome = await this.attempt(method, url, body, await raceAbort(headers(), signal));
-      const decision = decideRetry(
-        outcome.kind === "response" ? { kind: "response", status: outcome.result.status, headers: outcome.result.headers } : outcome,
-        retries,
-        Date.now() - started,
-        policy
-      );
-      if (!decision.retry) {
-        if (outcome.kind === "response") return outcome.result;
-        throw new TransportError(
-          `${method} ${displayUrl(url)} failed: ${outcome.message}${retries ? ` (after ${retries} retries)` : ""}`,
-          "Check that the endpoint is reachable from the runner (proxy, firewall, DNS)."
-        );
+    const last = await withRetries(
+      async () => {
+        const outcome = await this.attempt(method, url, body, await raceAbort(headers(), signal));
+        return {
+          outcome: outcome.kind === "response" ? { kind: "response", ...outcome.result } : outcome,
+          value: outcome
+        };
+      },
+      {
+        policy,
+        signal,
+        onRetry: (decision, retry) => {
+          stats.retries++;
+          this.options.onRetry({
+            method,
+            url,
+            reason: decision.reason,
+            delayMs: decision.delayMs,
+            attempt: retry
+          });
+        }
       }
-      stats.retries++;
-      this.options.onRetry({
-        method,
-        url,
-        reason: decision.reason,
-        delayMs: decision.delayMs,
-        attempt: retries + 1
-      });
-      await sleep(decision.delayMs, signal);
-    }
+    );
+    if (last.value.kind === "response") return last.value.result;
+    throw new TransportError(
+      `${method} ${displayUrl(url)} failed: ${last.value.message}${last.retries ? ` (after ${last.retries} retries)` : ""}`,
+      "Check that the endpoint is reachable from the runner (proxy, firewall, DNS)."
+    );
   }
   async attempt(method, url, body, headers) {
     this.options.stats.requests++;
@@ -21717,28 +21729,26 @@ async function pinnedTrust(gatewayUrl, pins, caBundle, policy, signal) {
 }
 var HANDSHAKE_TIMEOUT_MS = 3e4;
 async function fetchServerCertificate(url, policy, signal) {
-  const started = Date.now();
-  for (let retries = 0; ; retries++) {
-    try {
-      return await handshake(url, signal);
-    } catch (error2) {
-      if (signal.aborted) throw signal.reason;
-      const code = error2.code;
-      const decision = decideRetry(
-        { kind: "error", code, message: errorMessage(error2) },
-        retries,
-        Date.now() - started,
-        policy
-      );
-      if (!decision.retry) {
-        throw new TransportError(
-          `Could not read the server certificate of ${new URL(url).host}: ${errorMessage(error2)}`,
-          "Check that the gateway is reachable from the runner (its HTTP gateway port, usually 19080)."
-        );
+  const last = await withRetries(
+    async () => {
+      try {
+        return { outcome: { kind: "ok" }, value: await handshake(url, signal) };
+      } catch (error2) {
+        if (signal.aborted) throw signal.reason;
+        const code = error2.code;
+        return {
+          outcome: { kind: "error", code, message: errorMessage(error2) },
+          value: error2
+        };
       }
-      await sleep(decision.delayMs, signal);
-    }
-  }
+    },
+    { policy, signal }
+  );
+  if (last.value instanceof X509Certificate) return last.value;
+  throw new TransportError(
+    `Could not read the server certificate of ${new URL(url).host}: ${errorMessage(last.value)}`,
+    "Check that the gateway is reachable from the runner (its HTTP gateway port, usually 19080)."
+  );
 }
 function handshake(url, signal) {
   const { hostname, port } = new URL(url);

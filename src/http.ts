@@ -2,8 +2,8 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import type { RequestOptions as TlsRequestOptions } from 'node:https';
 import { HttpClient } from '@actions/http-client';
 import { TransportError } from './errors.ts';
-import { decideRetry, type AttemptOutcome, type RetryPolicy } from './retry.ts';
-import { raceAbort, sleep } from './timing.ts';
+import { withRetries, type AttemptOutcome, type RetryPolicy } from './retry.ts';
+import { raceAbort } from './timing.ts';
 
 export interface HttpResult {
   status: number;
@@ -97,34 +97,37 @@ export class Transport {
     headers: () => Promise<OutgoingHttpHeaders>,
   ): Promise<HttpResult> {
     const { policy, signal, stats } = this.options;
-    const started = Date.now();
-    for (let retries = 0; ; retries++) {
-      const outcome = await this.attempt(method, url, body, await raceAbort(headers(), signal));
-      const decision = decideRetry(
-        outcome.kind === 'response'
-          ? { kind: 'response', status: outcome.result.status, headers: outcome.result.headers }
-          : outcome,
-        retries,
-        Date.now() - started,
+    const last = await withRetries(
+      async () => {
+        const outcome = await this.attempt(method, url, body, await raceAbort(headers(), signal));
+        return {
+          outcome:
+            outcome.kind === 'response'
+              ? { kind: 'response' as const, ...outcome.result }
+              : outcome,
+          value: outcome,
+        };
+      },
+      {
         policy,
-      );
-      if (!decision.retry) {
-        if (outcome.kind === 'response') return outcome.result;
-        throw new TransportError(
-          `${method} ${displayUrl(url)} failed: ${outcome.message}${retries ? ` (after ${retries} retries)` : ''}`,
-          'Check that the endpoint is reachable from the runner (proxy, firewall, DNS).',
-        );
-      }
-      stats.retries++;
-      this.options.onRetry({
-        method,
-        url,
-        reason: decision.reason,
-        delayMs: decision.delayMs,
-        attempt: retries + 1,
-      });
-      await sleep(decision.delayMs, signal);
-    }
+        signal,
+        onRetry: (decision, retry) => {
+          stats.retries++;
+          this.options.onRetry({
+            method,
+            url,
+            reason: decision.reason,
+            delayMs: decision.delayMs,
+            attempt: retry,
+          });
+        },
+      },
+    );
+    if (last.value.kind === 'response') return last.value.result;
+    throw new TransportError(
+      `${method} ${displayUrl(url)} failed: ${last.value.message}${last.retries ? ` (after ${last.retries} retries)` : ''}`,
+      'Check that the endpoint is reachable from the runner (proxy, firewall, DNS).',
+    );
   }
 
   private async attempt(

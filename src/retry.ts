@@ -1,3 +1,5 @@
+import { sleep } from './timing.ts';
+
 /** One retry policy for every call the action makes (ARM and Service Fabric). */
 export interface RetryPolicy {
   /** Retries after the first attempt. */
@@ -43,6 +45,7 @@ const TRANSIENT_ERROR_CODES = new Set([
 ]);
 
 export type AttemptOutcome =
+  | { kind: 'ok' }
   | { kind: 'response'; status: number; headers: Record<string, string | string[] | undefined> }
   | { kind: 'error'; code: string | undefined; message: string };
 
@@ -59,7 +62,7 @@ export function decideRetry(
   policy: RetryPolicy,
   random: () => number = Math.random,
 ): RetryDecision {
-  if (retriesSoFar >= policy.maxRetries) return { retry: false };
+  if (outcome.kind === 'ok' || retriesSoFar >= policy.maxRetries) return { retry: false };
   let reason: string;
   let hintMs: number | undefined;
   if (outcome.kind === 'response') {
@@ -116,4 +119,26 @@ export function headerValue(
   const value = headers[name.toLowerCase()];
   const first = Array.isArray(value) ? value[0] : value;
   return first?.trim() || undefined;
+}
+
+/**
+ * The one retry loop: runs `attempt` until the policy calls its outcome final, waiting as the
+ * policy decides between tries. Returns the last attempt, whatever it was.
+ */
+export async function withRetries<T>(
+  attempt: () => Promise<{ outcome: AttemptOutcome; value: T }>,
+  options: {
+    policy: RetryPolicy;
+    signal: AbortSignal;
+    onRetry?: (decision: { delayMs: number; reason: string }, retry: number) => void;
+  },
+): Promise<{ outcome: AttemptOutcome; value: T; retries: number }> {
+  const started = Date.now();
+  for (let retries = 0; ; retries++) {
+    const result = await attempt();
+    const decision = decideRetry(result.outcome, retries, Date.now() - started, options.policy);
+    if (!decision.retry) return { ...result, retries };
+    options.onRetry?.(decision, retries + 1);
+    await sleep(decision.delayMs, options.signal);
+  }
 }

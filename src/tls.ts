@@ -5,8 +5,7 @@ import type { RequestOptions } from 'node:https';
 import { isIP } from 'node:net';
 import tls from 'node:tls';
 import { ActionError, InputError, TransportError, errorMessage } from './errors.ts';
-import { decideRetry, type RetryPolicy } from './retry.ts';
-import { sleep } from './timing.ts';
+import { withRetries, type RetryPolicy } from './retry.ts';
 
 export type GatewayTls = Pick<
   RequestOptions,
@@ -235,28 +234,26 @@ export async function fetchServerCertificate(
   policy: RetryPolicy,
   signal: AbortSignal,
 ): Promise<X509Certificate> {
-  const started = Date.now();
-  for (let retries = 0; ; retries++) {
-    try {
-      return await handshake(url, signal);
-    } catch (error) {
-      if (signal.aborted) throw signal.reason;
-      const code = (error as NodeJS.ErrnoException).code;
-      const decision = decideRetry(
-        { kind: 'error', code, message: errorMessage(error) },
-        retries,
-        Date.now() - started,
-        policy,
-      );
-      if (!decision.retry) {
-        throw new TransportError(
-          `Could not read the server certificate of ${new URL(url).host}: ${errorMessage(error)}`,
-          'Check that the gateway is reachable from the runner (its HTTP gateway port, usually 19080).',
-        );
+  const last = await withRetries<X509Certificate | Error>(
+    async () => {
+      try {
+        return { outcome: { kind: 'ok' }, value: await handshake(url, signal) };
+      } catch (error) {
+        if (signal.aborted) throw signal.reason;
+        const code = (error as NodeJS.ErrnoException).code;
+        return {
+          outcome: { kind: 'error', code, message: errorMessage(error) },
+          value: error as Error,
+        };
       }
-      await sleep(decision.delayMs, signal);
-    }
-  }
+    },
+    { policy, signal },
+  );
+  if (last.value instanceof X509Certificate) return last.value;
+  throw new TransportError(
+    `Could not read the server certificate of ${new URL(url).host}: ${errorMessage(last.value)}`,
+    'Check that the gateway is reachable from the runner (its HTTP gateway port, usually 19080).',
+  );
 }
 
 function handshake(url: string, signal: AbortSignal): Promise<X509Certificate> {

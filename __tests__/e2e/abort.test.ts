@@ -1,20 +1,16 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { startEmulator, type ClusterSpec, type Emulator } from '../../emulator/index.ts';
+import { describe, it } from 'node:test';
+import { type ClusterSpec } from '../../emulator/index.ts';
+import { emulatorPerFile } from '../helpers/emulator.ts';
 import { runAction, workflowCommands } from '../helpers/action.ts';
 
-let emu: Emulator;
-let counter = 0;
-before(async () => {
-  emu = await startEmulator();
-});
-after(() => emu.stop());
+const lab = emulatorPerFile();
 
 /** A cluster in the middle of an upgrade that takes a minute: long enough to be aborted. */
 function upgrading(operation: Partial<NonNullable<ClusterSpec['operation']>> = {}) {
-  counter++;
-  const name = `aks-abort-${counter}`;
-  const handle = emu.addCluster({
+  const n = lab.seq();
+  const name = `aks-abort-${n}`;
+  const handle = lab.emu.addCluster({
     resourceGroup: 'rg-e2e-abort',
     name,
     operation: { durationSeconds: 60, cancelSeconds: 2, ...operation },
@@ -24,7 +20,7 @@ function upgrading(operation: Partial<NonNullable<ClusterSpec['operation']>> = {
 
 /** ARM calls on the cluster's own paths (the cluster, abort, operations/{id}). */
 function requestsFor(name: string, kind: string) {
-  return emu.requests.filter(
+  return lab.emu.requests.filter(
     (r) =>
       r.kind === kind && r.path.toLowerCase().includes(`/managedclusters/${name.toLowerCase()}`),
   );
@@ -32,7 +28,7 @@ function requestsFor(name: string, kind: string) {
 
 /** Polls of the location-level status URLs of one operation. */
 function statusPolls(operationId: string) {
-  return emu.requests.filter(
+  return lab.emu.requests.filter(
     (r) =>
       (r.kind === 'operationStatus' || r.kind === 'operationLocation') &&
       r.path.includes(operationId),
@@ -54,7 +50,7 @@ describe('abort end to end', { concurrency: true }, () => {
     const c = upgrading({ abort: 'async' });
     const run = await runAction(
       { operation: 'abort', cluster: c.resourceId, 'poll-interval': '1' },
-      emu,
+      lab.emu,
     );
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.equal(run.outputs.status, 'Canceled');
@@ -83,7 +79,7 @@ describe('abort end to end', { concurrency: true }, () => {
     const c = upgrading({ abort: 'async', abortRetryAfter: 2, cancelSeconds: 3 });
     const run = await runAction(
       { operation: 'abort', cluster: c.resourceId, 'poll-interval': '1' },
-      emu,
+      lab.emu,
     );
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.equal(run.outputs.status, 'Canceled');
@@ -105,7 +101,7 @@ describe('abort end to end', { concurrency: true }, () => {
     const c = upgrading({ abort: 'no-content' });
     const run = await runAction(
       { operation: 'abort', cluster: c.resourceId, 'poll-interval': '1' },
-      emu,
+      lab.emu,
     );
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.equal(run.outputs.status, 'Canceled');
@@ -125,7 +121,7 @@ describe('abort end to end', { concurrency: true }, () => {
 
   it('409: AlreadyCompleted passes with a warning that the operation finished first', async () => {
     const c = upgrading({ abort: 'conflict' });
-    const run = await runAction({ operation: 'abort', cluster: c.resourceId }, emu);
+    const run = await runAction({ operation: 'abort', cluster: c.resourceId }, lab.emu);
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.equal(run.outputs.status, 'AlreadyCompleted');
     assert.match(run.outputs.reason!, /^OperationNotAllowed: Cancel operation is not allowed/);
@@ -139,7 +135,10 @@ describe('abort end to end', { concurrency: true }, () => {
 
   it('wait: false returns Accepted with the operation id, without polling', async () => {
     const c = upgrading({ abort: 'async' });
-    const run = await runAction({ operation: 'abort', cluster: c.resourceId, wait: 'false' }, emu);
+    const run = await runAction(
+      { operation: 'abort', cluster: c.resourceId, wait: 'false' },
+      lab.emu,
+    );
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.equal(run.outputs.status, 'Accepted');
     assert.equal(run.outputs['operation-id'], c.operationId);
@@ -148,7 +147,7 @@ describe('abort end to end', { concurrency: true }, () => {
     // The abort did go through: the cluster is now on its way to Canceled.
     const watch = await runAction(
       { operation: 'operation-status', cluster: c.resourceId, 'poll-interval': '1' },
-      emu,
+      lab.emu,
     );
     assert.equal(watch.outputs.status, 'Canceled');
     assert.equal(watch.outputs['operation-id'], c.operationId);
@@ -164,7 +163,7 @@ describe('abort end to end', { concurrency: true }, () => {
         'api-version': '2024-09-01',
         'poll-interval': '1',
       },
-      emu,
+      lab.emu,
     );
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.match(requestsFor(c.name, 'abort')[0]!.path, /api-version=2024-09-01$/);

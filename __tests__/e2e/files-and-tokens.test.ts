@@ -3,20 +3,16 @@ import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
-import { startEmulator, type Emulator } from '../../emulator/index.ts';
+import { describe, it } from 'node:test';
+import { type Emulator } from '../../emulator/index.ts';
+import { emulatorPerFile } from '../helpers/emulator.ts';
 import { runAction, visibleStdout } from '../helpers/action.ts';
 
-let emu: Emulator;
-let counter = 0;
-before(async () => {
-  emu = await startEmulator();
-});
-after(() => emu.stop());
+const lab = emulatorPerFile();
 
 function cluster(spec: Partial<Parameters<Emulator['addCluster']>[0]> = {}) {
-  counter++;
-  return emu.addCluster({ resourceGroup: 'rg-files', name: `aks-files-${counter}`, ...spec });
+  const n = lab.seq();
+  return lab.emu.addCluster({ resourceGroup: 'rg-files', name: `aks-files-${n}`, ...spec });
 }
 
 const MANIFESTS = {
@@ -29,7 +25,7 @@ const MANIFESTS = {
 };
 
 function armCalls(name: string) {
-  return emu.requests.filter(
+  return lab.emu.requests.filter(
     (r) => r.server === 'arm' && r.path.toLowerCase().includes(`/managedclusters/${name}`),
   );
 }
@@ -43,7 +39,7 @@ describe('files', () => {
         files: 'k8s/',
         command: 'find k8s -type f | sort; kubectl apply -f k8s/',
       },
-      emu,
+      lab.emu,
       { files: MANIFESTS },
     );
     assert.equal(run.code, 0, run.stdout);
@@ -73,7 +69,7 @@ describe('files', () => {
         files: 'k8s/**/*.yaml\nscripts/check.sh\n!k8s/namespace.yaml\n# a comment\ndata/blob.b64',
         command: 'bash scripts/check.sh; cat data/blob.b64; find . -type f | sort',
       },
-      emu,
+      lab.emu,
       { files: { ...MANIFESTS, 'data/blob.b64': binary } },
     );
     assert.equal(run.code, 0, run.stdout);
@@ -119,11 +115,11 @@ describe('files', () => {
       },
     ];
     const c = cluster();
-    const before = emu.requests.length;
+    const before = lab.emu.requests.length;
     for (const { files, setup, message } of cases) {
       const workspace = mkdtempSync(join(tmpdir(), 'ws-'));
       setup?.(workspace);
-      const run = await runAction({ cluster: c.resourceId, files, command: 'true' }, emu, {
+      const run = await runAction({ cluster: c.resourceId, files, command: 'true' }, lab.emu, {
         workspace,
       });
       assert.equal(run.code, 1, `${files}: ${run.stdout}`);
@@ -132,7 +128,7 @@ describe('files', () => {
       assert.equal(run.outputs.status, 'Failed');
     }
     assert.equal(
-      emu.requests.length,
+      lab.emu.requests.length,
       before,
       'a refused attachment must not cost a single call, sign-in included',
     );
@@ -141,9 +137,13 @@ describe('files', () => {
 
   it('the emulator refuses an oversized body with 413, and the action explains it', async () => {
     const c = cluster({ maxBodyBytes: 2048 });
-    const run = await runAction({ cluster: c.resourceId, files: 'k8s/', command: 'true' }, emu, {
-      files: { 'k8s/big.yaml': randomBytes(4096).toString('base64') },
-    });
+    const run = await runAction(
+      { cluster: c.resourceId, files: 'k8s/', command: 'true' },
+      lab.emu,
+      {
+        files: { 'k8s/big.yaml': randomBytes(4096).toString('base64') },
+      },
+    );
     assert.equal(run.code, 1);
     assert.match(run.stdout, /RequestEntityTooLarge/);
     assert.match(run.stdout, /Fix: Attach fewer or smaller files/);
@@ -153,7 +153,7 @@ describe('files', () => {
 describe('clusters with AKS-managed Entra ID', () => {
   it('auto: one extra POST on an Entra cluster, none on a plain one', async () => {
     const plain = cluster();
-    const plainRun = await runAction({ cluster: plain.resourceId, command: 'echo plain' }, emu);
+    const plainRun = await runAction({ cluster: plain.resourceId, command: 'echo plain' }, lab.emu);
     assert.equal(plainRun.code, 0, plainRun.stdout);
     assert.equal(plain.commands()[0]!.clusterToken, undefined);
     assert.deepEqual(
@@ -162,7 +162,7 @@ describe('clusters with AKS-managed Entra ID', () => {
     );
 
     const aad = cluster({ aadManaged: true });
-    const aadRun = await runAction({ cluster: aad.resourceId, command: 'echo entra' }, emu);
+    const aadRun = await runAction({ cluster: aad.resourceId, command: 'echo entra' }, lab.emu);
     assert.equal(aadRun.code, 0, aadRun.stdout);
     assert.equal(aadRun.outputs.logs, 'entra\n');
     assert.match(
@@ -181,7 +181,7 @@ describe('clusters with AKS-managed Entra ID', () => {
     const aad = cluster({ aadManaged: true });
     const always = await runAction(
       { cluster: aad.resourceId, command: 'echo yes', 'cluster-token': 'true' },
-      emu,
+      lab.emu,
     );
     assert.equal(always.code, 0, always.stdout);
     assert.deepEqual(
@@ -190,7 +190,7 @@ describe('clusters with AKS-managed Entra ID', () => {
     );
     const never = await runAction(
       { cluster: aad.resourceId, command: 'echo no', 'cluster-token': 'false' },
-      emu,
+      lab.emu,
     );
     assert.equal(never.code, 1);
     assert.match(never.stdout, /MissingAADClusterToken/);
@@ -200,10 +200,13 @@ describe('clusters with AKS-managed Entra ID', () => {
 
   it('the cluster token appears in no output, log, summary or logs file', async () => {
     const aad = cluster({ aadManaged: true });
-    const run = await runAction({ cluster: aad.resourceId, command: 'echo "$HOME" | wc -c' }, emu);
+    const run = await runAction(
+      { cluster: aad.resourceId, command: 'echo "$HOME" | wc -c' },
+      lab.emu,
+    );
     assert.equal(run.code, 0, run.stdout);
     const token = aad.commands()[0]!.clusterToken!;
-    assert.ok(emu.issuedSecrets().includes(token));
+    assert.ok(lab.emu.issuedSecrets().includes(token));
     assert.match(
       run.stdout,
       new RegExp(`^::add-mask::${token.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'),

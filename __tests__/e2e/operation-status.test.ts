@@ -1,31 +1,27 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
-import { startEmulator, type ClusterSpec, type Emulator } from '../../emulator/index.ts';
+import { describe, it } from 'node:test';
+import { type ClusterSpec } from '../../emulator/index.ts';
+import { emulatorPerFile } from '../helpers/emulator.ts';
 import { runAction, workflowCommands, type ActionRun } from '../helpers/action.ts';
 
-let emu: Emulator;
-let counter = 0;
-before(async () => {
-  emu = await startEmulator();
-});
-after(() => emu.stop());
+const lab = emulatorPerFile();
 
 function cluster(operation?: ClusterSpec['operation']) {
-  counter++;
-  const name = `aks-ops-${counter}`;
-  return { ...emu.addCluster({ resourceGroup: 'rg-e2e-ops', name, operation }), name };
+  const n = lab.seq();
+  const name = `aks-ops-${n}`;
+  return { ...lab.emu.addCluster({ resourceGroup: 'rg-e2e-ops', name, operation }), name };
 }
 
 function watch(resourceId: string, inputs: Record<string, string> = {}): Promise<ActionRun> {
   return runAction(
     { operation: 'operation-status', cluster: resourceId, 'poll-interval': '1', ...inputs },
-    emu,
+    lab.emu,
   );
 }
 
 function operationCalls(name: string) {
-  return emu.requests.filter(
+  return lab.emu.requests.filter(
     (r) => r.kind === 'operations' && r.path.toLowerCase().includes(`/managedclusters/${name}/`),
   );
 }

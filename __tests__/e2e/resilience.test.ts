@@ -11,27 +11,23 @@ import {
   startServiceFabricGateway,
   type ServiceFabricGateway,
 } from '../../emulator/service-fabric.ts';
+import { emulatorPerFile } from '../helpers/emulator.ts';
 import { runAction, workflowCommands, type ActionRun } from '../helpers/action.ts';
 
 const RSS_PROBE = fileURLToPath(new URL('../helpers/rss-probe.ts', import.meta.url));
 /** Polls in the memory test; the soak measurement in the README uses POLLS=2000. */
 const POLLS = Number(process.env.POLLS ?? 250);
 
-let emu: Emulator;
-let counter = 0;
-before(async () => {
-  emu = await startEmulator();
-});
-after(() => emu.stop());
+const lab = emulatorPerFile();
 
 function cluster(spec: Partial<Parameters<Emulator['addCluster']>[0]> = {}) {
-  counter++;
-  const handle = emu.addCluster({ resourceGroup: 'rg-res', name: `aks-res-${counter}`, ...spec });
-  return { ...handle, name: `aks-res-${counter}` };
+  const n = lab.seq();
+  const handle = lab.emu.addCluster({ resourceGroup: 'rg-res', name: `aks-res-${n}`, ...spec });
+  return { ...handle, name: `aks-res-${n}` };
 }
 
 function armRequests(name: string): RequestRecord[] {
-  return emu.requests.filter(
+  return lab.emu.requests.filter(
     (r) => r.server === 'arm' && r.path.toLowerCase().includes(`/managedclusters/${name}`),
   );
 }
@@ -51,19 +47,19 @@ function peakRate(requests: RequestRecord[], windowMs: number): number {
 describe('courtesy under throttling', () => {
   it('never calls before the Retry-After it was given, and keeps a low rate', async () => {
     const c = cluster();
-    emu.inject({
+    lab.emu.inject({
       kind: 'commandResult',
       cluster: c.name,
       times: 5,
       fault: { status: 429, retryAfter: 2 },
     });
-    emu.inject({
+    lab.emu.inject({
       kind: 'runCommand',
       cluster: c.name,
       times: 2,
       fault: { status: 429, retryAfter: 1 },
     });
-    const run = await runAction({ cluster: c.resourceId, command: 'echo throttled' }, emu);
+    const run = await runAction({ cluster: c.resourceId, command: 'echo throttled' }, lab.emu);
     assert.equal(run.code, 0, run.stdout);
     const calls = armRequests(c.name);
     for (let i = 1; i < calls.length; i++) {
@@ -80,8 +76,8 @@ describe('courtesy under throttling', () => {
 
   it('backs off on 429s without Retry-After too', async () => {
     const c = cluster();
-    emu.inject({ kind: 'commandResult', cluster: c.name, times: 4, fault: { status: 429 } });
-    const run = await runAction({ cluster: c.resourceId, command: 'true' }, emu);
+    lab.emu.inject({ kind: 'commandResult', cluster: c.name, times: 4, fault: { status: 429 } });
+    const run = await runAction({ cluster: c.resourceId, command: 'true' }, lab.emu);
     assert.equal(run.code, 0, run.stdout);
     const polls = armRequests(c.name).filter((r) => r.kind === 'commandResult');
     const gaps = polls.slice(1).map((r, i) => r.time - polls[i]!.time);
@@ -157,7 +153,7 @@ describe('hostile output', () => {
         cluster: c.resourceId,
         command: `printf '%s\\n' '${HTML}' '::add-mask::pwned' '::error::pwned'`,
       },
-      emu,
+      lab.emu,
     );
     assert.equal(run.code, 0, run.stdout);
     assertInert(run);
@@ -169,7 +165,7 @@ describe('hostile output', () => {
     const c = cluster({
       commandFailure: { reason: `ImagePullBackoff\n::add-mask::pwned\n::error::pwned ${HTML}` },
     });
-    const run = await runAction({ cluster: c.resourceId, command: 'true' }, emu);
+    const run = await runAction({ cluster: c.resourceId, command: 'true' }, lab.emu);
     assert.equal(run.code, 1);
     assertInert(run);
     const errors = workflowCommands(run.stdout).filter((line) => line.startsWith('::error'));
@@ -192,7 +188,7 @@ describe('resources', () => {
         command:
           'for i in $(seq 1 20000); do echo "line $i <<<<<<<<>>>>>>>>&&&&&&&&\\"\\"\\"\\" escapes grow five-fold"; done',
       },
-      emu,
+      lab.emu,
       {
         env: { NODE_OPTIONS: `--import=${RSS_PROBE}`, RSS_PROBE_FILE: probe },
       },
@@ -219,7 +215,7 @@ describe('resources', () => {
       const probe = join(mkdtempSync(join(tmpdir(), 'rss-')), 'rss');
       const run = await runAction(
         { cluster: c.resourceId, command: `sleep ${seconds}`, 'poll-interval': '0.1' },
-        emu,
+        lab.emu,
         {
           env: { NODE_OPTIONS: `--import=${RSS_PROBE}`, RSS_PROBE_FILE: probe },
           killAfterMs: seconds * 1000 + 60_000,
@@ -258,7 +254,7 @@ describe('resources', () => {
 describe('cancellation', () => {
   let gateway: ServiceFabricGateway;
   before(async () => {
-    gateway = await startServiceFabricGateway({ ca: emu.ca });
+    gateway = await startServiceFabricGateway({ ca: lab.emu.ca });
   });
   after(() => gateway.stop());
 
@@ -311,12 +307,12 @@ describe('cancellation', () => {
         if (name === 'command-result') {
           const started = await runAction(
             { cluster: inputs.cluster!, command: 'sleep 60', wait: 'false' },
-            emu,
+            lab.emu,
           );
           inputs = { ...inputs, 'command-id': started.outputs['command-id']! };
         }
         let signalledAt = 0;
-        const run = await runAction(inputs, emu, {
+        const run = await runAction(inputs, lab.emu, {
           interrupt: {
             signal,
             when: (stdout) => {

@@ -3,26 +3,22 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { startEmulator, type Emulator } from '../../emulator/index.ts';
+import { emulatorPerFile } from '../helpers/emulator.ts';
 import { runAction, visibleStdout, workflowCommands, type ActionRun } from '../helpers/action.ts';
 
 const FAKE_AZ = fileURLToPath(new URL('../helpers/fake-az', import.meta.url));
 
-let emu: Emulator;
-let counter = 0;
-before(async () => {
-  emu = await startEmulator();
-});
-after(() => emu.stop());
+const lab = emulatorPerFile();
 
 function cluster(spec: Partial<Parameters<Emulator['addCluster']>[0]> = {}) {
-  counter++;
-  return emu.addCluster({ resourceGroup: 'rg-e2e', name: `aks-run-${counter}`, ...spec });
+  const n = lab.seq();
+  return lab.emu.addCluster({ resourceGroup: 'rg-e2e', name: `aks-run-${n}`, ...spec });
 }
 
 function requestsFor(name: string) {
-  return emu.requests.filter((r) =>
+  return lab.emu.requests.filter((r) =>
     r.path.toLowerCase().includes(`/managedclusters/${name.toLowerCase()}`),
   );
 }
@@ -38,7 +34,7 @@ describe('run-command end to end', () => {
     const c = cluster();
     const run = await runAction(
       { cluster: c.resourceId, command: 'echo "hello from $(pwd | xargs basename)"; echo err >&2' },
-      emu,
+      lab.emu,
     );
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.equal(run.outputs.status, 'Succeeded');
@@ -61,7 +57,10 @@ describe('run-command end to end', () => {
 
   it('fails the step on a non-zero exit code, with every output written', async () => {
     const c = cluster();
-    const run = await runAction({ cluster: c.resourceId, command: 'echo partial; exit 3' }, emu);
+    const run = await runAction(
+      { cluster: c.resourceId, command: 'echo partial; exit 3' },
+      lab.emu,
+    );
     assertFailedWith(run, /exited with code 3/);
     assert.equal(run.outputs.status, 'Succeeded');
     assert.equal(run.outputs['exit-code'], '3');
@@ -73,7 +72,7 @@ describe('run-command end to end', () => {
     const c = cluster();
     const run = await runAction(
       { cluster: c.resourceId, command: 'exit 3', 'success-exit-codes': '0, 2-4' },
-      emu,
+      lab.emu,
     );
     assert.equal(run.code, 0, run.stdout);
     assert.equal(run.outputs['exit-code'], '3');
@@ -81,7 +80,7 @@ describe('run-command end to end', () => {
 
   it('fails with the reason when the command could not run', async () => {
     const c = cluster({ commandFailure: { reason: 'ImagePullBackoff' } });
-    const run = await runAction({ cluster: c.resourceId, command: 'kubectl get pods' }, emu);
+    const run = await runAction({ cluster: c.resourceId, command: 'kubectl get pods' }, lab.emu);
     assertFailedWith(run, /ImagePullBackoff/);
     assert.equal(run.outputs.status, 'Failed');
     assert.equal(run.outputs.reason, 'ImagePullBackoff');
@@ -90,26 +89,29 @@ describe('run-command end to end', () => {
 
   it('reads lower-case states and reports them in PascalCase', async () => {
     const c = cluster({ lowerCaseStates: true });
-    const run = await runAction({ cluster: c.resourceId, command: 'sleep 1.5; echo done' }, emu);
+    const run = await runAction(
+      { cluster: c.resourceId, command: 'sleep 1.5; echo done' },
+      lab.emu,
+    );
     assert.equal(run.code, 0, run.stdout);
     assert.equal(run.outputs.status, 'Succeeded');
     const failed = cluster({
       lowerCaseStates: true,
       commandFailure: { reason: 'KubernetesOperationError' },
     });
-    const bad = await runAction({ cluster: failed.resourceId, command: 'true' }, emu);
+    const bad = await runAction({ cluster: failed.resourceId, command: 'true' }, lab.emu);
     assert.equal(bad.code, 1);
     assert.equal(bad.outputs.status, 'Failed');
   });
 
   it('waits out a 429 with Retry-After, then succeeds', async () => {
     const c = cluster();
-    emu.inject({
+    lab.emu.inject({
       kind: 'runCommand',
       cluster: c.resourceId.split('/').pop(),
       fault: { status: 429, retryAfter: 1 },
     });
-    const run = await runAction({ cluster: c.resourceId, command: 'echo ok' }, emu);
+    const run = await runAction({ cluster: c.resourceId, command: 'echo ok' }, lab.emu);
     assert.equal(run.code, 0, run.stdout);
     assert.match(
       run.stdout,
@@ -126,9 +128,12 @@ describe('run-command end to end', () => {
   it('rides out a burst of 503s and a dropped connection while polling', async () => {
     const c = cluster();
     const name = c.resourceId.split('/').pop()!;
-    emu.inject({ kind: 'commandResult', cluster: name, times: 3, fault: { status: 503 } });
-    emu.inject({ kind: 'commandResult', cluster: name, times: 1, fault: { drop: 'reset' } });
-    const run = await runAction({ cluster: c.resourceId, command: 'sleep 1; echo survived' }, emu);
+    lab.emu.inject({ kind: 'commandResult', cluster: name, times: 3, fault: { status: 503 } });
+    lab.emu.inject({ kind: 'commandResult', cluster: name, times: 1, fault: { drop: 'reset' } });
+    const run = await runAction(
+      { cluster: c.resourceId, command: 'sleep 1; echo survived' },
+      lab.emu,
+    );
     assert.equal(run.code, 0, run.stdout);
     assert.equal(run.outputs.logs, 'survived\n');
     assert.equal((run.stdout.match(/Retrying GET/g) ?? []).length, 4);
@@ -138,10 +143,10 @@ describe('run-command end to end', () => {
   it('fails with the service code, message and fix on an error answer', async () => {
     const run = await runAction(
       {
-        cluster: `/subscriptions/${emu.subscriptionId}/resourceGroups/rg-e2e/providers/Microsoft.ContainerService/managedClusters/missing-cluster`,
+        cluster: `/subscriptions/${lab.emu.subscriptionId}/resourceGroups/rg-e2e/providers/Microsoft.ContainerService/managedClusters/missing-cluster`,
         command: 'true',
       },
-      emu,
+      lab.emu,
     );
     assertFailedWith(run, /ResourceNotFound/);
     assert.match(run.stdout, /Fix: Check the cluster input/);
@@ -149,7 +154,10 @@ describe('run-command end to end', () => {
 
   it('stops at the timeout with TimedOut and the command id to read it later', async () => {
     const c = cluster();
-    const run = await runAction({ cluster: c.resourceId, command: 'sleep 30', timeout: '4s' }, emu);
+    const run = await runAction(
+      { cluster: c.resourceId, command: 'sleep 30', timeout: '4s' },
+      lab.emu,
+    );
     assertFailedWith(run, /No final status within the timeout of 4\.0s/);
     assert.equal(run.outputs.status, 'TimedOut');
     assert.match(run.outputs['command-id']!, /^[0-9a-f]{32}$/);
@@ -161,7 +169,7 @@ describe('run-command end to end', () => {
     const c = cluster();
     const first = await runAction(
       { cluster: c.resourceId, command: 'sleep 1; echo later; exit 4', wait: 'false' },
-      emu,
+      lab.emu,
     );
     assert.equal(first.code, 0, first.stdout);
     assert.equal(first.outputs.status, 'Accepted');
@@ -175,7 +183,7 @@ describe('run-command end to end', () => {
         'command-id': commandId,
         'success-exit-codes': '4',
       },
-      emu,
+      lab.emu,
     );
     assert.equal(second.code, 0, second.stdout);
     assert.equal(second.outputs.status, 'Succeeded');
@@ -196,7 +204,7 @@ describe('run-command end to end', () => {
       'echo "::pwned::"',
       'echo "::warning::after stop"',
     ].join('; ');
-    const run = await runAction({ cluster: c.resourceId, command: evil }, emu);
+    const run = await runAction({ cluster: c.resourceId, command: evil }, lab.emu);
     assert.equal(run.code, 0, run.stdout);
     assert.equal(run.outputs.status, 'Succeeded');
     const commands = workflowCommands(run.stdout);
@@ -210,7 +218,7 @@ describe('run-command end to end', () => {
 
   it('refuses bad inputs before any call, naming the input', async () => {
     const c = cluster();
-    const before = emu.requests.length;
+    const before = lab.emu.requests.length;
     const cases: [Record<string, string>, RegExp][] = [
       [
         { operation: 'explode', cluster: c.resourceId, command: 'true' },
@@ -225,18 +233,18 @@ describe('run-command end to end', () => {
       ],
     ];
     for (const [inputs, message] of cases) {
-      const run = await runAction(inputs, emu);
+      const run = await runAction(inputs, lab.emu);
       assertFailedWith(run, message);
       assert.equal(run.outputs.status, 'Failed');
       assert.match(run.summary, /Error:/);
     }
-    assert.equal(emu.requests.length, before, 'no request may be sent for invalid inputs');
+    assert.equal(lab.emu.requests.length, before, 'no request may be sent for invalid inputs');
   });
 
   it('stops polling on SIGINT, writes Interrupted and exits promptly', async () => {
     const c = cluster();
     let signalledAt = 0;
-    const run = await runAction({ cluster: c.resourceId, command: 'sleep 60' }, emu, {
+    const run = await runAction({ cluster: c.resourceId, command: 'sleep 60' }, lab.emu, {
       interrupt: {
         signal: 'SIGINT',
         when: (stdout) => {
@@ -256,9 +264,9 @@ describe('run-command end to end', () => {
 
   it('never shows a secret in the log, the outputs, the summary or the logs file', async () => {
     const c = cluster();
-    const run = await runAction({ cluster: c.resourceId, command: 'echo fine' }, emu);
+    const run = await runAction({ cluster: c.resourceId, command: 'echo fine' }, lab.emu);
     assert.equal(run.code, 0);
-    const secrets = emu.issuedSecrets();
+    const secrets = lab.emu.issuedSecrets();
     assert.ok(secrets.length >= 2);
     const places = {
       stdout: visibleStdout(run.stdout),
@@ -277,7 +285,7 @@ describe('run-command end to end', () => {
 describe('sign-in end to end', () => {
   it('a wrong client secret fails with what to fix, and without the secret', async () => {
     const c = cluster();
-    const run = await runAction({ cluster: c.resourceId, command: 'true' }, emu, {
+    const run = await runAction({ cluster: c.resourceId, command: 'true' }, lab.emu, {
       env: { AZURE_CLIENT_SECRET: 'wrong-secret-value' },
     });
     assertFailedWith(run, /Sign-in \(environment\) failed/);
@@ -292,17 +300,17 @@ describe('sign-in end to end', () => {
       {
         cluster: c.resourceId,
         command: 'echo oidc',
-        'client-id': emu.clientId,
-        'tenant-id': emu.tenantId,
+        'client-id': lab.emu.clientId,
+        'tenant-id': lab.emu.tenantId,
       },
-      emu,
+      lab.emu,
       {
         env: {
           AZURE_CLIENT_SECRET: undefined,
           AZURE_CLIENT_ID: undefined,
           AZURE_TENANT_ID: undefined,
-          ACTIONS_ID_TOKEN_REQUEST_URL: emu.oidcRequestUrl,
-          ACTIONS_ID_TOKEN_REQUEST_TOKEN: emu.oidcRequestToken,
+          ACTIONS_ID_TOKEN_REQUEST_URL: lab.emu.oidcRequestUrl,
+          ACTIONS_ID_TOKEN_REQUEST_TOKEN: lab.emu.oidcRequestToken,
         },
       },
     );
@@ -352,17 +360,17 @@ describe('azure-cli sign-in', () => {
     const c = cluster();
     const configDir = mkdtempSync(join(tmpdir(), 'azure-config-'));
     writeFileSync(join(configDir, 'azureProfile.json'), JSON.stringify({ subscriptions: [] }));
-    const run = await runAction({ cluster: c.resourceId, command: 'echo via cli' }, emu, {
+    const run = await runAction({ cluster: c.resourceId, command: 'echo via cli' }, lab.emu, {
       env: {
         AZURE_CLIENT_ID: undefined,
         AZURE_TENANT_ID: undefined,
         AZURE_CLIENT_SECRET: undefined,
         AZURE_CONFIG_DIR: configDir,
         PATH: `${FAKE_AZ}:${process.env.PATH}`,
-        FAKE_AZ_AUTHORITY_HOST: emu.authorityHost,
-        FAKE_AZ_TENANT_ID: emu.tenantId,
-        FAKE_AZ_CLIENT_ID: emu.clientId,
-        FAKE_AZ_CLIENT_SECRET: emu.clientSecret,
+        FAKE_AZ_AUTHORITY_HOST: lab.emu.authorityHost,
+        FAKE_AZ_TENANT_ID: lab.emu.tenantId,
+        FAKE_AZ_CLIENT_ID: lab.emu.clientId,
+        FAKE_AZ_CLIENT_SECRET: lab.emu.clientSecret,
       },
     });
     assert.equal(run.code, 0, run.stdout + run.stderr);
@@ -397,12 +405,12 @@ describe('tokens that expire', () => {
 describe('polling URLs', () => {
   it('follows a new Location the service hands out', async () => {
     const c = cluster();
-    emu.inject({
+    lab.emu.inject({
       kind: 'commandResult',
       cluster: c.resourceId.split('/').pop(),
       fault: { moveLocation: true },
     });
-    const run = await runAction({ cluster: c.resourceId, command: 'sleep 2; echo moved' }, emu);
+    const run = await runAction({ cluster: c.resourceId, command: 'sleep 2; echo moved' }, lab.emu);
     assert.equal(run.code, 0, run.stdout);
     const polls = requestsFor(c.resourceId.split('/').pop()!).filter(
       (r) => r.kind === 'commandResult',
@@ -412,12 +420,12 @@ describe('polling URLs', () => {
 
   it('refuses a polling URL on a foreign host, never sending the token there', async () => {
     const c = cluster();
-    emu.inject({
+    lab.emu.inject({
       kind: 'commandResult',
       cluster: c.resourceId.split('/').pop(),
       fault: { moveLocation: true, origin: 'https://attacker.invalid' },
     });
-    const run = await runAction({ cluster: c.resourceId, command: 'sleep 2' }, emu);
+    const run = await runAction({ cluster: c.resourceId, command: 'sleep 2' }, lab.emu);
     assertFailedWith(run, /not on the ARM endpoint .*refusing to send the token there/);
     assert.match(run.stdout, /attacker\.invalid/);
   });
