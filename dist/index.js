@@ -21518,8 +21518,19 @@ function outputValues(report) {
     "started-at": report.startedAt ?? "",
     "finished-at": report.finishedAt ?? "",
     "percent-complete": report.percentComplete?.toString() ?? "",
-    result: report.result === void 0 ? "" : JSON.stringify(report.result)
+    result: resultOutput(report)
   };
+}
+var OUTPUTS_BUDGET_BYTES = 900 * 1024;
+function resultOutput(report) {
+  if (report.result === void 0) return "";
+  const json = JSON.stringify(report.result);
+  const logsBytes = Buffer.byteLength(report.logs ?? "");
+  if (Buffer.byteLength(json) + logsBytes <= OUTPUTS_BUDGET_BYTES) return json;
+  return JSON.stringify(
+    report.result,
+    (key, value) => key === "logs" && typeof value === "string" ? `(${Buffer.byteLength(value)} bytes, omitted here: see the logs output or logs-file)` : value
+  );
 }
 function writeLogsFile(name, logs) {
   const dir = process.env.RUNNER_TEMP;

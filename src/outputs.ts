@@ -17,8 +17,28 @@ export function outputValues(report: Report): Record<string, string> {
     'started-at': report.startedAt ?? '',
     'finished-at': report.finishedAt ?? '',
     'percent-complete': report.percentComplete?.toString() ?? '',
-    result: report.result === undefined ? '' : JSON.stringify(report.result),
+    result: resultOutput(report),
   };
+}
+
+/** GitHub keeps at most 1 MB of outputs per job; leave room for the other outputs and steps. */
+export const OUTPUTS_BUDGET_BYTES = 900 * 1024;
+
+/**
+ * The final service response as JSON. A command result carries the whole output a second time;
+ * when both would not fit the job's output budget, the copy inside `result` gives way (the `logs`
+ * output and `logs-file` keep it).
+ */
+function resultOutput(report: Report): string {
+  if (report.result === undefined) return '';
+  const json = JSON.stringify(report.result);
+  const logsBytes = Buffer.byteLength(report.logs ?? '');
+  if (Buffer.byteLength(json) + logsBytes <= OUTPUTS_BUDGET_BYTES) return json;
+  return JSON.stringify(report.result, (key, value: unknown) =>
+    key === 'logs' && typeof value === 'string'
+      ? `(${Buffer.byteLength(value)} bytes, omitted here: see the logs output or logs-file)`
+      : value,
+  );
 }
 
 /** Keeps the whole output where actions/upload-artifact can pick it up. */

@@ -204,6 +204,19 @@ describe('resources', () => {
       run.summary,
       /Output cut to fit the summary; the whole output is in the logs-file output/,
     );
+    const outputBytes = Object.values(run.outputs).reduce(
+      (sum, value) => sum + Buffer.byteLength(value),
+      0,
+    );
+    assert.ok(
+      outputBytes < 1000 * 1000,
+      `outputs take ${outputBytes} bytes, over GitHub's 1 MB per job`,
+    );
+    assert.match(
+      JSON.parse(run.outputs.result!).properties.logs,
+      /omitted here: see the logs output or logs-file/,
+    );
+    assert.equal(Buffer.byteLength(run.outputs.logs!), 512 * 1024);
     const rss = peakRssKiB(probe);
     console.log(`peak RSS with 512 kB of logs: ${(rss / 1024).toFixed(1)} MiB`);
     assert.ok(rss < 200 * 1024, `peak RSS ${rss} KiB`);
