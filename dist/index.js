@@ -22192,7 +22192,8 @@ async function commandResult(ctx, settings) {
   ctx.facts.commandId = settings.commandId;
   const path6 = commandResultPath(settings, settings.commandId);
   ctx.log(`Reading the result of command ${settings.commandId} on ${settings.cluster.name}.`);
-  if (!settings.wait) {
+  try {
+    if (settings.wait) return await awaitCommandResult(ctx, settings, path6, { lookFirst: true });
     const response = await ctx.arm.send("GET", path6);
     const seen = interpretCommandResult(response);
     recordResult(ctx, seen.value);
@@ -22200,8 +22201,16 @@ async function commandResult(ctx, settings) {
     ctx.facts.result = seen.value.raw;
     publishLogs(ctx, settings.commandId, seen.value.logs ?? "");
     return judge(seen.status, seen.value, settings.successExitCodes);
+  } catch (error2) {
+    if (!(error2 instanceof ServiceError) || error2.status !== 404 || /Resource(Group)?NotFound/.test(error2.code))
+      throw error2;
+    throw new ServiceError(
+      error2.status,
+      error2.code,
+      `${error2.serviceMessage} (command-id: ${settings.commandId})`,
+      "Check command-id (the command-id output of the run-command step, on the same cluster); a 404 can also mean the command pod never started."
+    );
   }
-  return awaitCommandResult(ctx, settings, path6, { lookFirst: true });
 }
 
 // src/attachments.ts

@@ -193,6 +193,21 @@ describe('run-command end to end', () => {
     assert.equal(c.commands().length, 1, 'command-result must not run the command again');
   });
 
+  it('command-result names command-id when the cluster does not know it', async () => {
+    const c = cluster();
+    const run = await runAction(
+      {
+        operation: 'command-result',
+        cluster: c.resourceId,
+        'command-id': 'ffffffffffffffffffffffffffffffff',
+      },
+      lab.emu,
+    );
+    assertFailedWith(run, /NotFound: .*\(command-id: f{32}\)/);
+    assert.match(run.stdout, /Fix: Check command-id/);
+    assert.equal(run.outputs['command-id'], 'f'.repeat(32));
+  });
+
   it('keeps workflow commands in the logs inert', async () => {
     const c = cluster();
     const evil = [

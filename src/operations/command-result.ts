@@ -1,4 +1,5 @@
 import { isRecord, type ArmResponse } from '../arm-client.ts';
+import { ServiceError } from '../errors.ts';
 import {
   canonicalArmStatus,
   isTerminalStatus,
@@ -151,7 +152,8 @@ export async function commandResult(
   ctx.facts.commandId = settings.commandId;
   const path = commandResultPath(settings, settings.commandId);
   ctx.log(`Reading the result of command ${settings.commandId} on ${settings.cluster.name}.`);
-  if (!settings.wait) {
+  try {
+    if (settings.wait) return await awaitCommandResult(ctx, settings, path, { lookFirst: true });
     const response = await ctx.arm.send('GET', path);
     const seen = interpretCommandResult(response);
     recordResult(ctx, seen.value);
@@ -159,6 +161,18 @@ export async function commandResult(
     ctx.facts.result = seen.value.raw;
     publishLogs(ctx, settings.commandId, seen.value.logs ?? '');
     return judge(seen.status, seen.value, settings.successExitCodes);
+  } catch (error) {
+    if (
+      !(error instanceof ServiceError) ||
+      error.status !== 404 ||
+      /Resource(Group)?NotFound/.test(error.code)
+    )
+      throw error;
+    throw new ServiceError(
+      error.status,
+      error.code,
+      `${error.serviceMessage} (command-id: ${settings.commandId})`,
+      'Check command-id (the command-id output of the run-command step, on the same cluster); a 404 can also mean the command pod never started.',
+    );
   }
-  return awaitCommandResult(ctx, settings, path, { lookFirst: true });
 }
