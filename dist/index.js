@@ -20525,6 +20525,29 @@ function errorMessage(error2) {
   return error2 instanceof Error ? error2.message : String(error2);
 }
 
+// src/json.ts
+function parseJson(text) {
+  if (text.trim() === "") return void 0;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return void 0;
+  }
+}
+function isRecord(value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+function propertiesOf(body) {
+  return isRecord(body) && isRecord(body.properties) ? body.properties : {};
+}
+function readArmError(value) {
+  if (!isRecord(value)) return void 0;
+  return {
+    code: typeof value.code === "string" ? value.code : "",
+    message: typeof value.message === "string" ? value.message : ""
+  };
+}
+
 // src/timing.ts
 function sleep(ms, signal) {
   return new Promise((resolve2, reject) => {
@@ -21012,13 +21035,8 @@ var ArmClient = class {
 };
 function parseArmError(result) {
   const body = parseJson(result.text);
-  const candidate = isRecord(body) ? isRecord(body.error) ? body.error : body : void 0;
-  if (candidate && typeof candidate.code === "string") {
-    return {
-      code: candidate.code,
-      message: typeof candidate.message === "string" ? candidate.message : ""
-    };
-  }
+  const error2 = readArmError(isRecord(body) && isRecord(body.error) ? body.error : body);
+  if (error2?.code) return error2;
   return { code: `HTTP${result.status}`, message: describeNonJsonBody(result.text) };
 }
 function toServiceError(result) {
@@ -21042,17 +21060,6 @@ function fixFor(status, code) {
 function describeNonJsonBody(text) {
   const plain = text.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim();
   return plain === "" ? "the service answered without an error body" : `the service answered: ${clip(plain, 200)}`;
-}
-function parseJson(text) {
-  if (text.trim() === "") return void 0;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return void 0;
-  }
-}
-function isRecord(value) {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 // src/auth.ts
@@ -21227,12 +21234,8 @@ function describeIdToken(idToken, clientId) {
 function decodeJwtClaims(jwt) {
   const payload = jwt.split(".")[1];
   if (!payload) return void 0;
-  try {
-    const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
-    return typeof claims === "object" && claims !== null ? claims : void 0;
-  } catch {
-    return void 0;
-  }
+  const claims = parseJson(Buffer.from(payload, "base64url").toString("utf8"));
+  return isRecord(claims) ? claims : void 0;
 }
 
 // src/settings.ts
@@ -21427,7 +21430,6 @@ import { writeFileSync } from "node:fs";
 import { join as join2 } from "node:path";
 
 // src/summary.ts
-var SUMMARY_LIMIT_BYTES = 1024 * 1024;
 var LOGS_BUDGET_BYTES = 900 * 1024;
 function escapeHtml(text) {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -22084,23 +22086,20 @@ function canonicalArmStatus(status) {
 }
 function readOperationStatus(body) {
   const record2 = isRecord(body) ? body : {};
-  const error2 = isRecord(record2.error) ? record2.error : void 0;
+  const error2 = readArmError(record2.error);
   return {
     status: typeof record2.status === "string" ? record2.status : void 0,
     percent: typeof record2.percentComplete === "number" ? record2.percentComplete : void 0,
     startTime: typeof record2.startTime === "string" ? record2.startTime : void 0,
     endTime: typeof record2.endTime === "string" ? record2.endTime : void 0,
-    error: error2 ? {
-      code: String(error2.code ?? "Unknown"),
-      message: typeof error2.message === "string" ? error2.message : ""
-    } : void 0
+    error: error2 && { ...error2, code: error2.code || "Unknown" }
   };
 }
 
 // src/operations/command-result.ts
 var RUN_COMMAND_API_VERSION = "2024-09-01";
 function readCommandResult(body) {
-  const properties = isRecord(body) && isRecord(body.properties) ? body.properties : {};
+  const properties = propertiesOf(body);
   const text = (key) => typeof properties[key] === "string" ? properties[key] : void 0;
   return {
     provisioningState: text("provisioningState"),
@@ -25742,13 +25741,11 @@ function missingClusterToken(error2, setting) {
   return new ServiceError(error2.status, error2.code, error2.serviceMessage, fix);
 }
 function commandIdFrom(location) {
-  const match3 = /\/commandResults\/([^/?#]+)/i.exec(
-    new URL(location, "https://placeholder").pathname
-  );
-  if (!match3?.[1])
-    throw new ActionError(
-      `The service's Location does not name a command result: ${new URL(location, "https://placeholder").pathname}`
-    );
+  const { pathname } = new URL(location, "https://placeholder");
+  const match3 = /\/commandResults\/([^/?#]+)/i.exec(pathname);
+  if (!match3?.[1]) {
+    throw new ActionError(`The service's Location does not name a command result: ${pathname}`);
+  }
   return decodeURIComponent(match3[1]);
 }
 
@@ -25780,8 +25777,8 @@ function interpretCluster(response) {
   return { done, status: done ? canonicalArmStatus(state) : state, value: response.body };
 }
 function clusterState(body) {
-  const properties = isRecord(body) && isRecord(body.properties) ? body.properties : void 0;
-  return typeof properties?.provisioningState === "string" ? properties.provisioningState : void 0;
+  const state = propertiesOf(body).provisioningState;
+  return typeof state === "string" ? state : void 0;
 }
 async function abort(ctx, settings) {
   const apiVersion = settings.apiVersion ?? ABORT_API_VERSION;
@@ -25854,14 +25851,12 @@ async function describeWhatRuns(ctx, clusterPath) {
   }
 }
 function versionChange(body) {
-  const properties = isRecord(body) && isRecord(body.properties) ? body.properties : void 0;
-  const current = properties?.currentKubernetesVersion;
-  const target = properties?.kubernetesVersion;
+  const { currentKubernetesVersion: current, kubernetesVersion: target } = propertiesOf(body);
   return typeof current === "string" && typeof target === "string" && current !== target ? ` (Kubernetes ${current} → ${target})` : "";
 }
 function alreadyCompleted(ctx, response) {
-  const body = isRecord(response.body) && isRecord(response.body.error) ? response.body.error : void 0;
-  const detail = body ? `${String(body.code ?? "")}: ${String(body.message ?? "")}` : "";
+  const error2 = readArmError(isRecord(response.body) ? response.body.error : void 0);
+  const detail = error2 ? `${error2.code}: ${error2.message}` : "";
   ctx.facts.reason = detail || void 0;
   ctx.facts.result = response.body;
   return {
@@ -25926,8 +25921,8 @@ function explainNotFound(error2, settings) {
   );
 }
 function record(ctx, status) {
-  const raw = status.raw;
-  const id = typeof raw?.name === "string" && raw.name ? raw.name : typeof raw?.id === "string" ? raw.id.split("/").pop() : void 0;
+  const raw = isRecord(status.raw) ? status.raw : {};
+  const id = typeof raw.name === "string" && raw.name ? raw.name : typeof raw.id === "string" ? raw.id.split("/").pop() : void 0;
   ctx.facts.operationId = id ?? ctx.facts.operationId;
   ctx.facts.percentComplete = status.percent ?? ctx.facts.percentComplete;
   ctx.facts.startedAt = status.startTime;

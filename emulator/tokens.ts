@@ -9,7 +9,8 @@ export type VerifyResult =
 export interface Signer {
   kid: string;
   sign(claims: Claims): string;
-  verify(token: string): VerifyResult;
+  /** Checks signature and lifetime; the lifetime as of `atSeconds` (default now). */
+  verify(token: string, atSeconds?: number): VerifyResult;
 }
 
 const b64url = (data: Buffer | string): string => Buffer.from(data).toString('base64url');
@@ -41,7 +42,7 @@ export function createSigner(kid: string): Signer {
       const body = b64url(JSON.stringify(claims));
       return `${head}.${body}.${b64url(mac(`${head}.${body}`))}`;
     },
-    verify(token) {
+    verify(token, atSeconds = nowSeconds()) {
       const [head, body, sig, extra] = token.split('.');
       if (head === undefined || body === undefined || sig === undefined || extra !== undefined) {
         return { ok: false, reason: 'malformed' };
@@ -53,7 +54,7 @@ export function createSigner(kid: string): Signer {
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
         return { ok: false, reason: 'signature', claims };
       }
-      const now = nowSeconds();
+      const now = atSeconds;
       if (typeof claims.exp !== 'number' || claims.exp <= now)
         return { ok: false, reason: 'expired', claims };
       if (typeof claims.nbf === 'number' && claims.nbf > now)

@@ -1,5 +1,6 @@
 import { defaultScope, sameOrigin } from './cloud.ts';
 import { ActionError, ServiceError } from './errors.ts';
+import { isRecord, parseJson, readArmError, type ArmErrorInfo } from './json.ts';
 import { displayUrl, type HttpResult, type Transport } from './http.ts';
 import { clip } from './parsers.ts';
 
@@ -94,21 +95,11 @@ export class ArmClient {
   }
 }
 
-export interface ArmErrorInfo {
-  code: string;
-  message: string;
-}
-
 /** ARM's error body (`{"error": {code, message}}`, or the older top-level CloudError), or a stand-in. */
 export function parseArmError(result: Pick<HttpResult, 'status' | 'text'>): ArmErrorInfo {
   const body = parseJson(result.text);
-  const candidate = isRecord(body) ? (isRecord(body.error) ? body.error : body) : undefined;
-  if (candidate && typeof candidate.code === 'string') {
-    return {
-      code: candidate.code,
-      message: typeof candidate.message === 'string' ? candidate.message : '',
-    };
-  }
+  const error = readArmError(isRecord(body) && isRecord(body.error) ? body.error : body);
+  if (error?.code) return error;
   return { code: `HTTP${result.status}`, message: describeNonJsonBody(result.text) };
 }
 
@@ -144,17 +135,4 @@ function describeNonJsonBody(text: string): string {
   return plain === ''
     ? 'the service answered without an error body'
     : `the service answered: ${clip(plain, 200)}`;
-}
-
-export function parseJson(text: string): unknown {
-  if (text.trim() === '') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

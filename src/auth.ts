@@ -4,6 +4,7 @@ import { delimiter, join } from 'node:path';
 import type { TokenCredential } from '@azure/core-auth';
 import type { TokenSource } from './arm-client.ts';
 import { InputError, SignInError, errorMessage } from './errors.ts';
+import { isRecord, parseJson } from './json.ts';
 import type { AuthKind, CommonSettings } from './settings.ts';
 
 /** How long the asks for an assertion within one Entra token request can be apart. */
@@ -230,12 +231,6 @@ export function describeIdToken(idToken: string, clientId: string): string {
 export function decodeJwtClaims(jwt: string): Record<string, unknown> | undefined {
   const payload = jwt.split('.')[1];
   if (!payload) return undefined;
-  try {
-    const claims: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-    return typeof claims === 'object' && claims !== null
-      ? (claims as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
+  const claims = parseJson(Buffer.from(payload, 'base64url').toString('utf8'));
+  return isRecord(claims) ? claims : undefined;
 }

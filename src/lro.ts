@@ -1,4 +1,5 @@
-import { isRecord, type ArmClient, type ArmResponse } from './arm-client.ts';
+import type { ArmClient, ArmResponse } from './arm-client.ts';
+import { isRecord, readArmError } from './json.ts';
 import type { Observation } from './poller.ts';
 import { headerValue, retryAfterMs } from './retry.ts';
 
@@ -65,17 +66,12 @@ export function readOperationStatus(body: unknown): {
   error: { code: string; message: string } | undefined;
 } {
   const record = isRecord(body) ? body : {};
-  const error = isRecord(record.error) ? record.error : undefined;
+  const error = readArmError(record.error);
   return {
     status: typeof record.status === 'string' ? record.status : undefined,
     percent: typeof record.percentComplete === 'number' ? record.percentComplete : undefined,
     startTime: typeof record.startTime === 'string' ? record.startTime : undefined,
     endTime: typeof record.endTime === 'string' ? record.endTime : undefined,
-    error: error
-      ? {
-          code: String(error.code ?? 'Unknown'),
-          message: typeof error.message === 'string' ? error.message : '',
-        }
-      : undefined,
+    error: error && { ...error, code: error.code || 'Unknown' },
   };
 }

@@ -1,6 +1,6 @@
 // The Service Fabric HTTP gateway: sign-in (client certificate, Entra ID, or none), TLS trust,
 // and the two fault-operation calls cancel-fault makes.
-import { isRecord, parseJson } from './arm-client.ts';
+import { isRecord, parseJson } from './json.ts';
 import { pickAzureAuth, signIn, type AuthEnvironment } from './auth.ts';
 import { ActionError, InputError, ServiceError, SignInError, TransportError } from './errors.ts';
 import { displayUrl, type HttpResult, type Transport } from './http.ts';

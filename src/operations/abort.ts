@@ -1,4 +1,5 @@
-import { isRecord, type ArmResponse } from '../arm-client.ts';
+import type { ArmResponse } from '../arm-client.ts';
+import { isRecord, propertiesOf, readArmError } from '../json.ts';
 import { ActionError, ServiceError } from '../errors.ts';
 import {
   canonicalArmStatus,
@@ -45,10 +46,8 @@ function interpretCluster(response: ArmResponse): Interpretation<unknown> {
 }
 
 function clusterState(body: unknown): string | undefined {
-  const properties = isRecord(body) && isRecord(body.properties) ? body.properties : undefined;
-  return typeof properties?.provisioningState === 'string'
-    ? properties.provisioningState
-    : undefined;
+  const state = propertiesOf(body).provisioningState;
+  return typeof state === 'string' ? state : undefined;
 }
 
 /** Aborts the operation running on the cluster and waits until it is cancelled. */
@@ -135,18 +134,15 @@ async function describeWhatRuns(ctx: AksOperationContext, clusterPath: string): 
 
 /** ` (Kubernetes 1.29.9 → 1.30.6)` while an upgrade is under way; empty otherwise. */
 function versionChange(body: unknown): string {
-  const properties = isRecord(body) && isRecord(body.properties) ? body.properties : undefined;
-  const current = properties?.currentKubernetesVersion;
-  const target = properties?.kubernetesVersion;
+  const { currentKubernetesVersion: current, kubernetesVersion: target } = propertiesOf(body);
   return typeof current === 'string' && typeof target === 'string' && current !== target
     ? ` (Kubernetes ${current} → ${target})`
     : '';
 }
 
 function alreadyCompleted(ctx: AksOperationContext, response: ArmResponse): Outcome {
-  const body =
-    isRecord(response.body) && isRecord(response.body.error) ? response.body.error : undefined;
-  const detail = body ? `${String(body.code ?? '')}: ${String(body.message ?? '')}` : '';
+  const error = readArmError(isRecord(response.body) ? response.body.error : undefined);
+  const detail = error ? `${error.code}: ${error.message}` : '';
   ctx.facts.reason = detail || undefined;
   ctx.facts.result = response.body;
   return {

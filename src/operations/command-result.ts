@@ -1,4 +1,5 @@
-import { isRecord, type ArmResponse } from '../arm-client.ts';
+import type { ArmResponse } from '../arm-client.ts';
+import { propertiesOf } from '../json.ts';
 import { ServiceError } from '../errors.ts';
 import {
   canonicalArmStatus,
@@ -27,7 +28,7 @@ export interface CommandResult {
 
 /** Reads a `RunCommandResult` body; anything missing or of the wrong type stays undefined. */
 export function readCommandResult(body: unknown): CommandResult {
-  const properties = isRecord(body) && isRecord(body.properties) ? body.properties : {};
+  const properties = propertiesOf(body);
   const text = (key: string) =>
     typeof properties[key] === 'string' ? (properties[key] as string) : undefined;
   return {

@@ -1,4 +1,5 @@
 import type { ArmResponse } from '../arm-client.ts';
+import { isRecord } from '../json.ts';
 import { ActionError, ServiceError } from '../errors.ts';
 import {
   canonicalArmStatus,
@@ -87,11 +88,11 @@ function explainNotFound(error: unknown, settings: OperationStatusSettings): unk
 }
 
 function record(ctx: AksOperationContext, status: OperationStatus): void {
-  const raw = status.raw as { id?: unknown; name?: unknown } | undefined;
+  const raw = isRecord(status.raw) ? status.raw : {};
   const id =
-    typeof raw?.name === 'string' && raw.name
+    typeof raw.name === 'string' && raw.name
       ? raw.name
-      : typeof raw?.id === 'string'
+      : typeof raw.id === 'string'
         ? raw.id.split('/').pop()
         : undefined;
   ctx.facts.operationId = id ?? ctx.facts.operationId;

@@ -109,12 +109,10 @@ function missingClusterToken(
 
 /** The command id is the last path segment of the `commandResults/{id}` Location. */
 export function commandIdFrom(location: string): string {
-  const match = /\/commandResults\/([^/?#]+)/i.exec(
-    new URL(location, 'https://placeholder').pathname,
-  );
-  if (!match?.[1])
-    throw new ActionError(
-      `The service's Location does not name a command result: ${new URL(location, 'https://placeholder').pathname}`,
-    );
+  const { pathname } = new URL(location, 'https://placeholder');
+  const match = /\/commandResults\/([^/?#]+)/i.exec(pathname);
+  if (!match?.[1]) {
+    throw new ActionError(`The service's Location does not name a command result: ${pathname}`);
+  }
   return decodeURIComponent(match[1]);
 }
