@@ -21468,7 +21468,7 @@ function renderSummary(report) {
     ([label, value]) => `<tr><th align="left">${escapeHtml(label)}</th><td>${escapeHtml(value)}</td></tr>`
   ).join("\n");
   const parts = [
-    `<h3>${ICONS[report.verdict]} ${escapeHtml(report.operation)} ${HEADLINES[report.verdict]}: ${escapeHtml(report.status)}</h3>`,
+    `<h3>${ICONS[report.verdict]} ${escapeHtml(report.operation)} ${HEADLINES[report.verdict]}: ${escapeHtml(report.status)}${report.exitCode === void 0 ? "" : `, exit code ${report.exitCode}`}</h3>`,
     `<table>
 ${table}
 </table>`

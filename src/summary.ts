@@ -53,7 +53,7 @@ export function renderSummary(report: Report): string {
     )
     .join('\n');
   const parts = [
-    `<h3>${ICONS[report.verdict]} ${escapeHtml(report.operation)} ${HEADLINES[report.verdict]}: ${escapeHtml(report.status)}</h3>`,
+    `<h3>${ICONS[report.verdict]} ${escapeHtml(report.operation)} ${HEADLINES[report.verdict]}: ${escapeHtml(report.status)}${report.exitCode === undefined ? '' : `, exit code ${report.exitCode}`}</h3>`,
     `<table>\n${table}\n</table>`,
   ];
   if (report.message) {
