@@ -27,6 +27,9 @@ const result = await build({
   legalComments: 'none',
   minify: false,
   metafile: true,
+  // Paths as seen from the project, even where node_modules is a symbolic link (the release test's
+  // scratch clone): the bundle names its modules by path, so they must not depend on the machine.
+  preserveSymlinks: true,
   chunkNames: 'chunks/[name]-[hash]',
   define: { __ACTION_VERSION__: JSON.stringify(version) },
   // Some CommonJS dependencies call require() on Node built-ins; give the ESM bundle one.
