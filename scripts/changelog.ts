@@ -40,7 +40,9 @@ function subsections(body: string): [string, string][] {
 }
 
 function renderSubsections(parts: [string, string][]): string {
-  return parts.map(([heading, lines]) => (heading ? `### ${heading}\n\n${lines}` : lines)).join('\n\n');
+  return parts
+    .map(([heading, lines]) => (heading ? `### ${heading}\n\n${lines}` : lines))
+    .join('\n\n');
 }
 
 /** The release notes of a version: its section without the heading. Throws when there is none. */
@@ -89,7 +91,8 @@ export function releaseChangelog(text: string, version: string, date: string): s
 }
 
 function updateLinks(text: string, version: string): string {
-  const unreleasedLink = /^\[Unreleased\]: (\S+)\/compare\/(v[^.\s]+\.[^.\s]+\.[^.\s]+)\.\.\.HEAD$/im.exec(text);
+  const unreleasedLink =
+    /^\[Unreleased\]: (\S+)\/compare\/(v[^.\s]+\.[^.\s]+\.[^.\s]+)\.\.\.HEAD$/im.exec(text);
   if (!unreleasedLink) return text;
   const [line, base, previous] = unreleasedLink as unknown as [string, string, string];
   const current = `v${version}`;

@@ -115,7 +115,9 @@ function spdxOf(manifest: { license?: unknown; licenses?: unknown }): string {
   }
   if (Array.isArray(manifest.licenses)) {
     const types = manifest.licenses
-      .map((l: unknown) => (typeof l === 'object' && l !== null ? (l as { type?: unknown }).type : l))
+      .map((l: unknown) =>
+        typeof l === 'object' && l !== null ? (l as { type?: unknown }).type : l,
+      )
       .filter((t): t is string => typeof t === 'string');
     if (types.length > 0) return types.length === 1 ? types[0]! : `(${types.join(' OR ')})`;
   }

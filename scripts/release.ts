@@ -50,14 +50,20 @@ function setPackageVersion(version: string): void {
     } catch {
       continue;
     }
-    const data = JSON.parse(text) as { version?: string; packages?: Record<string, { version?: string }> };
+    const data = JSON.parse(text) as {
+      version?: string;
+      packages?: Record<string, { version?: string }>;
+    };
     data.version = version;
     if (data.packages?.['']) data.packages[''].version = version;
     writeFileSync(file, `${JSON.stringify(data, null, 2)}\n`);
   }
 }
 
-function release(version: string, options: { push: boolean; notesFile?: string; date: string }): void {
+function release(
+  version: string,
+  options: { push: boolean; notesFile?: string; date: string },
+): void {
   const tag = `v${version}`;
   const major = `v${VERSION.exec(version)![1]}`;
   assertCleanTree();
@@ -81,9 +87,7 @@ function release(version: string, options: { push: boolean; notesFile?: string; 
     git('push', '--quiet', '--force', 'origin', `refs/tags/${major}`);
     console.log(`Pushed the commit, ${tag} and ${major}.`);
   } else {
-    console.log(
-      `Publish with:\n  git push origin HEAD ${tag}\n  git push --force origin ${major}`,
-    );
+    console.log(`Publish with:\n  git push origin HEAD ${tag}\n  git push --force origin ${major}`);
   }
 }
 

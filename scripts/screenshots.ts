@@ -53,10 +53,7 @@ const SHOTS: Shot[] = [
         name: 'aks-shop-upgrading',
         operation: { durationSeconds: 120, cancelSeconds: 2, abort: 'async' },
       });
-      return runAction(
-        { operation: 'abort', cluster: c.resourceId, 'poll-interval': '1' },
-        emu,
-      );
+      return runAction({ operation: 'abort', cluster: c.resourceId, 'poll-interval': '1' }, emu);
     },
   },
   {

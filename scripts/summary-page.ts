@@ -10,12 +10,16 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Readable, Writable } from 'node:stream';
 
 const STYLESHEET = join(dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'summary.css');
-const CHROMIUM_CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
+const CHROMIUM_CANDIDATES = [
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+];
 
 /** The Chromium to use: $CHROMIUM, else the Debian one; undefined when there is none. */
 export function findChromium(): string | undefined {
-  const candidates = [process.env.CHROMIUM, ...CHROMIUM_CANDIDATES].filter(
-    (path): path is string => Boolean(path),
+  const candidates = [process.env.CHROMIUM, ...CHROMIUM_CANDIDATES].filter((path): path is string =>
+    Boolean(path),
   );
   return candidates.find((path) => existsSync(path));
 }
@@ -135,7 +139,10 @@ export class Browser {
   ): Promise<Record<string, unknown>> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`Chromium did not answer ${method}`)), 30_000);
+      const timer = setTimeout(
+        () => reject(new Error(`Chromium did not answer ${method}`)),
+        30_000,
+      );
       this.pending.set(id, (message) => {
         clearTimeout(timer);
         this.pending.delete(id);
@@ -184,7 +191,8 @@ export class Browser {
       returnByValue: true,
       awaitPromise: true,
     });
-    if (answer.exceptionDetails) throw new Error(`page: ${JSON.stringify(answer.exceptionDetails)}`);
+    if (answer.exceptionDetails)
+      throw new Error(`page: ${JSON.stringify(answer.exceptionDetails)}`);
     return (answer.result as { value: T }).value;
   }
 

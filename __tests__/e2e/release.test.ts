@@ -3,7 +3,14 @@
 // CHANGELOG.md, the version in package.json and in the bundle, the push, and its refusals.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -82,7 +89,10 @@ describe('release script in a scratch clone', () => {
     const notes = readFileSync(notesFile, 'utf8');
     assert.equal(notes, releaseNotes(changelog, '9.0.0'));
     assert.match(notes, /dist\/licenses\.txt/, 'the Unreleased entries became the notes');
-    assert.match(git(clone, 'tag', '--list', '--format=%(contents)', 'v9.0.0'), /dist\/licenses\.txt/);
+    assert.match(
+      git(clone, 'tag', '--list', '--format=%(contents)', 'v9.0.0'),
+      /dist\/licenses\.txt/,
+    );
 
     const manifest = JSON.parse(readFileSync(join(clone, 'package.json'), 'utf8'));
     assert.equal(manifest.version, '9.0.0');

@@ -14,7 +14,11 @@ import {
 } from '../../scripts/licenses.ts';
 import { ROOT } from '../helpers/action.ts';
 
-const pkg = (name: string, license: string, text = `${license} text of ${name}`): BundledPackage => ({
+const pkg = (
+  name: string,
+  license: string,
+  text = `${license} text of ${name}`,
+): BundledPackage => ({
   name,
   version: '1.2.3',
   license,

@@ -16,14 +16,20 @@ describe('repository files', () => {
   it('LICENSE is the MIT licence package.json declares', () => {
     const manifest = JSON.parse(read('package.json')) as { license: string };
     assert.equal(manifest.license, 'MIT');
-    assert.match(read('LICENSE'), /^MIT License\n\nCopyright \(c\) \d{4} The aks-operation-action authors\n/);
+    assert.match(
+      read('LICENSE'),
+      /^MIT License\n\nCopyright \(c\) \d{4} The aks-operation-action authors\n/,
+    );
   });
 
   it('CHANGELOG.md keeps Unreleased and a section for the version in package.json', () => {
     const changelog = read('CHANGELOG.md');
     const { version } = JSON.parse(read('package.json')) as { version: string };
     assert.match(changelog, /^## \[Unreleased\]$/m);
-    assert.match(changelog, new RegExp(`^## \\[${version.replace(/\./g, '\\.')}\\] - \\d{4}-\\d\\d-\\d\\d$`, 'm'));
+    assert.match(
+      changelog,
+      new RegExp(`^## \\[${version.replace(/\./g, '\\.')}\\] - \\d{4}-\\d\\d-\\d\\d$`, 'm'),
+    );
     assert.ok(releaseNotes(changelog, version).length > 100);
     assert.match(changelog, /^\[Unreleased\]: \S+\/compare\/v\S+\.\.\.HEAD$/m);
     assert.ok(existsSync(join(ROOT, 'RELEASING.md')));
@@ -47,8 +53,7 @@ describe('repository files', () => {
       const cooldown = update.cooldown as Mapping;
       assert.ok(Number(cooldown['default-days']) >= 3, `${ecosystem} cooldown`);
       // GitHub Actions versions are not semver-ranked by Dependabot: only default-days applies.
-      if (ecosystem === 'github-actions')
-        assert.deepEqual(Object.keys(cooldown), ['default-days']);
+      if (ecosystem === 'github-actions') assert.deepEqual(Object.keys(cooldown), ['default-days']);
     }
   });
 
