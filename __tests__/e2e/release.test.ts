@@ -37,6 +37,8 @@ before(() => {
   clone = join(base, 'clone');
   remote = join(base, 'remote.git');
   git(base, 'clone', '--quiet', ROOT, clone);
+  // CI checks out pull requests on a detached HEAD; releases are made on a branch.
+  git(clone, 'switch', '--quiet', '--create', 'release-test');
   git(base, 'init', '--quiet', '--bare', remote);
   // Never push anywhere near the real repository: origin is a scratch bare repository.
   git(clone, 'remote', 'set-url', 'origin', remote);
@@ -61,6 +63,14 @@ describe('release script in a scratch clone', () => {
     assert.match(run.stderr, /the working tree is not clean/);
     assert.match(run.stderr, /stray\.txt/);
     assert.equal(git(clone, 'tag', '--list'), '');
+  });
+
+  it('refuses a detached HEAD', () => {
+    git(clone, 'switch', '--quiet', '--detach');
+    const run = release('9.0.0');
+    git(clone, 'switch', '--quiet', 'release-test');
+    assert.equal(run.status, 1, run.stdout + run.stderr);
+    assert.match(run.stderr, /HEAD is detached/);
   });
 
   it('refuses when dist/ does not match a fresh bundle', () => {
