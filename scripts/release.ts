@@ -68,7 +68,7 @@ function release(
   const major = `v${VERSION.exec(version)![1]}`;
   assertCleanTree();
   // `git push origin HEAD` needs a branch; a release is made on one (main), never detached.
-  if (execFileSync('git', ['branch', '--show-current'], { encoding: 'utf8' }).trim() === '')
+  if (git('branch', '--show-current') === '')
     fail('HEAD is detached; switch to the branch to release from (git switch main)');
   if (git('tag', '--list', tag)) fail(`tag ${tag} exists already`);
   assertDistMatches();
