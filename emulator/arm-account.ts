@@ -93,7 +93,12 @@ export function accountRequest(
   const wanted = decodeURIComponent(ex.url.pathname.split('/').filter(Boolean)[1] ?? '');
   const found = subscriptions.find((s) => s.subscriptionId.toLowerCase() === wanted.toLowerCase());
   if (!found) {
-    return armError(ex, 404, 'SubscriptionNotFound', `The subscription '${wanted}' could not be found.`);
+    return armError(
+      ex,
+      404,
+      'SubscriptionNotFound',
+      `The subscription '${wanted}' could not be found.`,
+    );
   }
   send(ex, 200, found);
 }
@@ -112,7 +117,8 @@ function subscriptionBody(ctx: ArmContext, id: string) {
     managedByTenants: [],
     subscriptionId: id,
     tenantId: ctx.tenantId,
-    displayName: id === ctx.subscriptionId ? 'Emulator subscription' : `Emulator subscription ${id}`,
+    displayName:
+      id === ctx.subscriptionId ? 'Emulator subscription' : `Emulator subscription ${id}`,
     state: 'Enabled',
     subscriptionPolicies: {
       locationPlacementId: 'Public_2014-09-01',

@@ -152,7 +152,13 @@ const SUBSCRIPTIONS = [
 ];
 
 /** `{arm}/metadata/endpoints`: 2015-01-01 is what `az cloud register` asks for, 2022-09-01 the SDKs. */
-export const METADATA_VERSIONS = ['2015-01-01', '2018-01-01', '2019-05-01', '2020-06-01', '2022-09-01'];
+export const METADATA_VERSIONS = [
+  '2015-01-01',
+  '2018-01-01',
+  '2019-05-01',
+  '2020-06-01',
+  '2022-09-01',
+];
 
 const BY_KIND: Record<string, readonly string[]> = {
   cluster: AKS_ALL,

@@ -84,7 +84,9 @@ function environmentConfigured(env: AuthEnvironment['env']): boolean {
  */
 function azureCliSignedIn(env: AuthEnvironment['env']): boolean {
   const configDir = env('AZURE_CONFIG_DIR') || join(homedir(), '.azure');
-  return onPath('az', env('PATH')) && profileListsSubscription(join(configDir, 'azureProfile.json'));
+  return (
+    onPath('az', env('PATH')) && profileListsSubscription(join(configDir, 'azureProfile.json'))
+  );
 }
 
 export function profileListsSubscription(profilePath: string): boolean {

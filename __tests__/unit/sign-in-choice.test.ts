@@ -117,7 +117,12 @@ describe('ARM token audiences', () => {
       values[name] ?? '';
   const endpointsFor = (values: Record<string, string>) =>
     readSettings({
-      input: inputs({ cluster: 'rg/aks', 'subscription-id': '00000000-0000-0000-0000-00000000000a', command: 'true', ...values }),
+      input: inputs({
+        cluster: 'rg/aks',
+        'subscription-id': '00000000-0000-0000-0000-00000000000a',
+        command: 'true',
+        ...values,
+      }),
       env: () => '',
     }).endpoints;
 
@@ -147,14 +152,17 @@ describe('ARM token audiences', () => {
   });
 
   it('leaves the audience of a custom arm-endpoint to its metadata', () => {
-    const endpoints = endpointsFor({ 'arm-endpoint': 'https://management.local.azurestack.external' });
+    const endpoints = endpointsFor({
+      'arm-endpoint': 'https://management.local.azurestack.external',
+    });
     assert.equal(endpoints.armAudience, undefined);
     // The OIDC audience is another thing entirely, and stays the cloud's.
     assert.equal(endpoints.audience, 'api://AzureADTokenExchange');
   });
 
   it('reads authentication.audiences[0] from every metadata shape, and nothing else', () => {
-    const audience = 'https://management.adfs.azurestack.local/4de154de-f8a8-4017-af41-df619da68155';
+    const audience =
+      'https://management.adfs.azurestack.local/4de154de-f8a8-4017-af41-df619da68155';
     const one = { authentication: { loginEndpoint: 'https://adfs/adfs', audiences: [audience] } };
     assert.equal(firstAudience(one), audience);
     assert.equal(firstAudience([one]), audience);
