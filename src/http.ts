@@ -127,9 +127,9 @@ export class Transport {
     if (last.value.kind === 'response') return last.value.result;
     const { code, message } = last.value;
     const retried = last.retries ? ` (after ${last.retries} retries)` : '';
-    if (isUntrustedCertificate(code)) {
+    if (code !== undefined && isUntrustedCertificate(code)) {
       throw new TransportError(
-        `${method} ${displayUrl(url)} failed: ${untrustedMessage(url, code!)}${retried}`,
+        `${method} ${displayUrl(url)} failed: ${untrustedMessage(url, code)}${retried}`,
         trustFix(url),
       );
     }
