@@ -20686,14 +20686,14 @@ function isAzureCliUntrusted(message) {
   return PYTHON_UNTRUSTED.test(message);
 }
 var AZURE_CLI_TRUST_FIX = "The Azure CLI does not trust the server's certificate: point REQUESTS_CA_BUNDLE at a PEM bundle holding the system roots and the private CA (for the CLI), and NODE_EXTRA_CA_CERTS at the CA (for this action).";
-function probeUntrusted(url, timeoutMs = 5e3) {
+function probeServer(url, timeoutMs = 5e3) {
   let target;
   try {
     target = new URL(url);
   } catch {
-    return Promise.resolve(void 0);
+    return Promise.resolve({ kind: "unreachable", reason: "not a URL" });
   }
-  if (target.protocol !== "https:") return Promise.resolve(void 0);
+  if (target.protocol !== "https:") return Promise.resolve({ kind: "trusted" });
   return new Promise((resolve2) => {
     const socket = connect({
       host: target.hostname.replace(/^\[|\]$/g, ""),
@@ -20709,10 +20709,15 @@ function probeUntrusted(url, timeoutMs = 5e3) {
     socket.once("secureConnect", () => {
       const error2 = socket.authorizationError;
       const code = typeof error2 === "string" ? error2 : error2?.code;
-      done(isUntrustedCertificate(code) ? code : void 0);
+      done(
+        code && isUntrustedCertificate(code) ? { kind: "untrusted", code } : { kind: "trusted" }
+      );
     });
-    socket.once("error", () => done(void 0));
-    socket.once("timeout", () => done(void 0));
+    socket.once(
+      "error",
+      (error2) => done({ kind: "unreachable", reason: error2.code ?? error2.message })
+    );
+    socket.once("timeout", () => done({ kind: "unreachable", reason: "no answer" }));
   });
 }
 function hostOf(url) {
@@ -20785,7 +20790,7 @@ var Transport = class {
     if (last.value.kind === "response") return last.value.result;
     const { code, message } = last.value;
     const retried = last.retries ? ` (after ${last.retries} retries)` : "";
-    if (isUntrustedCertificate(code)) {
+    if (code !== void 0 && isUntrustedCertificate(code)) {
       throw new TransportError(
         `${method} ${displayUrl(url)} failed: ${untrustedMessage(url, code)}${retried}`,
         trustFix(url)
@@ -21321,7 +21326,7 @@ function tokenSource(credential, kind, runner2, describeFailure, authorityHost) 
       try {
         token = (await credential.getToken(scope))?.token;
       } catch (error2) {
-        throw await untrustedSignIn(kind, scope, error2, authorityHost) ?? signInFailure(kind, scope, error2, describeFailure());
+        throw await connectionSignInFailure(kind, scope, error2, authorityHost) ?? signInFailure(kind, scope, error2, describeFailure());
       }
       if (!token)
         throw signInFailure(kind, scope, new Error("no token was returned"), describeFailure());
@@ -21338,7 +21343,7 @@ var FIXES = {
   "azure-cli": "Run azure/login earlier in the same job, or choose auth: oidc.",
   environment: "Check AZURE_CLIENT_ID, AZURE_TENANT_ID and the secret or certificate (an expired secret is a common cause)."
 };
-async function untrustedSignIn(kind, scope, error2, authorityHost) {
+async function connectionSignInFailure(kind, scope, error2, authorityHost) {
   const message = errorMessage(error2);
   if (kind === "azure-cli") {
     return isAzureCliUntrusted(message) ? new SignInError(
@@ -21347,12 +21352,21 @@ async function untrustedSignIn(kind, scope, error2, authorityHost) {
     ) : void 0;
   }
   if (/AADSTS\d+/.test(message)) return void 0;
-  const verdict = await probeUntrusted(authorityHost);
-  if (!verdict) return void 0;
-  return new SignInError(
-    `Sign-in (${kind}) failed while requesting a token for ${scope}: ${untrustedMessage(authorityHost, verdict)}`,
-    trustFix(authorityHost)
-  );
+  const verdict = await probeServer(authorityHost);
+  const failed = `Sign-in (${kind}) failed while requesting a token for ${scope}:`;
+  if (verdict.kind === "untrusted") {
+    return new SignInError(
+      `${failed} ${untrustedMessage(authorityHost, verdict.code)}`,
+      trustFix(authorityHost)
+    );
+  }
+  if (verdict.kind === "unreachable") {
+    return new SignInError(
+      `${failed} the authority ${authorityHost} cannot be reached (${verdict.reason}).`,
+      "Check authority-host (or environment) and that the runner can reach it (proxy, firewall, DNS)."
+    );
+  }
+  return void 0;
 }
 function signInFailure(kind, scope, error2, detail) {
   const firstLine = errorMessage(error2).split("\n").find((line) => line.trim() !== "") ?? "unknown error";

@@ -9,7 +9,7 @@ import type { AuthKind, CommonSettings } from './settings.ts';
 import {
   AZURE_CLI_TRUST_FIX,
   isAzureCliUntrusted,
-  probeUntrusted,
+  probeServer,
   trustFix,
   untrustedMessage,
 } from './trust.ts';
@@ -212,7 +212,7 @@ function tokenSource(
         token = (await credential.getToken(scope))?.token;
       } catch (error) {
         throw (
-          (await untrustedSignIn(kind, scope, error, authorityHost)) ??
+          (await connectionSignInFailure(kind, scope, error, authorityHost)) ??
           signInFailure(kind, scope, error, describeFailure())
         );
       }
@@ -235,11 +235,12 @@ const FIXES: Record<AzureAuthKind, string> = {
 };
 
 /**
- * A sign-in that failed because the authority's certificate is not trusted. The identity library
- * reports only "endpoints_resolution_error" or "network_error" then, so the action checks the
- * authority's certificate itself; the Azure CLI names the failure in its own words.
+ * A sign-in that failed before Entra could answer: the authority's certificate is not trusted, or
+ * the authority cannot be reached. The identity library reports only "endpoints_resolution_error"
+ * or "network_error" then, so the action looks at the authority itself; the Azure CLI names a
+ * certificate failure in its own words.
  */
-async function untrustedSignIn(
+async function connectionSignInFailure(
   kind: AzureAuthKind,
   scope: string,
   error: unknown,
@@ -254,14 +255,23 @@ async function untrustedSignIn(
         )
       : undefined;
   }
-  // An answer from Entra (AADSTS…) means the connection was trusted.
+  // An answer from Entra (AADSTS…) means the connection worked.
   if (/AADSTS\d+/.test(message)) return undefined;
-  const verdict = await probeUntrusted(authorityHost);
-  if (!verdict) return undefined;
-  return new SignInError(
-    `Sign-in (${kind}) failed while requesting a token for ${scope}: ${untrustedMessage(authorityHost, verdict)}`,
-    trustFix(authorityHost),
-  );
+  const verdict = await probeServer(authorityHost);
+  const failed = `Sign-in (${kind}) failed while requesting a token for ${scope}:`;
+  if (verdict.kind === 'untrusted') {
+    return new SignInError(
+      `${failed} ${untrustedMessage(authorityHost, verdict.code)}`,
+      trustFix(authorityHost),
+    );
+  }
+  if (verdict.kind === 'unreachable') {
+    return new SignInError(
+      `${failed} the authority ${authorityHost} cannot be reached (${verdict.reason}).`,
+      'Check authority-host (or environment) and that the runner can reach it (proxy, firewall, DNS).',
+    );
+  }
+  return undefined;
 }
 
 function signInFailure(

@@ -40,20 +40,26 @@ export function isAzureCliUntrusted(message: string): boolean {
 export const AZURE_CLI_TRUST_FIX =
   "The Azure CLI does not trust the server's certificate: point REQUESTS_CA_BUNDLE at a PEM bundle holding the system roots and the private CA (for the CLI), and NODE_EXTRA_CA_CERTS at the CA (for this action).";
 
+/** What a TLS handshake with a server says about it. */
+export type TlsVerdict =
+  | { kind: 'trusted' }
+  | { kind: 'untrusted'; code: string }
+  | { kind: 'unreachable'; reason: string };
+
 /**
- * Opens a TLS connection to the server (no HTTP data is sent) and returns OpenSSL's verdict when
- * the server's certificate is not trusted by the roots this process uses (system roots and
- * NODE_EXTRA_CA_CERTS); undefined when it is trusted or the server cannot be reached at all.
- * Used after a sign-in failure, because the identity library keeps the cause to itself.
+ * Opens a TLS connection to the server (no HTTP data is sent) and says whether its certificate is
+ * trusted by the roots this process uses (system roots and NODE_EXTRA_CA_CERTS), or whether the
+ * server could not be reached at all. Used after a sign-in failure, because the identity library
+ * keeps the cause to itself.
  */
-export function probeUntrusted(url: string, timeoutMs = 5_000): Promise<string | undefined> {
+export function probeServer(url: string, timeoutMs = 5_000): Promise<TlsVerdict> {
   let target: URL;
   try {
     target = new URL(url);
   } catch {
-    return Promise.resolve(undefined);
+    return Promise.resolve({ kind: 'unreachable', reason: 'not a URL' });
   }
-  if (target.protocol !== 'https:') return Promise.resolve(undefined);
+  if (target.protocol !== 'https:') return Promise.resolve({ kind: 'trusted' });
   return new Promise((resolve) => {
     const socket = connect({
       host: target.hostname.replace(/^\[|\]$/g, ''),
@@ -62,17 +68,21 @@ export function probeUntrusted(url: string, timeoutMs = 5_000): Promise<string |
       rejectUnauthorized: false,
       timeout: timeoutMs,
     });
-    const done = (verdict: string | undefined) => {
+    const done = (verdict: TlsVerdict) => {
       socket.destroy();
       resolve(verdict);
     };
     socket.once('secureConnect', () => {
       const error = socket.authorizationError as (Error & { code?: string }) | string | null;
       const code = typeof error === 'string' ? error : error?.code;
-      done(isUntrustedCertificate(code) ? code : undefined);
+      done(
+        code && isUntrustedCertificate(code) ? { kind: 'untrusted', code } : { kind: 'trusted' },
+      );
     });
-    socket.once('error', () => done(undefined));
-    socket.once('timeout', () => done(undefined));
+    socket.once('error', (error: Error & { code?: string }) =>
+      done({ kind: 'unreachable', reason: error.code ?? error.message }),
+    );
+    socket.once('timeout', () => done({ kind: 'unreachable', reason: 'no answer' }));
   });
 }
 

@@ -251,6 +251,20 @@ describe('a server the runner does not trust', () => {
     );
   });
 
+  it('tells an authority that cannot be reached from one that is not trusted', async () => {
+    const c = lab.emu.addCluster({ resourceGroup: 'rg-trust', name: `aks-trust-${lab.seq()}` });
+    // Port 9 (discard) is closed on the test machine: the connection is refused.
+    const run = await runAction({ cluster: c.resourceId, command: 'true' }, lab.emu, {
+      env: { 'INPUT_AUTHORITY-HOST': 'https://127.0.0.1:9' },
+    });
+    assert.equal(run.code, 1, run.stdout);
+    assert.match(
+      run.stdout,
+      /the authority https:\/\/127\.0\.0\.1:9 cannot be reached \(ECONNREFUSED\)/,
+    );
+    assert.doesNotMatch(run.stdout + run.summary, /expired secret|not trusted/);
+  });
+
   it('says so for Entra, and not that the secret may have expired', async () => {
     // ARM is trusted (its CA is in NODE_EXTRA_CA_CERTS); the authority is another emulator, whose CA is not.
     const elsewhere = await startEmulator();
