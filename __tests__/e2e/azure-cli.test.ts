@@ -4,10 +4,10 @@
 // on that sign-in. Each az call takes seconds, so the CLI is called as few times as the story needs.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, readFileSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { emulatorPerFile } from '../helpers/emulator.ts';
 import { displayedLog, runAction } from '../helpers/action.ts';
 
@@ -33,6 +33,8 @@ if (!AZ) {
 }
 
 const lab = emulatorPerFile();
+const configDirs: string[] = [];
+after(() => configDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
 interface AzResult {
   code: number;
@@ -87,6 +89,7 @@ describe('the real Azure CLI', { skip: AZ ? false : SKIP_REASON }, () => {
     const emu = lab.emu;
     const cluster = emu.addCluster({ resourceGroup: 'rg-cli', name: 'aks-cli' });
     const configDir = mkdtempSync(join(tmpdir(), 'azure-cli-'));
+    configDirs.push(configDir);
     const run = (args: string[]) => az(args, configDir, emu.caPath);
 
     // az cloud register reads the emulator's metadata (api-version 2015-01-01) for the

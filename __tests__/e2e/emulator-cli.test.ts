@@ -2,14 +2,14 @@
 // Fabric gateway: this test copies them from its output into a shell, as a reader would.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ROOT, parseOutputFile } from '../helpers/action.ts';
 
 /** Starts emulator/cli.ts and resolves with everything it printed up to "Press Ctrl+C". */
-function startCli(dataDir: string): Promise<{ banner: string; stop: () => void }> {
+function startCli(dataDir: string): Promise<{ banner: string; stop: () => Promise<void> }> {
   const child = spawn(process.execPath, [join(ROOT, 'emulator', 'cli.ts')], {
     env: { PATH: process.env.PATH, EMULATOR_QUIET: '1', EMULATOR_DATA_DIR: dataDir },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -24,7 +24,16 @@ function startCli(dataDir: string): Promise<{ banner: string; stop: () => void }
       banner += chunk.toString();
       if (banner.includes('Press Ctrl+C to stop.')) {
         clearTimeout(timer);
-        resolve({ banner, stop: () => child.kill('SIGTERM') });
+        resolve({
+          banner,
+          // The emulator removes nothing of EMULATOR_DATA_DIR; wait for it to exit before cleaning up.
+          stop: () =>
+            new Promise((done) => {
+              child.removeAllListeners('exit');
+              child.once('exit', () => done());
+              child.kill('SIGTERM');
+            }),
+        });
       }
     });
     child.once('exit', (code) => {
@@ -77,7 +86,8 @@ describe('npm run emulator', () => {
       assert.equal(sfOutputs.status, 'Cancelled');
       assert.match(cli.banner, new RegExp(`running fault operation ${sfOutputs['operation-id']}`));
     } finally {
-      cli.stop();
+      await cli.stop();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });
