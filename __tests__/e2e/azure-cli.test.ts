@@ -218,6 +218,26 @@ describe('the real Azure CLI', { skip: AZ ? false : SKIP_REASON }, () => {
     assert.equal(auto.code, 0, auto.stdout + auto.stderr);
     assert.match(auto.stdout, /auth auto picked azure-cli/);
     assert.equal(auto.outputs.logs, 'via the CLI sign-in\n');
+    // A token the CLI has not cached yet (the AKS server application's, for a cluster with
+    // AKS-managed Entra ID) while the CLI does not trust the authority: the step says so.
+    const aadCluster = emu.addCluster({
+      resourceGroup: 'rg-cli',
+      name: 'aks-cli-aad',
+      aadManaged: true,
+    });
+    const untrusted = await runAction(
+      { cluster: aadCluster.resourceId, command: 'true', auth: 'azure-cli' },
+      emu,
+      { env: { ...cliEnv, REQUESTS_CA_BUNDLE: undefined } },
+    );
+    assert.equal(untrusted.code, 1, untrusted.stdout);
+    assert.match(
+      untrusted.stdout,
+      /Sign-in \(azure-cli\) failed while requesting a token for 6dae42f8-4368-4678-94ff-3960e28e3630\/\.default: the server's certificate is not trusted by the Azure CLI\./,
+    );
+    assert.match(untrusted.summary, /REQUESTS_CA_BUNDLE/);
+    assert.equal(aadCluster.commands().length, 0);
+
     const refused = emu.requests.filter(
       (r) => r.server === 'arm' && r.status === 401 && r.time >= beforeLogin.startedAt,
     );
