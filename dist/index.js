@@ -2547,7 +2547,7 @@ var require_connect = __commonJS({
       const sessionCache = new SessionCache(maxCachedSessions == null ? 100 : maxCachedSessions);
       timeout = timeout == null ? 1e4 : timeout;
       allowH2 = allowH2 != null ? allowH2 : false;
-      return function connect({ hostname, host, protocol, port, servername, localAddress, httpSocket }, callback) {
+      return function connect2({ hostname, host, protocol, port, servername, localAddress, httpSocket }, callback) {
         let socket;
         if (protocol === "https:") {
           if (!tls2) {
@@ -7680,7 +7680,7 @@ var require_client = __commonJS({
         strictContentLength,
         maxCachedSessions,
         maxRedirections,
-        connect: connect2,
+        connect: connect3,
         maxRequestsPerClient,
         localAddress,
         maxResponseSize,
@@ -7732,7 +7732,7 @@ var require_client = __commonJS({
         if (bodyTimeout != null && (!Number.isInteger(bodyTimeout) || bodyTimeout < 0)) {
           throw new InvalidArgumentError("bodyTimeout must be a positive integer or zero");
         }
-        if (connect2 != null && typeof connect2 !== "function" && typeof connect2 !== "object") {
+        if (connect3 != null && typeof connect3 !== "function" && typeof connect3 !== "object") {
           throw new InvalidArgumentError("connect must be a function or an object");
         }
         if (maxRedirections != null && (!Number.isInteger(maxRedirections) || maxRedirections < 0)) {
@@ -7756,15 +7756,15 @@ var require_client = __commonJS({
         if (maxConcurrentStreams != null && (typeof maxConcurrentStreams !== "number" || maxConcurrentStreams < 1)) {
           throw new InvalidArgumentError("maxConcurrentStreams must be a positive integer, greater than 0");
         }
-        if (typeof connect2 !== "function") {
-          connect2 = buildConnector({
+        if (typeof connect3 !== "function") {
+          connect3 = buildConnector({
             ...tls2,
             maxCachedSessions,
             allowH2,
             socketPath,
             timeout: connectTimeout,
             ...autoSelectFamily ? { autoSelectFamily, autoSelectFamilyAttemptTimeout } : void 0,
-            ...connect2
+            ...connect3
           });
         }
         if (interceptors?.Client && Array.isArray(interceptors.Client)) {
@@ -7779,7 +7779,7 @@ var require_client = __commonJS({
           this[kInterceptors] = [createRedirectInterceptor({ maxRedirections })];
         }
         this[kUrl] = util.parseOrigin(url);
-        this[kConnector] = connect2;
+        this[kConnector] = connect3;
         this[kPipelining] = pipelining != null ? pipelining : 1;
         this[kMaxHeadersSize] = maxHeaderSize || http2.maxHeaderSize;
         this[kKeepAliveDefaultTimeout] = keepAliveTimeout == null ? 4e3 : keepAliveTimeout;
@@ -7833,7 +7833,7 @@ var require_client = __commonJS({
       }
       /* istanbul ignore: only used for test */
       [kConnect](cb) {
-        connect(this);
+        connect2(this);
         this.once("connect", cb);
       }
       [kDispatch](opts, handler) {
@@ -7897,7 +7897,7 @@ var require_client = __commonJS({
         assert4(client[kSize] === 0);
       }
     }
-    async function connect(client) {
+    async function connect2(client) {
       assert4(!client[kConnecting]);
       assert4(!client[kHTTPContext]);
       let { host, hostname, protocol, port } = client[kUrl];
@@ -8068,7 +8068,7 @@ var require_client = __commonJS({
           return;
         }
         if (!client[kHTTPContext]) {
-          connect(client);
+          connect2(client);
           return;
         }
         if (client[kHTTPContext].destroyed) {
@@ -8360,7 +8360,7 @@ var require_pool = __commonJS({
       constructor(origin, {
         connections,
         factory = defaultFactory,
-        connect,
+        connect: connect2,
         connectTimeout,
         tls: tls2,
         maxCachedSessions,
@@ -8376,25 +8376,25 @@ var require_pool = __commonJS({
         if (typeof factory !== "function") {
           throw new InvalidArgumentError("factory must be a function.");
         }
-        if (connect != null && typeof connect !== "function" && typeof connect !== "object") {
+        if (connect2 != null && typeof connect2 !== "function" && typeof connect2 !== "object") {
           throw new InvalidArgumentError("connect must be a function or an object");
         }
-        if (typeof connect !== "function") {
-          connect = buildConnector({
+        if (typeof connect2 !== "function") {
+          connect2 = buildConnector({
             ...tls2,
             maxCachedSessions,
             allowH2,
             socketPath,
             timeout: connectTimeout,
             ...autoSelectFamily ? { autoSelectFamily, autoSelectFamilyAttemptTimeout } : void 0,
-            ...connect
+            ...connect2
           });
         }
         super(options);
         this[kInterceptors] = options.interceptors?.Pool && Array.isArray(options.interceptors.Pool) ? options.interceptors.Pool : [];
         this[kConnections] = connections || null;
         this[kUrl] = util.parseOrigin(origin);
-        this[kOptions] = { ...util.deepClone(options), connect, allowH2 };
+        this[kOptions] = { ...util.deepClone(options), connect: connect2, allowH2 };
         this[kOptions].interceptors = options.interceptors ? { ...options.interceptors } : void 0;
         this[kFactory] = factory;
         this.on("connectionError", (origin2, targets, error2) => {
@@ -8589,25 +8589,25 @@ var require_agent = __commonJS({
       return opts && opts.connections === 1 ? new Client(origin, opts) : new Pool(origin, opts);
     }
     var Agent3 = class extends DispatcherBase {
-      constructor({ factory = defaultFactory, maxRedirections = 0, connect, tls: tls2, ...options } = {}) {
+      constructor({ factory = defaultFactory, maxRedirections = 0, connect: connect2, tls: tls2, ...options } = {}) {
         if (typeof factory !== "function") {
           throw new InvalidArgumentError("factory must be a function.");
         }
-        if (connect != null && typeof connect !== "function" && typeof connect !== "object") {
+        if (connect2 != null && typeof connect2 !== "function" && typeof connect2 !== "object") {
           throw new InvalidArgumentError("connect must be a function or an object");
         }
         if (!Number.isInteger(maxRedirections) || maxRedirections < 0) {
           throw new InvalidArgumentError("maxRedirections must be a positive number");
         }
         super(options);
-        if (connect && typeof connect !== "function") {
-          connect = { ...connect };
+        if (connect2 && typeof connect2 !== "function") {
+          connect2 = { ...connect2 };
         }
         if (tls2 && typeof tls2 !== "function") {
           tls2 = { ...tls2 };
         }
         this[kInterceptors] = options.interceptors?.Agent && Array.isArray(options.interceptors.Agent) ? options.interceptors.Agent : [createRedirectInterceptor({ maxRedirections })];
-        this[kOptions] = { ...util.deepClone(options), connect, tls: tls2 };
+        this[kOptions] = { ...util.deepClone(options), connect: connect2, tls: tls2 };
         this[kOptions].interceptors = options.interceptors ? { ...options.interceptors } : void 0;
         this[kMaxRedirections] = maxRedirections;
         this[kFactory] = factory;
@@ -8702,16 +8702,16 @@ var require_proxy_agent = __commonJS({
     }
     var Http1ProxyWrapper = class extends DispatcherBase {
       #client;
-      constructor(proxyUrl, { headers = {}, connect, factory }) {
+      constructor(proxyUrl, { headers = {}, connect: connect2, factory }) {
         super();
         if (!proxyUrl) {
           throw new InvalidArgumentError("Proxy URL is mandatory");
         }
         this[kProxyHeaders] = headers;
         if (factory) {
-          this.#client = factory(proxyUrl, { connect });
+          this.#client = factory(proxyUrl, { connect: connect2 });
         } else {
-          this.#client = new Client(proxyUrl, { connect });
+          this.#client = new Client(proxyUrl, { connect: connect2 });
         }
       }
       [kDispatch](opts, handler) {
@@ -8773,7 +8773,7 @@ var require_proxy_agent = __commonJS({
         } else if (username && password) {
           this[kProxyHeaders]["proxy-authorization"] = `Basic ${Buffer.from(`${decodeURIComponent(username)}:${decodeURIComponent(password)}`).toString("base64")}`;
         }
-        const connect = buildConnector({ ...opts.proxyTls });
+        const connect2 = buildConnector({ ...opts.proxyTls });
         this[kConnectEndpoint] = buildConnector({ ...opts.requestTls });
         const agentFactory = opts.factory || defaultAgentFactory;
         const factory = (origin2, options) => {
@@ -8781,13 +8781,13 @@ var require_proxy_agent = __commonJS({
           if (!this[kTunnelProxy] && protocol2 === "http:" && this[kProxy].protocol === "http:") {
             return new Http1ProxyWrapper(this[kProxy].uri, {
               headers: this[kProxyHeaders],
-              connect,
+              connect: connect2,
               factory: agentFactory
             });
           }
           return agentFactory(origin2, options);
         };
-        this[kClient] = clientFactory(url, { connect });
+        this[kClient] = clientFactory(url, { connect: connect2 });
         this[kAgent] = new Agent3({
           ...opts,
           factory,
@@ -10533,10 +10533,10 @@ var require_api_connect = __commonJS({
         }
       }
     };
-    function connect(opts, callback) {
+    function connect2(opts, callback) {
       if (callback === void 0) {
         return new Promise((resolve2, reject) => {
-          connect.call(this, opts, (err2, data) => {
+          connect2.call(this, opts, (err2, data) => {
             return err2 ? reject(err2) : resolve2(data);
           });
         });
@@ -10552,7 +10552,7 @@ var require_api_connect = __commonJS({
         queueMicrotask(() => callback(err2, { opaque }));
       }
     }
-    module.exports = connect;
+    module.exports = connect2;
   }
 });
 
@@ -20459,19 +20459,22 @@ var CLOUDS = {
     name: "AzureCloud",
     armEndpoint: "https://management.azure.com",
     authorityHost: "https://login.microsoftonline.com",
-    oidcAudience: "api://AzureADTokenExchange"
+    oidcAudience: "api://AzureADTokenExchange",
+    armAudience: "https://management.core.windows.net/"
   },
   AzureUSGovernment: {
     name: "AzureUSGovernment",
     armEndpoint: "https://management.usgovcloudapi.net",
     authorityHost: "https://login.microsoftonline.us",
-    oidcAudience: "api://AzureADTokenExchangeUSGov"
+    oidcAudience: "api://AzureADTokenExchangeUSGov",
+    armAudience: "https://management.core.usgovcloudapi.net/"
   },
   AzureChinaCloud: {
     name: "AzureChinaCloud",
     armEndpoint: "https://management.chinacloudapi.cn",
     authorityHost: "https://login.chinacloudapi.cn",
-    oidcAudience: "api://AzureADTokenExchangeChina"
+    oidcAudience: "api://AzureADTokenExchangeChina",
+    armAudience: "https://management.core.chinacloudapi.cn/"
   }
 };
 var CLOUD_NAMES = Object.keys(CLOUDS);
@@ -20484,6 +20487,9 @@ function isKnownAuthority(authorityHost) {
 }
 function defaultScope(resource) {
   return `${resource.replace(/\/+$/, "")}/.default`;
+}
+function audienceScope(audience) {
+  return `${audience}/.default`;
 }
 function sameOrigin(a, b) {
   return new URL(a).origin === new URL(b).origin;
@@ -20523,29 +20529,6 @@ var TransportError = class extends ActionError {
 };
 function errorMessage(error2) {
   return error2 instanceof Error ? error2.message : String(error2);
-}
-
-// src/json.ts
-function parseJson(text) {
-  if (text.trim() === "") return void 0;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return void 0;
-  }
-}
-function isRecord(value) {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-function propertiesOf(body) {
-  return isRecord(body) && isRecord(body.properties) ? body.properties : {};
-}
-function readArmError(value) {
-  if (!isRecord(value)) return void 0;
-  return {
-    code: typeof value.code === "string" ? value.code : "",
-    message: typeof value.message === "string" ? value.message : ""
-  };
 }
 
 // src/timing.ts
@@ -20678,6 +20661,73 @@ async function withRetries(attempt, options) {
   }
 }
 
+// src/trust.ts
+import { connect } from "node:tls";
+var UNTRUSTED_CODES = /* @__PURE__ */ new Set([
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "CERT_UNTRUSTED",
+  "CERT_CHAIN_TOO_LONG"
+]);
+var PYTHON_UNTRUSTED = /CERTIFICATE_VERIFY_FAILED/;
+function isUntrustedCertificate(code) {
+  return code !== void 0 && UNTRUSTED_CODES.has(code);
+}
+function untrustedMessage(url, code) {
+  return `the server's certificate is not trusted: ${hostOf(url)} presented a certificate that does not chain to a trusted root (${code}).`;
+}
+function trustFix(url) {
+  return `If ${hostOf(url)} uses a private CA (Azure Stack Hub, a TLS-inspecting proxy, the emulator), put that CA's PEM certificate on the runner and point NODE_EXTRA_CA_CERTS at it before this step, e.g. \`echo "NODE_EXTRA_CA_CERTS=$PWD/ca.pem" >> "$GITHUB_ENV"\` in an earlier step. Do not switch verification off.`;
+}
+function isAzureCliUntrusted(message) {
+  return PYTHON_UNTRUSTED.test(message);
+}
+var AZURE_CLI_TRUST_FIX = "The Azure CLI does not trust the server's certificate: point REQUESTS_CA_BUNDLE at a PEM bundle holding the system roots and the private CA (for the CLI), and NODE_EXTRA_CA_CERTS at the CA (for this action).";
+function probeServer(url, timeoutMs = 5e3) {
+  let target;
+  try {
+    target = new URL(url);
+  } catch {
+    return Promise.resolve({ kind: "unreachable", reason: "not a URL" });
+  }
+  if (target.protocol !== "https:") return Promise.resolve({ kind: "trusted" });
+  return new Promise((resolve2) => {
+    const socket = connect({
+      host: target.hostname.replace(/^\[|\]$/g, ""),
+      port: Number(target.port || 443),
+      servername: /^[\d.]+$|:/.test(target.hostname) ? void 0 : target.hostname,
+      rejectUnauthorized: false,
+      timeout: timeoutMs
+    });
+    const done = (verdict) => {
+      socket.destroy();
+      resolve2(verdict);
+    };
+    socket.once("secureConnect", () => {
+      const error2 = socket.authorizationError;
+      const code = typeof error2 === "string" ? error2 : error2?.code;
+      done(
+        code && isUntrustedCertificate(code) ? { kind: "untrusted", code } : { kind: "trusted" }
+      );
+    });
+    socket.once(
+      "error",
+      (error2) => done({ kind: "unreachable", reason: error2.code ?? error2.message })
+    );
+    socket.once("timeout", () => done({ kind: "unreachable", reason: "no answer" }));
+  });
+}
+function hostOf(url) {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
+
 // src/http.ts
 function requestTimeouts(totalTimeoutMs) {
   const clamp = (value, low, high) => Math.min(high, Math.max(low, value));
@@ -20738,8 +20788,16 @@ var Transport = class {
       }
     );
     if (last.value.kind === "response") return last.value.result;
+    const { code, message } = last.value;
+    const retried = last.retries ? ` (after ${last.retries} retries)` : "";
+    if (code !== void 0 && isUntrustedCertificate(code)) {
+      throw new TransportError(
+        `${method} ${displayUrl(url)} failed: ${untrustedMessage(url, code)}${retried}`,
+        trustFix(url)
+      );
+    }
     throw new TransportError(
-      `${method} ${displayUrl(url)} failed: ${last.value.message}${last.retries ? ` (after ${last.retries} retries)` : ""}`,
+      `${method} ${displayUrl(url)} failed: ${message}${retried}`,
       "Check that the endpoint is reachable from the runner (proxy, firewall, DNS)."
     );
   }
@@ -20792,6 +20850,63 @@ function displayUrl(url) {
   } catch {
     return url;
   }
+}
+
+// src/json.ts
+function parseJson(text) {
+  if (text.trim() === "") return void 0;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return void 0;
+  }
+}
+function isRecord(value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+function propertiesOf(body) {
+  return isRecord(body) && isRecord(body.properties) ? body.properties : {};
+}
+function readArmError(value) {
+  if (!isRecord(value)) return void 0;
+  return {
+    code: typeof value.code === "string" ? value.code : "",
+    message: typeof value.message === "string" ? value.message : ""
+  };
+}
+
+// src/arm-audience.ts
+var METADATA_API_VERSION = "2022-09-01";
+function metadataUrl(armEndpoint) {
+  return `${armEndpoint}/metadata/endpoints?api-version=${METADATA_API_VERSION}`;
+}
+async function resolveArmScope(endpoints, transport, log) {
+  if (endpoints.armAudience) return audienceScope(endpoints.armAudience);
+  const url = metadataUrl(endpoints.armEndpoint);
+  const answer = await transport.send(
+    "GET",
+    url,
+    void 0,
+    () => Promise.resolve({ accept: "application/json" })
+  );
+  const audience = answer.status === 200 ? firstAudience(parseJson(answer.text)) : void 0;
+  if (audience) {
+    log(`ARM token audience ${audience} (from ${displayUrl(url)}).`);
+    return audienceScope(audience);
+  }
+  const fallback = `${endpoints.armEndpoint}/`;
+  log(
+    `${displayUrl(url)} named no token audience (HTTP ${answer.status}); asking for tokens for ${fallback}.`
+  );
+  return audienceScope(fallback);
+}
+function firstAudience(metadata) {
+  const cloud = Array.isArray(metadata) ? metadata[0] : metadata;
+  if (!isRecord(cloud) || !isRecord(cloud.authentication)) return void 0;
+  const audiences = cloud.authentication.audiences;
+  const first = Array.isArray(audiences) ? audiences[0] : void 0;
+  if (typeof first !== "string" || !/^[\x21-\x7e]{1,512}$/.test(first)) return void 0;
+  return first;
 }
 
 // src/parsers.ts
@@ -20996,7 +21111,7 @@ var ArmClient = class {
   constructor(options) {
     this.options = options;
     this.endpoint = options.endpoint;
-    this.scope = defaultScope(options.endpoint);
+    this.scope = options.scope ?? defaultScope(options.endpoint);
   }
   /** An absolute URL on the ARM endpoint, from a resource path or an URL the service handed out. */
   resolve(pathOrUrl) {
@@ -21063,7 +21178,7 @@ function describeNonJsonBody(text) {
 }
 
 // src/auth.ts
-import { accessSync, constants as constants3, existsSync as existsSync2 } from "node:fs";
+import { accessSync, constants as constants3, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
 var ONE_REQUEST_MS = 500;
@@ -21104,7 +21219,17 @@ function environmentConfigured(env) {
 }
 function azureCliSignedIn(env) {
   const configDir = env("AZURE_CONFIG_DIR") || join(homedir(), ".azure");
-  return onPath("az", env("PATH")) && existsSync2(join(configDir, "azureProfile.json"));
+  return onPath("az", env("PATH")) && profileListsSubscription(join(configDir, "azureProfile.json"));
+}
+function profileListsSubscription(profilePath) {
+  let text;
+  try {
+    text = readFileSync(profilePath, "utf8");
+  } catch {
+    return false;
+  }
+  const profile = parseJson(text.replace(/^\uFEFF/, ""));
+  return isRecord(profile) && Array.isArray(profile.subscriptions) && profile.subscriptions.length > 0;
 }
 function onPath(program, path6) {
   return path6.split(delimiter).some((dir) => {
@@ -21190,10 +21315,10 @@ async function signIn(settings, runner2) {
   return {
     kind,
     description: `Signing in with ${description}; auth ${settings.auth === "auto" ? `auto picked ${kind}: ${why}` : kind}.`,
-    tokens: tokenSource(credential, kind, runner2, describeFailure)
+    tokens: tokenSource(credential, kind, runner2, describeFailure, endpoints.authorityHost)
   };
 }
-function tokenSource(credential, kind, runner2, describeFailure) {
+function tokenSource(credential, kind, runner2, describeFailure, authorityHost) {
   const masked = /* @__PURE__ */ new Set();
   return {
     async getToken(scope) {
@@ -21201,7 +21326,7 @@ function tokenSource(credential, kind, runner2, describeFailure) {
       try {
         token = (await credential.getToken(scope))?.token;
       } catch (error2) {
-        throw signInFailure(kind, scope, error2, describeFailure());
+        throw await connectionSignInFailure(kind, scope, error2, authorityHost) ?? signInFailure(kind, scope, error2, describeFailure());
       }
       if (!token)
         throw signInFailure(kind, scope, new Error("no token was returned"), describeFailure());
@@ -21218,6 +21343,31 @@ var FIXES = {
   "azure-cli": "Run azure/login earlier in the same job, or choose auth: oidc.",
   environment: "Check AZURE_CLIENT_ID, AZURE_TENANT_ID and the secret or certificate (an expired secret is a common cause)."
 };
+async function connectionSignInFailure(kind, scope, error2, authorityHost) {
+  const message = errorMessage(error2);
+  if (kind === "azure-cli") {
+    return isAzureCliUntrusted(message) ? new SignInError(
+      `Sign-in (azure-cli) failed while requesting a token for ${scope}: the server's certificate is not trusted by the Azure CLI.`,
+      AZURE_CLI_TRUST_FIX
+    ) : void 0;
+  }
+  if (/AADSTS\d+/.test(message)) return void 0;
+  const verdict = await probeServer(authorityHost);
+  const failed = `Sign-in (${kind}) failed while requesting a token for ${scope}:`;
+  if (verdict.kind === "untrusted") {
+    return new SignInError(
+      `${failed} ${untrustedMessage(authorityHost, verdict.code)}`,
+      trustFix(authorityHost)
+    );
+  }
+  if (verdict.kind === "unreachable") {
+    return new SignInError(
+      `${failed} the authority ${authorityHost} cannot be reached (${verdict.reason}).`,
+      "Check authority-host (or environment) and that the runner can reach it (proxy, firewall, DNS)."
+    );
+  }
+  return void 0;
+}
 function signInFailure(kind, scope, error2, detail) {
   const firstLine = errorMessage(error2).split("\n").find((line) => line.trim() !== "") ?? "unknown error";
   return new SignInError(
@@ -21342,9 +21492,12 @@ function readEndpoints(source) {
   const armOverride = source.input("arm-endpoint");
   const authorityOverride = source.input("authority-host");
   const authorityHost = authorityOverride ? parseEndpoint("authority-host", authorityOverride) : cloud.authorityHost;
+  const armEndpoint = armOverride ? parseEndpoint("arm-endpoint", armOverride) : cloud.armEndpoint;
   return {
     ...cloud,
-    armEndpoint: armOverride ? parseEndpoint("arm-endpoint", armOverride) : cloud.armEndpoint,
+    armEndpoint,
+    // Another ARM than the cloud's (Azure Stack Hub) names its own audience in its metadata.
+    armAudience: sameOrigin(armEndpoint, cloud.armEndpoint) ? cloud.armAudience : void 0,
     authorityHost,
     audience: source.input("audience") || cloud.oidcAudience,
     customAuthority: !isKnownAuthority(authorityHost)
@@ -22213,7 +22366,7 @@ async function commandResult(ctx, settings) {
 }
 
 // src/attachments.ts
-import { readFileSync, realpathSync, statSync } from "node:fs";
+import { readFileSync as readFileSync2, realpathSync, statSync } from "node:fs";
 import { isAbsolute, join as join4, relative, resolve, sep as sep5 } from "node:path";
 
 // node_modules/@actions/glob/lib/internal-globber.js
@@ -25605,7 +25758,7 @@ async function buildAttachment(entries, workspace, commandBytes) {
   }
   const listed = [...files.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([path6, file]) => ({ path: path6, file, bytes: statSync(file).size }));
   const tree = {};
-  for (const { path: path6, file } of listed) tree[path6] = readFileSync(file);
+  for (const { path: path6, file } of listed) tree[path6] = readFileSync2(file);
   const zip = zipSync(tree, { level: 6, mtime: /* @__PURE__ */ new Date("1980-01-01T00:00:00Z") });
   const context = Buffer.from(zip).toString("base64");
   const requestBytes = context.length + commandBytes + BODY_OVERHEAD_BYTES;
@@ -26137,10 +26290,12 @@ async function perform(settings, state, signal, startedAt) {
   const attachment = settings.operation === "run-command" ? await prepareRunCommand(settings) : void 0;
   const login = await signIn(settings, runner);
   info(login.description);
+  const armTransport = createTransport(state, signal, settings.timeoutMs);
   const arm = new ArmClient({
     endpoint: settings.endpoints.armEndpoint,
+    scope: await resolveArmScope(settings.endpoints, armTransport, base.log),
     tokens: login.tokens,
-    transport: createTransport(state, signal, settings.timeoutMs),
+    transport: armTransport,
     onExpiredToken: (method, url, retry) => {
       state.stats.retries++;
       info(

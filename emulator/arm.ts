@@ -6,6 +6,8 @@ import type { ClusterRegistry, ClusterState } from './clusters.ts';
 import type { RunningCommand } from './commands.ts';
 import { type Exchange, armError, send } from './http.ts';
 import { clusterStateFor } from './operations.ts';
+import { accountRequest, accountRoute, metadataEndpoints } from './arm-account.ts';
+import { checkApiVersion } from './arm-versions.ts';
 import type { Signer } from './tokens.ts';
 import type { RequestKind } from './types.ts';
 
@@ -13,6 +15,10 @@ export interface ArmContext {
   armEndpoint: () => string;
   authorityHost: () => string;
   tenantId: string;
+  /** The subscription the service principal sees (clusters may add more). */
+  subscriptionId: string;
+  /** Set: ARM as on an Azure Stack Hub, advertising and accepting only this token audience. */
+  armAudience?: string;
   accessSigner: Signer;
   clusters: ClusterRegistry;
   dataDir: string;
@@ -81,6 +87,8 @@ export function classifyArm(
   url: URL,
   clusters: ClusterRegistry,
 ): { kind: RequestKind; cluster?: string } {
+  const account = accountRoute(url.pathname);
+  if (account) return { kind: account === 'metadata' ? 'metadata' : 'account' };
   const route = parseArmPath(url.pathname);
   if (!route) return { kind: 'unknown' };
   if (route.kind === 'operationStatus' || route.kind === 'operationLocation') {
@@ -105,6 +113,9 @@ export function armBaseHeaders(req: IncomingMessage): OutgoingHttpHeaders {
 }
 
 export async function handleArm(ex: Exchange, ctx: ArmContext): Promise<void> {
+  const account = accountRoute(ex.url.pathname);
+  // The metadata document is read before anyone can sign in: ARM serves it without a token.
+  if (account === 'metadata') return metadataEndpoints(ex, ctx);
   if (!authenticate(ex, ctx)) return;
   const apiVersion = ex.url.searchParams.get('api-version');
   if (!apiVersion) {
@@ -115,6 +126,7 @@ export async function handleArm(ex: Exchange, ctx: ArmContext): Promise<void> {
       'The api-version query parameter (?api-version=) is required for all requests.',
     );
   }
+  if (account) return accountRequest(ex, ctx, account, apiVersion);
   const route = parseArmPath(ex.url.pathname);
   if (!route || route.kind === 'unknown') {
     return armError(
@@ -124,6 +136,7 @@ export async function handleArm(ex: Exchange, ctx: ArmContext): Promise<void> {
       `The resource type could not be found for path '${ex.url.pathname}' and api version '${apiVersion}'.`,
     );
   }
+  if (!checkApiVersion(ex, route.kind, apiVersion)) return;
   if (route.kind === 'operationStatus') return operationStatus(ex, ctx, route);
   if (route.kind === 'operationLocation') return operationLocation(ex, ctx, route);
   const cluster = findCluster(ex, ctx, route);
@@ -195,18 +208,32 @@ function authenticate(ex: Exchange, ctx: ArmContext): boolean {
     unauthorized(ex, ctx, 'InvalidAuthenticationToken', 'The access token is invalid.');
     return false;
   }
-  const arm = ctx.armEndpoint();
   const aud = String(result.claims.aud ?? '');
-  if (aud !== arm && aud !== `${arm}/`) {
+  const allowed = allowedAudiences(ctx);
+  if (!allowed.includes(aud)) {
     unauthorized(
       ex,
       ctx,
       'InvalidAuthenticationTokenAudience',
-      `The access token has been obtained for wrong audience or resource '${aud}'. It should exactly match with one of the allowed audiences '${arm}', '${arm}/'.`,
+      `The access token has been obtained for wrong audience or resource '${aud}'. It should exactly match with one of the allowed audiences ${allowed.map((a) => `'${a}'`).join(',')}.`,
     );
     return false;
   }
   return true;
+}
+
+/**
+ * The token audiences ARM takes, each with and without its trailing slash: the public cloud's two
+ * ARM audiences and the endpoint's own URL; on an Azure Stack Hub, only the audience it advertises.
+ */
+export function allowedAudiences(ctx: ArmContext): string[] {
+  const bases = ctx.armAudience
+    ? [ctx.armAudience]
+    : ['https://management.core.windows.net/', 'https://management.azure.com/', ctx.armEndpoint()];
+  return bases.flatMap((base) => {
+    const bare = base.replace(/\/+$/, '');
+    return [`${bare}/`, bare];
+  });
 }
 
 export function expiredMessage(exp: unknown): string {
@@ -236,6 +263,8 @@ function getCluster(ex: Exchange, ctx: ArmContext, cluster: ClusterState): void 
       kubernetesVersion: '1.30.6',
       currentKubernetesVersion: '1.30.6',
       dnsPrefix: `${cluster.name}-dns`,
+      // A managed-identity cluster, as a live GET shows it (az aks show reads this profile).
+      servicePrincipalProfile: { clientId: 'msi' },
       fqdn: `${cluster.name}-dns-00000000.hcp.${cluster.location}.azmk8s.io`,
       aadProfile: spec.aadManaged
         ? { managed: true, enableAzureRBAC: true, tenantID: ctx.tenantId }

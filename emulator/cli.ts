@@ -1,10 +1,15 @@
-// `npm run emulator`: starts the emulator with a demo cluster and prints how to point the action at it.
-// With EMULATOR_ENV_FILE set, it also writes the same settings as KEY=value lines to that file (for
-// $GITHUB_ENV in a workflow) once it is ready.
-import { writeFileSync } from 'node:fs';
+// `npm run emulator`: starts the emulator (ARM, Entra ID, the GitHub OIDC endpoint) with demo
+// clusters, and a Service Fabric gateway with a running fault operation, then prints the exact
+// commands that run the committed bundle against each. With EMULATOR_ENV_FILE set, it also writes
+// the settings as KEY=value lines to that file (for $GITHUB_ENV in a workflow) once it is ready.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startEmulator } from './index.ts';
+import { startServiceFabricGateway } from './service-fabric.ts';
 
 const port = (name: string): number => Number(process.env[name] ?? 0);
+const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const emu = await startEmulator({
   armPort: port('EMULATOR_ARM_PORT'),
@@ -17,6 +22,7 @@ const emu = await startEmulator({
     ? undefined
     : (line) => console.log(`${new Date().toISOString()} ${line}`),
 });
+const dataDir = path.dirname(emu.caPath);
 
 const demo = emu.addCluster({ resourceGroup: 'rg-demo', name: 'demo', commandResultRetryAfter: 1 });
 const upgrading = emu.addCluster({
@@ -26,29 +32,88 @@ const upgrading = emu.addCluster({
 });
 const aad = emu.addCluster({ resourceGroup: 'rg-demo', name: 'aad', aadManaged: true });
 
+// The gateway's server certificate comes from the emulator's CA, so NODE_EXTRA_CA_CERTS trusts both.
+const gateway = await startServiceFabricGateway({
+  ca: emu.ca,
+  log: process.env.EMULATOR_QUIET
+    ? undefined
+    : (line) => console.log(`${new Date().toISOString()} service-fabric ${line}`),
+});
+const fault = gateway.addFaultOperation({ type: 'PartitionDataLoss', durationSeconds: 3600 });
+const admin = gateway.issueAdminClientCert();
+const clientCertPath = path.join(dataDir, 'service-fabric-admin.pem');
+writeFileSync(clientCertPath, `${admin.certPem.trim()}\n${admin.keyPem.trim()}\n`, { mode: 0o600 });
+
+/** Quotes a value for a POSIX shell. */
+const shq = (value: string): string => `'${value.replace(/'/g, `'\\''`)}'`;
+
+/** A folder per example for GITHUB_OUTPUT, GITHUB_STEP_SUMMARY and RUNNER_TEMP (emptied per start). */
+function runnerFiles(name: string): string[] {
+  const dir = path.join(dataDir, 'runs', name);
+  mkdirSync(dir, { recursive: true });
+  // The runner creates both files before a step starts; @actions/core appends to them.
+  for (const file of ['output', 'summary.html']) writeFileSync(path.join(dir, file), '');
+  return [
+    `GITHUB_OUTPUT=${shq(path.join(dir, 'output'))}`,
+    `GITHUB_STEP_SUMMARY=${shq(path.join(dir, 'summary.html'))}`,
+    `RUNNER_TEMP=${shq(dir)}`,
+  ];
+}
+
+/** `env 'NAME=value' … node dist/index.js`: input names have dashes, which `export` cannot set. */
+function command(assignments: string[]): string {
+  const node = `${shq(process.execPath)} ${shq(path.join(ROOT, 'dist', 'index.js'))}`;
+  return ['env', ...assignments, node].join(' \\\n    ');
+}
+
+const armCommand = command([
+  `NODE_EXTRA_CA_CERTS=${shq(emu.caPath)}`,
+  `AZURE_TENANT_ID=${shq(emu.tenantId)}`,
+  `AZURE_CLIENT_ID=${shq(emu.clientId)}`,
+  `AZURE_CLIENT_SECRET=${shq(emu.clientSecret)}`,
+  shq(`INPUT_ARM-ENDPOINT=${emu.armEndpoint}`),
+  shq(`INPUT_AUTHORITY-HOST=${emu.authorityHost}`),
+  shq(`INPUT_CLUSTER=${demo.resourceId}`),
+  shq('INPUT_COMMAND=kubectl get pods -A; echo "hello from $(hostname)"'),
+  ...runnerFiles('run-command'),
+]);
+
+const serviceFabricCommand = command([
+  `NODE_EXTRA_CA_CERTS=${shq(emu.caPath)}`,
+  shq('INPUT_OPERATION=cancel-fault'),
+  shq(`INPUT_CLUSTER=${gateway.url}`),
+  shq(`INPUT_OPERATION-ID=${fault}`),
+  `"INPUT_CERTIFICATE=$(cat ${shq(clientCertPath)})"`,
+  ...runnerFiles('cancel-fault'),
+]);
+
 console.log(`Azure emulator is up.
 
-  ARM endpoint     ${emu.armEndpoint}
-  Authority host   ${emu.authorityHost}
-  OIDC request URL ${emu.oidcRequestUrl}
-  CA certificate   ${emu.caPath}
+  ARM endpoint            ${emu.armEndpoint}
+  Authority host          ${emu.authorityHost}
+  OIDC request URL        ${emu.oidcRequestUrl}
+  CA certificate          ${emu.caPath}
 
-  demo cluster       ${demo.resourceId}
-  upgrading cluster  ${upgrading.resourceId}  (operation ${upgrading.operationId ?? ''}, 10 minutes)
-  AAD cluster        ${aad.resourceId}
+  demo cluster            ${demo.resourceId}
+  upgrading cluster       ${upgrading.resourceId}  (operation ${upgrading.operationId ?? ''}, 10 minutes)
+  AAD cluster             ${aad.resourceId}
 
-export NODE_EXTRA_CA_CERTS='${emu.caPath}'
-export AZURE_TENANT_ID='${emu.tenantId}'
-export AZURE_CLIENT_ID='${emu.clientId}'
-export AZURE_CLIENT_SECRET='${emu.clientSecret}'
-export AZURE_SUBSCRIPTION_ID='${emu.subscriptionId}'
-export ACTIONS_ID_TOKEN_REQUEST_URL='${emu.oidcRequestUrl}'
-export ACTIONS_ID_TOKEN_REQUEST_TOKEN='${emu.oidcRequestToken}'
+  Service Fabric gateway  ${gateway.url}
+  admin client cert       ${clientCertPath}  (certificate and key, PEM)
+  running fault operation ${fault}
 
-Action inputs:
-  arm-endpoint: ${emu.armEndpoint}
-  authority-host: ${emu.authorityHost}
-  cluster: ${demo.resourceId}
+Note: a command sent to these clusters runs as a real shell on this machine, as your user.
+
+Run the action against the demo cluster (a service principal from the environment):
+
+  ${armCommand}
+
+Cancel the fault operation on the Service Fabric gateway (client certificate):
+
+  ${serviceFabricCommand}
+
+Outputs and summaries land in ${path.join(dataDir, 'runs')}/. For OIDC instead of a secret, add
+  'ACTIONS_ID_TOKEN_REQUEST_URL=${emu.oidcRequestUrl}' 'ACTIONS_ID_TOKEN_REQUEST_TOKEN=${emu.oidcRequestToken}' 'INPUT_AUTH=oidc'
 
 Press Ctrl+C to stop.`);
 
@@ -64,6 +129,9 @@ if (process.env.EMULATOR_ENV_FILE) {
     EMULATOR_DEMO_CLUSTER: demo.resourceId,
     EMULATOR_UPGRADING_CLUSTER: upgrading.resourceId,
     EMULATOR_AAD_CLUSTER: aad.resourceId,
+    EMULATOR_SF_GATEWAY: gateway.url,
+    EMULATOR_SF_CLIENT_CERTIFICATE_FILE: clientCertPath,
+    EMULATOR_SF_FAULT_OPERATION: fault,
   };
   writeFileSync(
     process.env.EMULATOR_ENV_FILE,
@@ -74,7 +142,7 @@ if (process.env.EMULATOR_ENV_FILE) {
 }
 
 const shutdown = (): void => {
-  void emu.stop().then(() => process.exit(0));
+  void Promise.all([emu.stop(), gateway.stop()]).then(() => process.exit(0));
 };
 process.once('SIGINT', shutdown);
 process.once('SIGTERM', shutdown);

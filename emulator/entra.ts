@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type Exchange, readBody, send } from './http.ts';
 import { type Claims, newJti, nowSeconds, type Signer } from './tokens.ts';
 import type { RequestKind, RequestRecord } from './types.ts';
+import { ADFS, adfsConfiguration, isAdfsTokenPath } from './adfs.ts';
 
 export const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
 export const GITHUB_SUBJECT = 'repo:octo-org/octo-repo:ref:refs/heads/main';
@@ -39,6 +40,7 @@ export function classifyEntra(method: string, url: URL): Route {
   }
   if (method === 'POST' && /^\/[^/]+\/oauth2\/v2\.0\/token$/.test(p))
     return { server: 'entra', kind: 'token' };
+  if (method === 'POST' && isAdfsTokenPath(p)) return { server: 'entra', kind: 'token' };
   return { server: 'entra', kind: 'unknown' };
 }
 
@@ -102,6 +104,7 @@ function openidConfiguration(ex: Exchange, id: Identity): void {
     return;
   }
   const tenant = tenantSegment(ex);
+  if (tenant.toLowerCase() === ADFS) return send(ex, 200, adfsConfiguration(host));
   const known = ['common', 'organizations', id.tenantId.toLowerCase()];
   if (!known.includes(tenant.toLowerCase())) {
     return entraError(ex, 400, 'invalid_tenant', 90002, `Tenant '${tenant}' not found.`);
@@ -163,7 +166,9 @@ function githubIdToken(ex: Exchange, id: Identity): void {
 
 async function token(ex: Exchange, id: Identity): Promise<void> {
   const tenant = tenantSegment(ex);
-  if (tenant.toLowerCase() !== id.tenantId.toLowerCase()) {
+  // AD FS has no tenants: its one directory is the emulator's tenant.
+  const adfs = tenant.toLowerCase() === ADFS;
+  if (!adfs && tenant.toLowerCase() !== id.tenantId.toLowerCase()) {
     return entraError(
       ex,
       400,
@@ -198,7 +203,7 @@ async function token(ex: Exchange, id: Identity): Promise<void> {
   if (typeof audience !== 'string')
     return entraError(ex, 400, audience.error, audience.code, audience.message);
   if (!checkCredential(ex, id, form)) return;
-  issueAccessToken(ex, id, audience);
+  issueAccessToken(ex, id, audience, adfs ? `${id.authorityHost()}/adfs` : undefined);
 }
 
 function resourceOf(
@@ -308,11 +313,12 @@ function isoSeconds(value: unknown): string {
   return typeof value === 'number' ? new Date(value * 1000).toISOString() : 'unknown';
 }
 
-function issueAccessToken(ex: Exchange, id: Identity, audience: string): void {
+/** The token's `aud` is the resource the scope names (the scope without `/.default`), as Entra sets it. */
+function issueAccessToken(ex: Exchange, id: Identity, audience: string, issuer?: string): void {
   const iat = nowSeconds();
   const accessToken = id.accessSigner.sign({
     aud: audience,
-    iss: `${id.authorityHost()}/${id.tenantId}/v2.0`,
+    iss: issuer ?? `${id.authorityHost()}/${id.tenantId}/v2.0`,
     iat,
     nbf: iat - 5,
     exp: iat + id.tokenLifetimeSeconds,

@@ -85,6 +85,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     armEndpoint: () => endpoints.arm,
     authorityHost: () => endpoints.entra,
     tenantId: identity.tenantId,
+    subscriptionId,
+    armAudience: opts.armAudience,
     accessSigner: identity.accessSigner,
     clusters,
     dataDir,

@@ -9,6 +9,12 @@ export interface EmulatorOptions {
   log?: (line: string) => void;
   /** Subject of the federated credential Entra accepts; default the subject the OIDC endpoint issues. */
   federatedSubject?: string;
+  /**
+   * Run ARM as an Azure Stack Hub does: its metadata names this token audience and ARM accepts
+   * tokens for it alone. Default: the metadata names the emulator's own URL, and ARM accepts that
+   * and the public cloud's audiences.
+   */
+  armAudience?: string;
   /** Fixed ports (0 = random, the default). */
   armPort?: number;
   entraPort?: number;
@@ -91,6 +97,8 @@ export type RequestKind =
   | 'token'
   | 'openid'
   | 'idtoken'
+  | 'metadata'
+  | 'account'
   | 'unknown';
 
 export interface RequestRecord {

@@ -18,6 +18,8 @@ export interface ArmResponse {
 
 export interface ArmClientOptions {
   endpoint: string;
+  /** The `.default` scope of ARM tokens; default the endpoint's own. */
+  scope?: string;
   tokens: TokenSource;
   transport: Transport;
   /** Told when a call goes again because the token had expired. */
@@ -43,7 +45,7 @@ export class ArmClient {
   constructor(options: ArmClientOptions) {
     this.options = options;
     this.endpoint = options.endpoint;
-    this.scope = defaultScope(options.endpoint);
+    this.scope = options.scope ?? defaultScope(options.endpoint);
   }
 
   /** An absolute URL on the ARM endpoint, from a resource path or an URL the service handed out. */

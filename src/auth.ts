@@ -1,4 +1,4 @@
-import { accessSync, constants, existsSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { TokenCredential } from '@azure/core-auth';
@@ -6,6 +6,13 @@ import type { TokenSource } from './arm-client.ts';
 import { InputError, SignInError, errorMessage } from './errors.ts';
 import { isRecord, parseJson } from './json.ts';
 import type { AuthKind, CommonSettings } from './settings.ts';
+import {
+  AZURE_CLI_TRUST_FIX,
+  isAzureCliUntrusted,
+  probeServer,
+  trustFix,
+  untrustedMessage,
+} from './trust.ts';
 
 /** How long the asks for an assertion within one Entra token request can be apart. */
 const ONE_REQUEST_MS = 500;
@@ -71,9 +78,29 @@ function environmentConfigured(env: AuthEnvironment['env']): boolean {
   );
 }
 
+/**
+ * A CLI sign-in exists only when the CLI profile lists a subscription: every `az` command (even
+ * `az version`) writes azureProfile.json, and `az logout` leaves it behind with no subscriptions.
+ */
 function azureCliSignedIn(env: AuthEnvironment['env']): boolean {
   const configDir = env('AZURE_CONFIG_DIR') || join(homedir(), '.azure');
-  return onPath('az', env('PATH')) && existsSync(join(configDir, 'azureProfile.json'));
+  return (
+    onPath('az', env('PATH')) && profileListsSubscription(join(configDir, 'azureProfile.json'))
+  );
+}
+
+export function profileListsSubscription(profilePath: string): boolean {
+  let text: string;
+  try {
+    text = readFileSync(profilePath, 'utf8');
+  } catch {
+    return false;
+  }
+  // The CLI writes the profile with a byte order mark (utf-8-sig).
+  const profile = parseJson(text.replace(/^\uFEFF/, ''));
+  return (
+    isRecord(profile) && Array.isArray(profile.subscriptions) && profile.subscriptions.length > 0
+  );
 }
 
 function onPath(program: string, path: string): boolean {
@@ -166,7 +193,7 @@ export async function signIn(settings: CommonSettings, runner: AuthEnvironment):
   return {
     kind,
     description: `Signing in with ${description}; auth ${settings.auth === 'auto' ? `auto picked ${kind}: ${why}` : kind}.`,
-    tokens: tokenSource(credential, kind, runner, describeFailure),
+    tokens: tokenSource(credential, kind, runner, describeFailure, endpoints.authorityHost),
   };
 }
 
@@ -175,6 +202,7 @@ function tokenSource(
   kind: AzureAuthKind,
   runner: AuthEnvironment,
   describeFailure: () => string,
+  authorityHost: string,
 ): TokenSource {
   const masked = new Set<string>();
   return {
@@ -183,7 +211,10 @@ function tokenSource(
       try {
         token = (await credential.getToken(scope))?.token;
       } catch (error) {
-        throw signInFailure(kind, scope, error, describeFailure());
+        throw (
+          (await connectionSignInFailure(kind, scope, error, authorityHost)) ??
+          signInFailure(kind, scope, error, describeFailure())
+        );
       }
       if (!token)
         throw signInFailure(kind, scope, new Error('no token was returned'), describeFailure());
@@ -202,6 +233,46 @@ const FIXES: Record<AzureAuthKind, string> = {
   environment:
     'Check AZURE_CLIENT_ID, AZURE_TENANT_ID and the secret or certificate (an expired secret is a common cause).',
 };
+
+/**
+ * A sign-in that failed before Entra could answer: the authority's certificate is not trusted, or
+ * the authority cannot be reached. The identity library reports only "endpoints_resolution_error"
+ * or "network_error" then, so the action looks at the authority itself; the Azure CLI names a
+ * certificate failure in its own words.
+ */
+async function connectionSignInFailure(
+  kind: AzureAuthKind,
+  scope: string,
+  error: unknown,
+  authorityHost: string,
+): Promise<SignInError | undefined> {
+  const message = errorMessage(error);
+  if (kind === 'azure-cli') {
+    return isAzureCliUntrusted(message)
+      ? new SignInError(
+          `Sign-in (azure-cli) failed while requesting a token for ${scope}: the server's certificate is not trusted by the Azure CLI.`,
+          AZURE_CLI_TRUST_FIX,
+        )
+      : undefined;
+  }
+  // An answer from Entra (AADSTS…) means the connection worked.
+  if (/AADSTS\d+/.test(message)) return undefined;
+  const verdict = await probeServer(authorityHost);
+  const failed = `Sign-in (${kind}) failed while requesting a token for ${scope}:`;
+  if (verdict.kind === 'untrusted') {
+    return new SignInError(
+      `${failed} ${untrustedMessage(authorityHost, verdict.code)}`,
+      trustFix(authorityHost),
+    );
+  }
+  if (verdict.kind === 'unreachable') {
+    return new SignInError(
+      `${failed} the authority ${authorityHost} cannot be reached (${verdict.reason}).`,
+      'Check authority-host (or environment) and that the runner can reach it (proxy, firewall, DNS).',
+    );
+  }
+  return undefined;
+}
 
 function signInFailure(
   kind: AzureAuthKind,

@@ -5,6 +5,11 @@ export interface Cloud {
   armEndpoint: string;
   authorityHost: string;
   oidcAudience: string;
+  /**
+   * The audience ARM tokens are issued for (the CLI's `active_directory_resource_id`): ARM accepts
+   * it and its own URL, but this is the one every Azure tool asks for.
+   */
+  armAudience: string;
 }
 
 const CLOUDS: Record<CloudName, Cloud> = {
@@ -13,18 +18,21 @@ const CLOUDS: Record<CloudName, Cloud> = {
     armEndpoint: 'https://management.azure.com',
     authorityHost: 'https://login.microsoftonline.com',
     oidcAudience: 'api://AzureADTokenExchange',
+    armAudience: 'https://management.core.windows.net/',
   },
   AzureUSGovernment: {
     name: 'AzureUSGovernment',
     armEndpoint: 'https://management.usgovcloudapi.net',
     authorityHost: 'https://login.microsoftonline.us',
     oidcAudience: 'api://AzureADTokenExchangeUSGov',
+    armAudience: 'https://management.core.usgovcloudapi.net/',
   },
   AzureChinaCloud: {
     name: 'AzureChinaCloud',
     armEndpoint: 'https://management.chinacloudapi.cn',
     authorityHost: 'https://login.chinacloudapi.cn',
     oidcAudience: 'api://AzureADTokenExchangeChina',
+    armAudience: 'https://management.core.chinacloudapi.cn/',
   },
 };
 
@@ -43,6 +51,14 @@ export function isKnownAuthority(authorityHost: string): boolean {
 /** The `.default` scope of a resource, as Entra expects it (no trailing slash before `/.default`). */
 export function defaultScope(resource: string): string {
   return `${resource.replace(/\/+$/, '')}/.default`;
+}
+
+/**
+ * The `.default` scope of a token audience, written as Entra documents it for audiences that end
+ * in a slash: `https://management.core.windows.net/` becomes `https://management.core.windows.net//.default`.
+ */
+export function audienceScope(audience: string): string {
+  return `${audience}/.default`;
 }
 
 export function sameOrigin(a: string, b: string): boolean {

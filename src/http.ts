@@ -4,6 +4,7 @@ import { HttpClient } from '@actions/http-client';
 import { TransportError } from './errors.ts';
 import { withRetries, type AttemptOutcome, type RetryPolicy } from './retry.ts';
 import { raceAbort } from './timing.ts';
+import { isUntrustedCertificate, trustFix, untrustedMessage } from './trust.ts';
 
 export interface HttpResult {
   status: number;
@@ -124,8 +125,16 @@ export class Transport {
       },
     );
     if (last.value.kind === 'response') return last.value.result;
+    const { code, message } = last.value;
+    const retried = last.retries ? ` (after ${last.retries} retries)` : '';
+    if (code !== undefined && isUntrustedCertificate(code)) {
+      throw new TransportError(
+        `${method} ${displayUrl(url)} failed: ${untrustedMessage(url, code)}${retried}`,
+        trustFix(url),
+      );
+    }
     throw new TransportError(
-      `${method} ${displayUrl(url)} failed: ${last.value.message}${last.retries ? ` (after ${last.retries} retries)` : ''}`,
+      `${method} ${displayUrl(url)} failed: ${message}${retried}`,
       'Check that the endpoint is reachable from the runner (proxy, firewall, DNS).',
     );
   }

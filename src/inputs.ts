@@ -1,4 +1,4 @@
-import { isKnownAuthority, lookupCloud, CLOUD_NAMES } from './cloud.ts';
+import { isKnownAuthority, lookupCloud, sameOrigin, CLOUD_NAMES } from './cloud.ts';
 import { InputError } from './errors.ts';
 import {
   parseAksCluster,
@@ -123,9 +123,12 @@ function readEndpoints(source: InputSource): Endpoints {
   const authorityHost = authorityOverride
     ? parseEndpoint('authority-host', authorityOverride)
     : cloud.authorityHost;
+  const armEndpoint = armOverride ? parseEndpoint('arm-endpoint', armOverride) : cloud.armEndpoint;
   return {
     ...cloud,
-    armEndpoint: armOverride ? parseEndpoint('arm-endpoint', armOverride) : cloud.armEndpoint,
+    armEndpoint,
+    // Another ARM than the cloud's (Azure Stack Hub) names its own audience in its metadata.
+    armAudience: sameOrigin(armEndpoint, cloud.armEndpoint) ? cloud.armAudience : undefined,
     authorityHost,
     audience: source.input('audience') || cloud.oidcAudience,
     customAuthority: !isKnownAuthority(authorityHost),

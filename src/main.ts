@@ -1,4 +1,5 @@
 import * as core from '@actions/core';
+import { resolveArmScope } from './arm-audience.ts';
 import { ArmClient } from './arm-client.ts';
 import { signIn, type AuthEnvironment } from './auth.ts';
 import { ActionError, errorMessage } from './errors.ts';
@@ -97,10 +98,12 @@ async function perform(
     settings.operation === 'run-command' ? await prepareRunCommand(settings) : undefined;
   const login = await signIn(settings, runner);
   core.info(login.description);
+  const armTransport = createTransport(state, signal, settings.timeoutMs);
   const arm = new ArmClient({
     endpoint: settings.endpoints.armEndpoint,
+    scope: await resolveArmScope(settings.endpoints, armTransport, base.log),
     tokens: login.tokens,
-    transport: createTransport(state, signal, settings.timeoutMs),
+    transport: armTransport,
     onExpiredToken: (method, url, retry) => {
       state.stats.retries++;
       core.info(

@@ -20,7 +20,12 @@ export const AUTH_KINDS = [
 ] as const;
 export type AuthKind = (typeof AUTH_KINDS)[number];
 
-export interface Endpoints extends Cloud {
+export interface Endpoints extends Omit<Cloud, 'armAudience'> {
+  /**
+   * The ARM token audience: the cloud's documented one, or undefined for a custom `arm-endpoint`
+   * (Azure Stack Hub), whose metadata names it.
+   */
+  armAudience: string | undefined;
   /** The OIDC audience actually used (the cloud's, or the `audience` override). */
   audience: string;
   /** True when `authority-host` points somewhere else than a public cloud: no instance discovery. */

@@ -1,14 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { startEmulator, type Emulator } from '../../emulator/index.ts';
 import { emulatorPerFile } from '../helpers/emulator.ts';
 import { runAction, visibleStdout, workflowCommands, type ActionRun } from '../helpers/action.ts';
-
-const FAKE_AZ = fileURLToPath(new URL('../helpers/fake-az', import.meta.url));
 
 const lab = emulatorPerFile();
 
@@ -367,30 +362,6 @@ describe('sign-in end to end', () => {
     } finally {
       await strict.stop();
     }
-  });
-});
-
-describe('azure-cli sign-in', () => {
-  it('auto picks the Azure CLI sign-in that azure/login left behind', async () => {
-    const c = cluster();
-    const configDir = mkdtempSync(join(tmpdir(), 'azure-config-'));
-    writeFileSync(join(configDir, 'azureProfile.json'), JSON.stringify({ subscriptions: [] }));
-    const run = await runAction({ cluster: c.resourceId, command: 'echo via cli' }, lab.emu, {
-      env: {
-        AZURE_CLIENT_ID: undefined,
-        AZURE_TENANT_ID: undefined,
-        AZURE_CLIENT_SECRET: undefined,
-        AZURE_CONFIG_DIR: configDir,
-        PATH: `${FAKE_AZ}:${process.env.PATH}`,
-        FAKE_AZ_AUTHORITY_HOST: lab.emu.authorityHost,
-        FAKE_AZ_TENANT_ID: lab.emu.tenantId,
-        FAKE_AZ_CLIENT_ID: lab.emu.clientId,
-        FAKE_AZ_CLIENT_SECRET: lab.emu.clientSecret,
-      },
-    });
-    assert.equal(run.code, 0, run.stdout + run.stderr);
-    assert.match(run.stdout, /auth auto picked azure-cli: an Azure CLI sign-in is present/);
-    assert.equal(run.outputs.logs, 'via cli\n');
   });
 });
 
