@@ -95,7 +95,7 @@ function renderLogs(logs: string, logsFile: string | undefined): string {
   let note = '';
   if (bytes > SUMMARY_LOGS_BYTES) {
     shown = tailUtf8(logs, SUMMARY_LOGS_BYTES);
-    note = `<p><i>The output is ${formatBytes(bytes)}; the summary shows its last ${formatBytes(Buffer.byteLength(shown))}. The step log and the logs-file output${logsFile ? ` (${escapeHtml(logsFile)})` : ''} keep all of it.</i></p>`;
+    note = `<p><i>The output is ${formatBytes(bytes)}; the summary shows only its end (the last ${formatBytes(SUMMARY_LOGS_BYTES)} at most). The step log and the logs-file output${logsFile ? ` (${escapeHtml(logsFile)})` : ''} keep all of it.</i></p>`;
   }
   return `${note}<details><summary>Command output${note ? ' (end)' : ''}</summary>\n\n<pre>${escapeHtml(shown)}</pre>\n</details>`;
 }
