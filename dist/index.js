@@ -21410,7 +21410,12 @@ function readSettings(source) {
           "auto"
         ),
         showLogs: showLogs(),
-        startRetries: parseCount("start-retries", source.input("start-retries"), 1, MAX_START_RETRIES)
+        startRetries: parseCount(
+          "start-retries",
+          source.input("start-retries"),
+          1,
+          MAX_START_RETRIES
+        )
       };
     case "command-result":
       return {
@@ -21637,7 +21642,7 @@ function tailUtf8(text, bytes) {
   const buffer = Buffer.from(text);
   if (buffer.length <= bytes) return text;
   let start = buffer.length - bytes;
-  while (start < buffer.length && (buffer[start] & 192) === 128) start++;
+  while (start < buffer.length && ((buffer[start] ?? 0) & 192) === 128) start++;
   const tail = buffer.subarray(start).toString("utf8");
   const newline = tail.indexOf("\n");
   return newline >= 0 && newline < 1024 ? tail.slice(newline + 1) : tail;
@@ -25859,7 +25864,10 @@ async function explainRefusal(ctx, settings, error2) {
   const refusal = describeRefusal(error2.code, error2.serviceMessage, cluster, settings.cluster);
   if (!refusal) return error2;
   ctx.facts.reason = refusal.message;
-  return error2.explained(`${refusal.message} The service said: ${error2.serviceMessage}`, refusal.fix);
+  return error2.explained(
+    `${refusal.message} The service said: ${error2.serviceMessage}`,
+    refusal.fix
+  );
 }
 async function readClusterQuietly(ctx, settings) {
   try {
@@ -26076,11 +26084,9 @@ async function abort(ctx, settings) {
   const clusterPath = `${target.path}?api-version=${apiVersion}`;
   await describeWhatRuns(ctx, clusterPath, target);
   ctx.log(`Aborting the running operation on ${target.label} (POST abort).`);
-  const accepted = await ctx.arm.send(
-    "POST",
-    `${target.path}/abort?api-version=${apiVersion}`,
-    { accept: [202, 204, 409] }
-  );
+  const accepted = await ctx.arm.send("POST", `${target.path}/abort?api-version=${apiVersion}`, {
+    accept: [202, 204, 409]
+  });
   if (accepted.status === 409) return alreadyCompleted(ctx, accepted);
   const polling = accepted.status === 202 ? pollingUrlOf(accepted) : void 0;
   if (polling) ctx.facts.operationId = operationIdOf(polling.url);

@@ -49,7 +49,8 @@ export class ClusterRegistry {
       state.operation = newOperation(spec.operation);
       this.#operations.set(state.operation.id.toLowerCase(), state);
     }
-    for (const pool of spec.nodePools ?? []) state.nodePools.set(pool.name.toLowerCase(), this.#pool(state, pool));
+    for (const pool of spec.nodePools ?? [])
+      state.nodePools.set(pool.name.toLowerCase(), this.#pool(state, pool));
     this.#clusters.set(key, state);
     return state;
   }

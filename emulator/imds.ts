@@ -21,7 +21,10 @@ export interface MachineIdentities {
 const TOKEN_PATH = '/metadata/identity/oauth2/token';
 
 export function classifyImds(url: URL): { server: RequestRecord['server']; kind: RequestKind } {
-  return { server: 'imds', kind: url.pathname.replace(/\/$/, '') === TOKEN_PATH ? 'imdsToken' : 'unknown' };
+  return {
+    server: 'imds',
+    kind: url.pathname.replace(/\/$/, '') === TOKEN_PATH ? 'imdsToken' : 'unknown',
+  };
 }
 
 export function handleImds(ex: Exchange, machine: MachineIdentities): void {

@@ -234,7 +234,9 @@ function clusterHandle(cluster: ClusterState): ClusterHandle {
   };
 }
 
-function sentIds(req: IncomingMessage): Pick<RequestRecord, 'clientRequestId' | 'correlationRequestId'> {
+function sentIds(
+  req: IncomingMessage,
+): Pick<RequestRecord, 'clientRequestId' | 'correlationRequestId'> {
   const header = (name: string) => {
     const value = req.headers[name];
     return typeof value === 'string' ? value : undefined;

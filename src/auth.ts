@@ -66,7 +66,7 @@ export function pickAzureAuth(
   }
   throw new SignInError(
     'auth: auto found no Azure credential.',
-    'Either set client-id and tenant-id with `permissions: id-token: write` (OIDC), run azure/login earlier in the job, or set AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH). On a self-hosted runner in Azure (a VM, a scale set, an Arc machine) set `auth: managed-identity` to use the machine\'s identity (with client-id for a user-assigned one).',
+    "Either set client-id and tenant-id with `permissions: id-token: write` (OIDC), run azure/login earlier in the job, or set AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH). On a self-hosted runner in Azure (a VM, a scale set, an Arc machine) set `auth: managed-identity` to use the machine's identity (with client-id for a user-assigned one).",
   );
 }
 

@@ -86,7 +86,12 @@ export function readSettings(source: InputSource): Settings {
           'auto',
         ),
         showLogs: showLogs(),
-        startRetries: parseCount('start-retries', source.input('start-retries'), 1, MAX_START_RETRIES),
+        startRetries: parseCount(
+          'start-retries',
+          source.input('start-retries'),
+          1,
+          MAX_START_RETRIES,
+        ),
       };
     case 'command-result':
       return {

@@ -3,13 +3,7 @@ import * as core from '@actions/core';
 import { ArmClient } from './arm-client.ts';
 import { signIn, type AuthEnvironment } from './auth.ts';
 import { ActionError, errorMessage } from './errors.ts';
-import {
-  Transport,
-  displayUrl,
-  formatAttempt,
-  requestTimeouts,
-  type CallStats,
-} from './http.ts';
+import { Transport, displayUrl, formatAttempt, requestTimeouts, type CallStats } from './http.ts';
 import { readSettings, runnerInputs } from './inputs.ts';
 import { formatProgress, inert } from './log.ts';
 import { publish } from './outputs.ts';

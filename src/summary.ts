@@ -77,7 +77,7 @@ export function renderSummary(report: Report): string {
   }
   if (report.logsCut) {
     parts.push(
-      '<p><i>The output reached AKS\'s limit of 512 kB and was cut by the service: its end is missing. Write large output to a file or a ConfigMap and print only what you need.</i></p>',
+      "<p><i>The output reached AKS's limit of 512 kB and was cut by the service: its end is missing. Write large output to a file or a ConfigMap and print only what you need.</i></p>",
     );
   }
   return `${parts.join('\n')}\n`;
@@ -109,7 +109,7 @@ export function tailUtf8(text: string, bytes: number): string {
   if (buffer.length <= bytes) return text;
   let start = buffer.length - bytes;
   // Continuation bytes (10xxxxxx) belong to the character before them.
-  while (start < buffer.length && (buffer[start]! & 0xc0) === 0x80) start++;
+  while (start < buffer.length && ((buffer[start] ?? 0) & 0xc0) === 0x80) start++;
   const tail = buffer.subarray(start).toString('utf8');
   const newline = tail.indexOf('\n');
   return newline >= 0 && newline < 1024 ? tail.slice(newline + 1) : tail;

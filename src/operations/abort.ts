@@ -59,11 +59,9 @@ export async function abort(ctx: AksOperationContext, settings: AbortSettings): 
   const clusterPath = `${target.path}?api-version=${apiVersion}`;
   await describeWhatRuns(ctx, clusterPath, target);
   ctx.log(`Aborting the running operation on ${target.label} (POST abort).`);
-  const accepted = await ctx.arm.send(
-    'POST',
-    `${target.path}/abort?api-version=${apiVersion}`,
-    { accept: [202, 204, 409] },
-  );
+  const accepted = await ctx.arm.send('POST', `${target.path}/abort?api-version=${apiVersion}`, {
+    accept: [202, 204, 409],
+  });
   if (accepted.status === 409) return alreadyCompleted(ctx, accepted);
   const polling = accepted.status === 202 ? pollingUrlOf(accepted) : undefined;
   // The id is in the polling URL (`…/operationStatus/{id}`): known before waiting, so wait: false

@@ -16,7 +16,8 @@ export interface Refusal {
 /** Refusal answers worth one read of the cluster to explain (bad requests and conflicts). */
 const EXPLAINED_STATUS = new Set([400, 409]);
 /** Refusals that already explain themselves (the cluster token, the request body). */
-const SELF_EXPLAINED = /^(MissingAADClusterToken|InvalidAADClusterToken|InvalidParameter|InvalidRequestContent|RequestEntityTooLarge)$/;
+const SELF_EXPLAINED =
+  /^(MissingAADClusterToken|InvalidAADClusterToken|InvalidParameter|InvalidRequestContent|RequestEntityTooLarge)$/;
 
 /**
  * A refused run command, explained. The error codes AKS uses for a cluster whose run command is
@@ -39,7 +40,10 @@ export async function explainRefusal(
   const refusal = describeRefusal(error.code, error.serviceMessage, cluster, settings.cluster);
   if (!refusal) return error;
   ctx.facts.reason = refusal.message;
-  return error.explained(`${refusal.message} The service said: ${error.serviceMessage}`, refusal.fix);
+  return error.explained(
+    `${refusal.message} The service said: ${error.serviceMessage}`,
+    refusal.fix,
+  );
 }
 
 async function readClusterQuietly(

@@ -134,7 +134,8 @@ function afterAllAttempts(outcome: Outcome, made: number): Outcome {
   if (made < 2) return outcome;
   return {
     ...outcome,
-    message: `${outcome.message ?? ''} The command pod could not start on any of ${made} attempts.`.trim(),
+    message:
+      `${outcome.message ?? ''} The command pod could not start on any of ${made} attempts.`.trim(),
   };
 }
 
