@@ -26035,14 +26035,16 @@ function aksTarget(settings) {
       path: cluster.resourceId,
       label: `cluster ${cluster.name}`,
       noun: "cluster",
-      nodePool
+      nodePool,
+      clusterName: cluster.name
     };
   }
   return {
     path: `${cluster.resourceId}/agentPools/${nodePool}`,
     label: `node pool ${nodePool} of cluster ${cluster.name}`,
     noun: "node pool",
-    nodePool
+    nodePool,
+    clusterName: cluster.name
   };
 }
 
@@ -26147,6 +26149,12 @@ async function describeWhatRuns(ctx, clusterPath, target) {
       ];
     }
   } catch (error2) {
+    if (error2 instanceof ServiceError && error2.status === 404 && target.nodePool) {
+      throw error2.explained(
+        error2.serviceMessage,
+        `Check node-pool: cluster ${target.clusterName} must have a node pool named ${target.nodePool} (az aks nodepool list).`
+      );
+    }
     if (!(error2 instanceof ServiceError) || error2.status === 404) throw error2;
   }
 }
@@ -26219,10 +26227,11 @@ function explainNotFound(error2, settings) {
   const clusterMissing = error2 instanceof ServiceError && ["ResourceNotFound", "ResourceGroupNotFound", "SubscriptionNotFound"].includes(error2.code);
   if (!(error2 instanceof ServiceError) || error2.status !== 404 || clusterMissing) return error2;
   const latest = settings.operationId === "latest";
-  const { label } = aksTarget(settings);
+  const { label, nodePool } = aksTarget(settings);
+  const checkPool = nodePool ? "Check node-pool (the cluster must have that node pool) and " : "";
   return new ActionError(
     latest ? `operation-id latest: ${label} has no recorded operation (${error2.code}: ${error2.serviceMessage}, ${describeAnswer(error2.status, error2.requestId)}).` : `operation-id ${settings.operationId}: no such operation on ${label} (${error2.code}: ${error2.serviceMessage}, ${describeAnswer(error2.status, error2.requestId)}).`,
-    latest ? "Check the cluster input; operations appear here once the cluster has been created, upgraded, scaled or otherwise changed." : "Check operation-id: AKS keeps only the latest 50 operations of a cluster; leave operation-id empty (latest) for the newest one."
+    latest ? `${checkPool || "Check "}the cluster input; operations appear here once the cluster has been created, upgraded, scaled or otherwise changed.` : `${checkPool || "Check "}operation-id: AKS keeps only the latest 50 operations of a cluster; leave operation-id empty (latest) for the newest one.`
   );
 }
 function record(ctx, status) {

@@ -32,6 +32,7 @@ console.log(`Azure emulator is up.
   Authority host   ${emu.authorityHost}
   OIDC request URL ${emu.oidcRequestUrl}
   CA certificate   ${emu.caPath}
+  IMDS (plain http) ${emu.imdsEndpoint}  (auth: managed-identity with AZURE_POD_IDENTITY_AUTHORITY_HOST set to it)
 
   demo cluster       ${demo.resourceId}
   upgrading cluster  ${upgrading.resourceId}  (operation ${upgrading.operationId ?? ''}, 10 minutes)
@@ -61,6 +62,7 @@ if (process.env.EMULATOR_ENV_FILE) {
     AZURE_SUBSCRIPTION_ID: emu.subscriptionId,
     EMULATOR_ARM_ENDPOINT: emu.armEndpoint,
     EMULATOR_AUTHORITY_HOST: emu.authorityHost,
+    EMULATOR_IMDS_ENDPOINT: emu.imdsEndpoint,
     EMULATOR_DEMO_CLUSTER: demo.resourceId,
     EMULATOR_UPGRADING_CLUSTER: upgrading.resourceId,
     EMULATOR_AAD_CLUSTER: aad.resourceId,

@@ -75,6 +75,30 @@ describe('show-logs: false', { concurrency: true }, () => {
     assert.equal(readFileSync(run.outputs['logs-file']!, 'utf8'), 'private\n');
   });
 
+  it('command-result with show-logs: false reads a result privately too', async () => {
+    const c = cluster();
+    const started = await runAction(
+      { cluster: c.resourceId, command: 'echo token=abc123-private', wait: 'false' },
+      lab.emu,
+    );
+    assert.equal(started.outputs.status, 'Accepted', started.stdout);
+    const read = await runAction(
+      {
+        operation: 'command-result',
+        cluster: c.resourceId,
+        'command-id': started.outputs['command-id']!,
+        'show-logs': 'false',
+      },
+      lab.emu,
+    );
+    assert.equal(read.code, 0, read.stdout + read.stderr);
+    assert.equal(read.outputs.logs, '');
+    for (const text of [read.stdout, read.summary, read.outputs.result!])
+      assert.ok(!text.includes('abc123-private'));
+    assert.equal(readFileSync(read.outputs['logs-file']!, 'utf8'), 'token=abc123-private\n');
+    assert.equal(statSync(read.outputs['logs-file']!).mode & 0o777, 0o600);
+  });
+
   it('show-logs accepts only true or false', async () => {
     const run = await runAction(
       { cluster: cluster().resourceId, command: 'true', 'show-logs': 'sometimes' },

@@ -138,6 +138,21 @@ describe('node pools', { concurrency: true }, () => {
     assert.match(errorLine(run.stdout), /x-ms-request-id [0-9a-f-]{36}/);
   });
 
+  it('abort on a node pool the cluster does not have says to check node-pool', async () => {
+    const c = clusterWithPool({});
+    const run = await runAction(
+      { operation: 'abort', cluster: c.resourceId, 'node-pool': 'gpu' },
+      lab.emu,
+    );
+    assert.equal(run.code, 1);
+    assert.match(errorLine(run.stdout), /NotFound: Could not find agent pool 'gpu'/);
+    assert.match(
+      errorLine(run.stdout),
+      /Check node-pool: cluster aks-pool-\d+ must have a node pool named gpu/,
+    );
+    assert.equal(callsOn(c.name).filter((r) => r.method === 'POST').length, 0, 'no abort sent');
+  });
+
   it('refuses node pool names AKS would refuse, and node-pool with other operations, before any call', async () => {
     const c = clusterWithPool({});
     for (const [inputs, pattern] of [

@@ -135,6 +135,12 @@ async function describeWhatRuns(
       ];
     }
   } catch (error) {
+    if (error instanceof ServiceError && error.status === 404 && target.nodePool) {
+      throw error.explained(
+        error.serviceMessage,
+        `Check node-pool: cluster ${target.clusterName} must have a node pool named ${target.nodePool} (az aks nodepool list).`,
+      );
+    }
     if (!(error instanceof ServiceError) || error.status === 404) throw error;
     // Only informational: a cluster read that fails must not stop the abort.
   }

@@ -80,14 +80,15 @@ function explainNotFound(error: unknown, settings: OperationStatusSettings): unk
     ['ResourceNotFound', 'ResourceGroupNotFound', 'SubscriptionNotFound'].includes(error.code);
   if (!(error instanceof ServiceError) || error.status !== 404 || clusterMissing) return error;
   const latest = settings.operationId === 'latest';
-  const { label } = aksTarget(settings);
+  const { label, nodePool } = aksTarget(settings);
+  const checkPool = nodePool ? 'Check node-pool (the cluster must have that node pool) and ' : '';
   return new ActionError(
     latest
       ? `operation-id latest: ${label} has no recorded operation (${error.code}: ${error.serviceMessage}, ${describeAnswer(error.status, error.requestId)}).`
       : `operation-id ${settings.operationId}: no such operation on ${label} (${error.code}: ${error.serviceMessage}, ${describeAnswer(error.status, error.requestId)}).`,
     latest
-      ? 'Check the cluster input; operations appear here once the cluster has been created, upgraded, scaled or otherwise changed.'
-      : 'Check operation-id: AKS keeps only the latest 50 operations of a cluster; leave operation-id empty (latest) for the newest one.',
+      ? `${checkPool || 'Check '}the cluster input; operations appear here once the cluster has been created, upgraded, scaled or otherwise changed.`
+      : `${checkPool || 'Check '}operation-id: AKS keeps only the latest 50 operations of a cluster; leave operation-id empty (latest) for the newest one.`,
   );
 }
 

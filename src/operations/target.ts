@@ -9,6 +9,7 @@ export interface AksTarget {
   /** `cluster` or `node pool`, for sentences such as "the node pool is Upgrading". */
   noun: 'cluster' | 'node pool';
   nodePool: string | undefined;
+  clusterName: string;
 }
 
 export function aksTarget(settings: AksSettings & { nodePool: string | undefined }): AksTarget {
@@ -19,6 +20,7 @@ export function aksTarget(settings: AksSettings & { nodePool: string | undefined
       label: `cluster ${cluster.name}`,
       noun: 'cluster',
       nodePool,
+      clusterName: cluster.name,
     };
   }
   return {
@@ -26,5 +28,6 @@ export function aksTarget(settings: AksSettings & { nodePool: string | undefined
     label: `node pool ${nodePool} of cluster ${cluster.name}`,
     noun: 'node pool',
     nodePool,
+    clusterName: cluster.name,
   };
 }
