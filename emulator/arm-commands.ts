@@ -43,6 +43,7 @@ export async function runCommand(
     );
   }
   if (refused(ex, cluster)) return;
+  if (podRefusedAtSubmit(ex, cluster)) return;
   if (cluster.spec.aadManaged && !checkClusterToken(ex, ctx, body.clusterToken)) return;
   const id = randomBytes(16).toString('hex');
   const dir = path.join(ctx.dataDir, 'commands', id);
@@ -174,18 +175,36 @@ function startCommand(
   const failure = cluster.spec.commandFailure;
   if (failure) return failedCommand(record, failure.reason, FAILED_POD_DELAY_MS);
   // Counted per submission, not by time: the first `count` pods never start.
-  cluster.submitted += 1;
   const startFailures = cluster.spec.startFailures;
-  if (startFailures && cluster.submitted <= startFailures.count) {
-    return failedCommand(
-      record,
-      startFailures.reason ?? podDidNotStart(record.id),
-      FAILED_POD_DELAY_MS,
-    );
+  if (startFailures && startFailures.at !== 'submit') {
+    cluster.submitted += 1;
+    if (cluster.submitted <= startFailures.count) {
+      return failedCommand(
+        record,
+        startFailures.reason ?? podDidNotStart(record.id),
+        FAILED_POD_DELAY_MS,
+      );
+    }
   }
   const running = startProcess(record, dir, ctx.commandTimeoutSeconds);
   ctx.running.add(running);
   return running;
+}
+
+/** The `at: 'submit'` flavour of startFailures: the POST waits for the pod and gives up. */
+function podRefusedAtSubmit(ex: Exchange, cluster: ClusterState): boolean {
+  const failures = cluster.spec.startFailures;
+  if (failures?.at !== 'submit') return false;
+  cluster.submitted += 1;
+  if (cluster.submitted > failures.count) return false;
+  const reason = podDidNotStart(randomBytes(16).toString('hex'));
+  armError(
+    ex,
+    400,
+    'KubernetesPerformanceError',
+    reason.replace(/^KubernetesPerformanceError: /, ''),
+  );
+  return true;
 }
 
 /** AKS's words when the command pod is not running within 30 s. */

@@ -66,9 +66,14 @@ export interface ClusterSpec {
   commandsRefusedWhileBusy?: boolean;
   /**
    * The first `count` command pods do not start: the result turns Failed with this reason and no
-   * exit code (default: AKS's KubernetesPerformanceError text).
+   * exit code (default: AKS's KubernetesPerformanceError text), or the POST is refused.
    */
-  startFailures?: { count: number; reason?: string };
+  startFailures?: {
+    count: number;
+    reason?: string;
+    /** `submit`: the POST itself is answered 400 KubernetesPerformanceError instead. */
+    at?: 'result' | 'submit';
+  };
   /** Agent pools, each with its own operation (abort and operations/{id} on the pool). */
   nodePools?: NodePoolSpec[];
 }

@@ -151,6 +151,18 @@ describe('start-retries: commands whose pod could not start', { concurrency: tru
     assert.match(run.summary, /Attempts<\/th><td>3 of at most 3/);
   });
 
+  it('submits again when the POST itself says the pod did not start', async () => {
+    const c = cluster({ startFailures: { count: 1, at: 'submit' } });
+    const run = await runAction({ cluster: c.resourceId, command: 'echo made-it' }, lab.emu);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.match(run.outputs.logs!, /made-it/);
+    assert.deepEqual(
+      submissions(c.name).map((r) => r.status),
+      [400, 202],
+    );
+    assert.match(run.stdout, /could not start: KubernetesPerformanceError: .*attempt 2 of 2/);
+  });
+
   it('start-retries: 0 never submits again', async () => {
     const c = cluster({ startFailures: { count: 1 } });
     const run = await runAction(
