@@ -25,6 +25,31 @@ const upgrading = emu.addCluster({
   operation: { name: 'Upgrade', durationSeconds: 600 },
 });
 const aad = emu.addCluster({ resourceGroup: 'rg-demo', name: 'aad', aadManaged: true });
+// Clusters that refuse commands, one per reason, and one whose first command pod does not start.
+const refusing = {
+  disabled: emu.addCluster({
+    resourceGroup: 'rg-demo',
+    name: 'no-run-command',
+    runCommandDisabled: true,
+  }),
+  stopped: emu.addCluster({ resourceGroup: 'rg-demo', name: 'stopped', powerState: 'Stopped' }),
+  busy: emu.addCluster({
+    resourceGroup: 'rg-demo',
+    name: 'busy',
+    commandsRefusedWhileBusy: true,
+    operation: { name: 'Upgrade', durationSeconds: 600 },
+  }),
+};
+const flaky = emu.addCluster({
+  resourceGroup: 'rg-demo',
+  name: 'flaky-start',
+  startFailures: { count: 1 },
+});
+const pools = emu.addCluster({
+  resourceGroup: 'rg-demo',
+  name: 'pools',
+  nodePools: [{ name: 'np1', operation: { name: 'Upgrade', durationSeconds: 600 } }],
+});
 
 console.log(`Azure emulator is up.
 
@@ -37,6 +62,11 @@ console.log(`Azure emulator is up.
   demo cluster       ${demo.resourceId}
   upgrading cluster  ${upgrading.resourceId}  (operation ${upgrading.operationId ?? ''}, 10 minutes)
   AAD cluster        ${aad.resourceId}
+  run command off    ${refusing.disabled.resourceId}
+  stopped cluster    ${refusing.stopped.resourceId}
+  busy cluster       ${refusing.busy.resourceId}  (refuses commands while upgrading)
+  flaky-start        ${flaky.resourceId}  (its first command pod does not start)
+  node pool cluster  ${pools.resourceId}  (node pool np1 upgrading, 10 minutes)
 
 export NODE_EXTRA_CA_CERTS='${emu.caPath}'
 export AZURE_TENANT_ID='${emu.tenantId}'
