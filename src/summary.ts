@@ -115,16 +115,6 @@ export function tailUtf8(text: string, bytes: number): string {
   return newline >= 0 && newline < 1024 ? tail.slice(newline + 1) : tail;
 }
 
-/** Cuts to at most `bytes` of UTF-8 without splitting a character. */
-export function truncateUtf8(text: string, bytes: number): string {
-  const buffer = Buffer.from(text);
-  if (buffer.length <= bytes) return text;
-  return buffer
-    .subarray(0, bytes)
-    .toString('utf8')
-    .replace(/\uFFFD$/, '');
-}
-
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
