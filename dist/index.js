@@ -1044,14 +1044,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path6 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path7 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path6 && path6[0] !== "/") {
-          path6 = `/${path6}`;
+        if (path7 && path7[0] !== "/") {
+          path7 = `/${path7}`;
         }
-        return new URL(`${origin}${path6}`);
+        return new URL(`${origin}${path7}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1502,39 +1502,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path6, origin }
+          request: { method, path: path7, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path6);
+        debuglog("sending request to %s %s/%s", method, origin, path7);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path6, origin },
+          request: { method, path: path7, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path6,
+          path7,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path6, origin }
+          request: { method, path: path7, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path6);
+        debuglog("trailers received from %s %s/%s", method, origin, path7);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path6, origin },
+          request: { method, path: path7, origin },
           error: error2
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path6,
+          path7,
           error2.message
         );
       });
@@ -1583,9 +1583,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path6, origin }
+            request: { method, path: path7, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path6);
+          debuglog("sending request to %s %s/%s", method, origin, path7);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1648,7 +1648,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path6,
+        path: path7,
         method,
         body,
         headers,
@@ -1663,11 +1663,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler) {
-        if (typeof path6 !== "string") {
+        if (typeof path7 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path6[0] !== "/" && !(path6.startsWith("http://") || path6.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path7[0] !== "/" && !(path7.startsWith("http://") || path7.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path6)) {
+        } else if (invalidPathRegex.test(path7)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1733,7 +1733,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path6, query) : path6;
+        this.path = query ? buildURL(path7, query) : path7;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -6426,7 +6426,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request) {
-      const { method, path: path6, host, upgrade, blocking, reset } = request;
+      const { method, path: path7, host, upgrade, blocking, reset } = request;
       let { body, headers, contentLength } = request;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6507,7 +6507,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path6} HTTP/1.1\r
+      let header = `${method} ${path7} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -7036,7 +7036,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request) {
       const session = client[kHTTP2Session];
-      const { method, path: path6, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
+      const { method, path: path7, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
       let { body } = request;
       if (upgrade) {
         util.errorRequest(client, request, new Error("Upgrade not supported for H2"));
@@ -7133,7 +7133,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path6;
+      headers[HTTP2_HEADER_PATH] = path7;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7486,9 +7486,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path6 = search ? `${pathname}${search}` : pathname;
+        const path7 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path6;
+        this.opts.path = path7;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8727,10 +8727,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path6 = "/",
+          path: path7 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path6;
+        opts.path = origin + path7;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10702,20 +10702,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path6) {
-      if (typeof path6 !== "string") {
-        return path6;
+    function safeUrl(path7) {
+      if (typeof path7 !== "string") {
+        return path7;
       }
-      const pathSegments = path6.split("?");
+      const pathSegments = path7.split("?");
       if (pathSegments.length !== 2) {
-        return path6;
+        return path7;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path6, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path6);
+    function matchKey(mockDispatch2, { path: path7, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path7);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10737,7 +10737,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path6 }) => matchValue(safeUrl(path6), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path7 }) => matchValue(safeUrl(path7), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10775,9 +10775,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path6, method, body, headers, query } = opts;
+      const { path: path7, method, body, headers, query } = opts;
       return {
-        path: path6,
+        path: path7,
         method,
         body,
         headers,
@@ -11240,10 +11240,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path6, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path7, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path6,
+            Path: path7,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -16122,9 +16122,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path6) {
-      for (let i2 = 0; i2 < path6.length; ++i2) {
-        const code = path6.charCodeAt(i2);
+    function validateCookiePath(path7) {
+      for (let i2 = 0; i2 < path7.length; ++i2) {
+        const code = path7.charCodeAt(i2);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -19044,11 +19044,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path6 = opts.path;
+          let path7 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path6 = `/${path6}`;
+            path7 = `/${path7}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path6);
+          url = new URL(util.parseOrigin(url).origin + path7);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -19118,6 +19118,9 @@ var require_undici = __commonJS({
     module.exports.EventSource = EventSource;
   }
 });
+
+// src/main.ts
+import { randomUUID as randomUUID4 } from "node:crypto";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
@@ -20429,6 +20432,9 @@ function setFailed(message) {
   process.exitCode = ExitCode.Failure;
   error(message);
 }
+function isDebug() {
+  return process.env["RUNNER_DEBUG"] === "1";
+}
 function debug(message) {
   issueCommand("debug", {}, message);
 }
@@ -20514,17 +20520,27 @@ var InputError = class extends ActionError {
 };
 var SignInError = class extends ActionError {
 };
-var ServiceError = class extends ActionError {
+var ServiceError = class _ServiceError extends ActionError {
   status;
   code;
   serviceMessage;
-  constructor(status, code, serviceMessage, fix) {
-    super(`${code}: ${serviceMessage} (HTTP ${status})`, fix);
+  /** The `x-ms-request-id` of the failing answer, for Azure support. */
+  requestId;
+  constructor(status, code, serviceMessage, fix, requestId) {
+    super(`${code}: ${serviceMessage} (${describeAnswer(status, requestId)})`, fix);
     this.status = status;
     this.code = code;
     this.serviceMessage = serviceMessage;
+    this.requestId = requestId;
+  }
+  /** The same error with another explanation or fix; the code, status and request id stay. */
+  explained(serviceMessage, fix) {
+    return new _ServiceError(this.status, this.code, serviceMessage, fix, this.requestId);
   }
 };
+function describeAnswer(status, requestId) {
+  return `HTTP ${status}${requestId ? `, x-ms-request-id ${requestId}` : ""}`;
+}
 var TransportError = class extends ActionError {
 };
 function errorMessage(error2) {
@@ -20764,9 +20780,24 @@ var Transport = class {
   }
   async send(method, url, body, headers) {
     const { policy, signal, stats } = this.options;
+    let pending;
+    const report = (decision) => {
+      if (pending) this.options.onAttempt?.({ ...pending, decision });
+      pending = void 0;
+    };
     const last = await withRetries(
       async () => {
-        const outcome = await this.attempt(method, url, body, await raceAbort(headers(), signal));
+        const sent = await raceAbort(headers(), signal);
+        const started = Date.now();
+        const outcome = await this.attempt(method, url, body, sent);
+        pending = {
+          method,
+          url,
+          result: outcome.kind === "response" ? String(outcome.result.status) : outcome.code ?? outcome.message,
+          ms: Date.now() - started,
+          requestId: outcome.kind === "response" ? plainId(headerValue(outcome.result.headers, "x-ms-request-id")) : void 0,
+          clientRequestId: headerText(sent["x-ms-client-request-id"])
+        };
         return {
           outcome: outcome.kind === "response" ? { kind: "response", ...outcome.result } : outcome,
           value: outcome
@@ -20776,6 +20807,7 @@ var Transport = class {
         policy,
         signal,
         onRetry: (decision, retry) => {
+          report(`retry ${retry} in ${(decision.delayMs / 1e3).toFixed(1)}s (${decision.reason})`);
           stats.retries++;
           this.options.onRetry({
             method,
@@ -20787,6 +20819,7 @@ var Transport = class {
         }
       }
     );
+    report("final");
     if (last.value.kind === "response") return last.value.result;
     const { code, message } = last.value;
     const retried = last.retries ? ` (after ${last.retries} retries)` : "";
@@ -20842,6 +20875,39 @@ function errorText(error2) {
   if (!(error2 instanceof Error)) return String(error2);
   if (error2.message.startsWith("Request timeout")) return "no answer within the request timeout";
   return error2.message;
+}
+function plainId(value) {
+  return value && /^[\w.:-]{1,100}$/.test(value) ? value : void 0;
+}
+function headerText(value) {
+  return typeof value === "string" ? value : void 0;
+}
+var SHOWN_QUERY_PARAMETERS = /* @__PURE__ */ new Set([
+  "api-version",
+  "operationid",
+  "force",
+  "timeout",
+  "typefilter",
+  "statefilter"
+]);
+function debugPath(url) {
+  let parsed;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return "(unreadable URL)";
+  }
+  const query = [...parsed.searchParams.keys()].filter((name, index, all) => all.indexOf(name) === index).map(
+    (name) => SHOWN_QUERY_PARAMETERS.has(name.toLowerCase()) ? `${name}=${parsed.searchParams.get(name) ?? ""}` : `${name}=***`
+  );
+  return `${parsed.pathname}${query.length ? `?${query.join("&")}` : ""}`;
+}
+function formatAttempt(record2) {
+  const ids = [
+    record2.requestId ? `x-ms-request-id ${record2.requestId}` : "no x-ms-request-id",
+    record2.clientRequestId ? `x-ms-client-request-id ${record2.clientRequestId}` : ""
+  ].filter(Boolean);
+  return `HTTP ${record2.method} ${debugPath(record2.url)} -> ${record2.result} in ${record2.ms} ms; ${ids.join("; ")}; ${record2.decision}`;
 }
 function displayUrl(url) {
   try {
@@ -20908,6 +20974,9 @@ function firstAudience(metadata) {
   if (typeof first !== "string" || !/^[\x21-\x7e]{1,512}$/.test(first)) return void 0;
   return first;
 }
+
+// src/arm-client.ts
+import { randomUUID as randomUUID2 } from "node:crypto";
 
 // src/parsers.ts
 function parseBoolean(input, raw, fallback) {
@@ -21075,6 +21144,25 @@ function parseApiVersion(input, raw) {
   }
   return value;
 }
+function parseNodePool(input, raw) {
+  const value = raw.trim();
+  if (value === "") return void 0;
+  if (!/^[a-z][a-z0-9]{0,11}$/.test(value)) {
+    throw new InputError(
+      input,
+      `'${clip(value)}' is not a node pool name (1-12 lowercase letters and digits, starting with a letter)`
+    );
+  }
+  return value;
+}
+function parseCount(input, raw, fallback, max) {
+  const value = raw.trim();
+  if (value === "") return fallback;
+  if (!/^\d{1,3}$/.test(value) || Number(value) > max) {
+    throw new InputError(input, `'${clip(value)}' is not a whole number from 0 to ${max}`);
+  }
+  return Number(value);
+}
 function parseThumbprints(input, raw) {
   return raw.split(/[,\s]+/).filter(Boolean).map((part) => {
     const hex = part.replace(/:/g, "").toLowerCase();
@@ -21144,6 +21232,8 @@ var ArmClient = class {
     return this.options.transport.send(method, url, body, async () => ({
       authorization: `Bearer ${await this.options.tokens.getToken(this.scope)}`,
       accept: "application/json",
+      "x-ms-client-request-id": randomUUID2(),
+      "x-ms-correlation-request-id": this.options.correlationId,
       ...body === void 0 ? {} : { "content-type": "application/json" }
     }));
   }
@@ -21156,7 +21246,16 @@ function parseArmError(result) {
 }
 function toServiceError(result) {
   const { code, message } = parseArmError(result);
-  return new ServiceError(result.status, code, message, fixFor(result.status, code));
+  return new ServiceError(
+    result.status,
+    code,
+    message,
+    fixFor(result.status, code),
+    requestIdOf(result.headers)
+  );
+}
+function requestIdOf(headers) {
+  return plainId(headerValue(headers, "x-ms-request-id"));
 }
 function fixFor(status, code) {
   if (status === 401)
@@ -21184,13 +21283,13 @@ import { delimiter, join } from "node:path";
 var ONE_REQUEST_MS = 500;
 function pickAzureAuth(settings, env) {
   const wanted = settings.auth;
-  if (wanted === "oidc" || wanted === "azure-cli" || wanted === "environment") {
+  if (wanted === "oidc" || wanted === "azure-cli" || wanted === "environment" || wanted === "managed-identity") {
     return { kind: wanted, why: "auth input" };
   }
   if (wanted !== "auto") {
     throw new InputError(
       "auth",
-      `'${wanted}' cannot sign in to Azure; use oidc, azure-cli, environment or auto`
+      `'${wanted}' cannot sign in to Azure; use oidc, azure-cli, environment, managed-identity or auto`
     );
   }
   if (env("ACTIONS_ID_TOKEN_REQUEST_URL") && settings.clientId && settings.tenantId) {
@@ -21209,7 +21308,7 @@ function pickAzureAuth(settings, env) {
   }
   throw new SignInError(
     "auth: auto found no Azure credential.",
-    "Either set client-id and tenant-id with `permissions: id-token: write` (OIDC), run azure/login earlier in the job, or set AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH)."
+    "Either set client-id and tenant-id with `permissions: id-token: write` (OIDC), run azure/login earlier in the job, or set AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH). On a self-hosted runner in Azure (a VM, a scale set, an Arc machine) set `auth: managed-identity` to use the machine's identity (with client-id for a user-assigned one)."
   );
 }
 function environmentConfigured(env) {
@@ -21231,8 +21330,8 @@ function profileListsSubscription(profilePath) {
   const profile = parseJson(text.replace(/^\uFEFF/, ""));
   return isRecord(profile) && Array.isArray(profile.subscriptions) && profile.subscriptions.length > 0;
 }
-function onPath(program, path6) {
-  return path6.split(delimiter).some((dir) => {
+function onPath(program, path7) {
+  return path7.split(delimiter).some((dir) => {
     try {
       accessSync(join(dir, program), constants3.X_OK);
       return true;
@@ -21311,6 +21410,10 @@ async function signIn(settings, runner2) {
       description = `a service principal from the environment (client ${clientId}, ${secret ? "secret" : "certificate"})`;
       break;
     }
+    case "managed-identity":
+      credential = settings.clientId ? new identity.ManagedIdentityCredential({ clientId: settings.clientId }) : new identity.ManagedIdentityCredential();
+      description = settings.clientId ? `the machine's user-assigned managed identity (client ${settings.clientId})` : "the machine's system-assigned managed identity";
+      break;
   }
   return {
     kind,
@@ -21341,7 +21444,8 @@ function tokenSource(credential, kind, runner2, describeFailure, authorityHost) 
 var FIXES = {
   oidc: "Check the federated credential of the Entra application: its issuer, subject and audience must match the GitHub token shown above (AADSTS700213 is a subject mismatch: the subject depends on the branch, environment or pull request).",
   "azure-cli": "Run azure/login earlier in the same job, or choose auth: oidc.",
-  environment: "Check AZURE_CLIENT_ID, AZURE_TENANT_ID and the secret or certificate (an expired secret is a common cause)."
+  environment: "Check AZURE_CLIENT_ID, AZURE_TENANT_ID and the secret or certificate (an expired secret is a common cause).",
+  "managed-identity": "auth: managed-identity works only on a machine in Azure (a VM, a scale set, an Arc-enabled server) that has a managed identity: assign one to the machine, and for a user-assigned identity set client-id to its client id. A proxy must let 169.254.169.254 through (add it to NO_PROXY)."
 };
 async function connectionSignInFailure(kind, scope, error2, authorityHost) {
   const message = errorMessage(error2);
@@ -21401,11 +21505,13 @@ var AUTH_KINDS = [
   "oidc",
   "azure-cli",
   "environment",
+  "managed-identity",
   "certificate",
   "none"
 ];
 
 // src/inputs.ts
+var MAX_START_RETRIES = 5;
 function runnerInputs(env = process.env) {
   return {
     // The runner upper-cases the name and keeps dashes; spaces become underscores.
@@ -21426,6 +21532,14 @@ function readSettings(source) {
     apiVersion: parseApiVersion("api-version", source.input("api-version"))
   };
   const exitCodes = () => parseExitCodes("success-exit-codes", source.input("success-exit-codes"));
+  const showLogs = () => parseBoolean("show-logs", source.input("show-logs"), true);
+  const nodePool = parseNodePool("node-pool", source.input("node-pool"));
+  if (nodePool && operation !== "abort" && operation !== "operation-status") {
+    throw new InputError(
+      "node-pool",
+      `applies to abort and operation-status only; ${operation} acts on the cluster (leave node-pool empty)`
+    );
+  }
   switch (operation) {
     case "run-command":
       return {
@@ -21444,6 +21558,13 @@ function readSettings(source) {
           source.input("cluster-token"),
           ["auto", "true", "false"],
           "auto"
+        ),
+        showLogs: showLogs(),
+        startRetries: parseCount(
+          "start-retries",
+          source.input("start-retries"),
+          1,
+          MAX_START_RETRIES
         )
       };
     case "command-result":
@@ -21454,15 +21575,17 @@ function readSettings(source) {
           "command-id",
           required(source, "command-id", "the command-id output of an earlier run-command step")
         ),
-        successExitCodes: exitCodes()
+        successExitCodes: exitCodes(),
+        showLogs: showLogs()
       };
     case "abort":
-      return { ...aks, operation };
+      return { ...aks, operation, nodePool };
     case "operation-status":
       return {
         ...aks,
         operation,
-        operationId: parseOperationId("operation-id", source.input("operation-id"))
+        operationId: parseOperationId("operation-id", source.input("operation-id")),
+        nodePool
       };
   }
 }
@@ -21471,7 +21594,7 @@ function readCommon(source, operation) {
   if (operation !== "cancel-fault" && (auth === "certificate" || auth === "none")) {
     throw new InputError(
       "auth",
-      `'${auth}' is for Service Fabric clusters; ${operation} signs in to Azure with oidc, azure-cli or environment`
+      `'${auth}' is for Service Fabric clusters; ${operation} signs in to Azure with oidc, azure-cli, environment or managed-identity`
     );
   }
   return {
@@ -21544,14 +21667,14 @@ function required(source, name, what) {
 }
 
 // src/log.ts
-import { randomUUID as randomUUID2 } from "node:crypto";
+import { randomUUID as randomUUID3 } from "node:crypto";
 function inert(text) {
   return text.split(/\r?\n|\r/).map(
     (line) => /^\s*::|##\[/.test(line) ? line.replace(/::/g, ":​:").replace(/##\[/g, "#​#[") : line
   ).join("\n");
 }
 function printUntrustedBlock(title, text) {
-  const token = randomUUID2().replace(/-/g, "");
+  const token = randomUUID3().replace(/-/g, "");
   startGroup(title);
   process.stdout.write(`::stop-commands::${token}
 `);
@@ -21579,11 +21702,11 @@ function progressBar(percent, width = 20) {
 }
 
 // src/outputs.ts
-import { writeFileSync } from "node:fs";
+import { chmodSync, writeFileSync } from "node:fs";
 import { join as join2 } from "node:path";
 
 // src/summary.ts
-var LOGS_BUDGET_BYTES = 900 * 1024;
+var SUMMARY_LOGS_BYTES = 64 * 1024;
 function escapeHtml(text) {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
@@ -21609,8 +21732,11 @@ function renderSummary(report) {
     ["Started", report.startedAt],
     ["Finished", report.finishedAt],
     ["Duration", formatDuration(report.durationMs)],
+    ["Attempts", describeAttempts(report.attempts)],
+    ["Requests", String(report.requests)],
     ["Polls", String(report.polls)],
     ["Retries", String(report.retries)],
+    ["Correlation id", report.correlationId],
     [
       "Attached files",
       report.attachments ? `${report.attachments.count} files, ${formatBytes(report.attachments.bytes)} (${formatBytes(report.attachments.zipBytes)} zipped)` : void 0
@@ -21634,25 +21760,45 @@ ${table}
     );
   }
   if (report.logs !== void 0) parts.push(renderLogs(report.logs, report.logsFile));
+  if (report.logsHidden) {
+    parts.push(
+      `<p><i>Command output not shown (show-logs: false)${report.logsFile ? `; it is in logs-file (${escapeHtml(report.logsFile)}), readable by the runner user only` : ""}.</i></p>`
+    );
+  }
+  if (report.logsCut) {
+    parts.push(
+      "<p><i>The output reached AKS's limit of 512 kB and was cut by the service: its end is missing. Write large output to a file or a ConfigMap and print only what you need.</i></p>"
+    );
+  }
   return `${parts.join("\n")}
 `;
 }
-function renderLogs(logs, logsFile) {
-  let escaped = escapeHtml(logs === "" ? "(no output)" : logs);
-  let note = "";
-  if (Buffer.byteLength(escaped) > LOGS_BUDGET_BYTES) {
-    escaped = truncateUtf8(escaped, LOGS_BUDGET_BYTES).replace(/&[^;]*$/, "");
-    note = `<p><i>Output cut to fit the summary; the whole output is in the logs-file output${logsFile ? ` (${escapeHtml(logsFile)})` : ""}.</i></p>`;
-  }
-  return `<details><summary>Command output</summary>
-
-<pre>${escaped}</pre>
-</details>${note}`;
+function describeAttempts(attempts) {
+  if (!attempts) return void 0;
+  const resubmitted = attempts.made - 1;
+  return `${attempts.made} of at most ${attempts.allowed}${resubmitted ? ` (resubmitted ${resubmitted}× after the command pod could not start)` : ""}`;
 }
-function truncateUtf8(text, bytes) {
+function renderLogs(logs, logsFile) {
+  const bytes = Buffer.byteLength(logs);
+  let shown = logs === "" ? "(no output)" : logs;
+  let note = "";
+  if (bytes > SUMMARY_LOGS_BYTES) {
+    shown = tailUtf8(logs, SUMMARY_LOGS_BYTES);
+    note = `<p><i>The output is ${formatBytes(bytes)}; the summary shows only its end (the last ${formatBytes(SUMMARY_LOGS_BYTES)} at most). The step log and the logs-file output${logsFile ? ` (${escapeHtml(logsFile)})` : ""} keep all of it.</i></p>`;
+  }
+  return `${note}<details><summary>Command output${note ? " (end)" : ""}</summary>
+
+<pre>${escapeHtml(shown)}</pre>
+</details>`;
+}
+function tailUtf8(text, bytes) {
   const buffer = Buffer.from(text);
   if (buffer.length <= bytes) return text;
-  return buffer.subarray(0, bytes).toString("utf8").replace(/\uFFFD$/, "");
+  let start = buffer.length - bytes;
+  while (start < buffer.length && ((buffer[start] ?? 0) & 192) === 128) start++;
+  const tail = buffer.subarray(start).toString("utf8");
+  const newline = tail.indexOf("\n");
+  return newline >= 0 && newline < 1024 ? tail.slice(newline + 1) : tail;
 }
 function formatBytes(bytes) {
   if (bytes < 1024) return `${bytes} B`;
@@ -21673,7 +21819,8 @@ function outputValues(report) {
     "started-at": report.startedAt ?? "",
     "finished-at": report.finishedAt ?? "",
     "percent-complete": report.percentComplete?.toString() ?? "",
-    result: resultOutput(report)
+    result: resultOutput(report),
+    "correlation-id": report.correlationId ?? ""
   };
 }
 var OUTPUTS_BUDGET_BYTES = 900 * 1024;
@@ -21687,12 +21834,16 @@ function resultOutput(report) {
     (key, value) => key === "logs" && typeof value === "string" ? `(${Buffer.byteLength(value)} bytes, omitted here: see the logs output or logs-file)` : value
   );
 }
-function writeLogsFile(name, logs) {
+function writeLogsFile(name, logs, options = {}) {
   const dir = process.env.RUNNER_TEMP;
   if (!dir) return void 0;
-  const path6 = join2(dir, `${name.replace(/[^\w.-]/g, "_")}.log`);
-  writeFileSync(path6, logs);
-  return path6;
+  const path7 = join2(dir, `${name.replace(/[^\w.-]/g, "_")}.log`);
+  if (options.private) {
+    writeFileSync(path7, "", { mode: 384 });
+    chmodSync(path7, 384);
+  }
+  writeFileSync(path7, logs);
+  return path7;
 }
 async function publish(report) {
   for (const [name, value] of Object.entries(outputValues(report))) setOutput(name, value);
@@ -22285,15 +22436,16 @@ async function awaitCommandResult(ctx, settings, url, options) {
   );
   if (outcome.last) recordResult(ctx, outcome.last.value);
   if (!outcome.done) {
-    return ctx.stopped(
-      outcome.last?.status,
-      `Read it later with operation: command-result and command-id: ${commandId}.`
-    );
+    return {
+      outcome: ctx.stopped(
+        outcome.last?.status,
+        `Read it later with operation: command-result and command-id: ${commandId}.`
+      )
+    };
   }
   const result = outcome.last.value;
-  ctx.facts.result = result.raw;
-  publishLogs(ctx, commandId, result.logs ?? "");
-  return judge(outcome.last.status, result, settings.successExitCodes);
+  publishResult(ctx, settings, commandId, result);
+  return { outcome: judge(outcome.last.status, result, settings.successExitCodes), result };
 }
 function recordResult(ctx, result) {
   ctx.facts.startedAt = result.startedAt ?? ctx.facts.startedAt;
@@ -22301,10 +22453,38 @@ function recordResult(ctx, result) {
   ctx.facts.exitCode = result.exitCode;
   ctx.facts.reason = result.reason || void 0;
 }
-function publishLogs(ctx, commandId, logs) {
-  ctx.facts.logs = logs;
-  ctx.facts.logsFile = writeLogsFile(`aks-command-${commandId}`, logs);
-  printUntrustedBlock(`Command output (${Buffer.byteLength(logs)} bytes)`, logs);
+var AKS_OUTPUT_CAP_BYTES = 512e3;
+function publishResult(ctx, settings, commandId, result) {
+  const logs = result.logs ?? "";
+  const bytes = Buffer.byteLength(logs);
+  const fileName = `aks-command-${commandId}`;
+  if (settings.showLogs) {
+    ctx.facts.result = result.raw;
+    ctx.facts.logs = logs;
+    ctx.facts.logsFile = writeLogsFile(fileName, logs);
+    printUntrustedBlock(`Command output (${bytes} bytes)`, logs);
+  } else {
+    ctx.facts.result = withoutLogs(result.raw);
+    ctx.facts.logs = void 0;
+    ctx.facts.logsHidden = true;
+    ctx.facts.logsFile = writeLogsFile(fileName, logs, { private: true });
+    ctx.log(
+      ctx.facts.logsFile ? `Command output: ${bytes} bytes, not shown (show-logs: false); it is in ${ctx.facts.logsFile}, readable by the runner user only.` : `Command output: ${bytes} bytes, not shown (show-logs: false), and not kept: RUNNER_TEMP is not set.`
+    );
+  }
+  ctx.facts.logsCut = bytes >= AKS_OUTPUT_CAP_BYTES || void 0;
+  if (ctx.facts.logsCut) {
+    ctx.warn(
+      `The command's output is ${formatBytes(bytes)}, at AKS's limit of 512 kB: the service cut it there, so its end is missing. Write large output to a file and print only what you need (e.g. kubectl get pods -A -o json > out.json; jq ... out.json), or keep it in a ConfigMap (kubectl create configmap NAME --from-file=out.json) and read it from there.`
+    );
+  }
+}
+function withoutLogs(raw) {
+  if (!isRecord(raw) || !isRecord(raw.properties) || raw.properties.logs === void 0) return raw;
+  return {
+    ...raw,
+    properties: { ...raw.properties, logs: "(not shown: show-logs is false; see logs-file)" }
+  };
 }
 function judge(status, result, successExitCodes) {
   if (status !== "Succeeded") {
@@ -22342,23 +22522,21 @@ function fixForReason(reason) {
 }
 async function commandResult(ctx, settings) {
   ctx.facts.commandId = settings.commandId;
-  const path6 = commandResultPath(settings, settings.commandId);
+  const path7 = commandResultPath(settings, settings.commandId);
   ctx.log(`Reading the result of command ${settings.commandId} on ${settings.cluster.name}.`);
   try {
-    if (settings.wait) return await awaitCommandResult(ctx, settings, path6, { lookFirst: true });
-    const response = await ctx.arm.send("GET", path6);
+    if (settings.wait)
+      return (await awaitCommandResult(ctx, settings, path7, { lookFirst: true })).outcome;
+    const response = await ctx.arm.send("GET", path7);
     const seen = interpretCommandResult(response);
     recordResult(ctx, seen.value);
     if (!seen.done) return { status: seen.status, verdict: "pass", message: void 0 };
-    ctx.facts.result = seen.value.raw;
-    publishLogs(ctx, settings.commandId, seen.value.logs ?? "");
+    publishResult(ctx, settings, settings.commandId, seen.value);
     return judge(seen.status, seen.value, settings.successExitCodes);
   } catch (error2) {
     if (!(error2 instanceof ServiceError) || error2.status !== 404 || /Resource(Group)?NotFound/.test(error2.code))
       throw error2;
-    throw new ServiceError(
-      error2.status,
-      error2.code,
+    throw error2.explained(
       `${error2.serviceMessage} (command-id: ${settings.commandId})`,
       "Check command-id (the command-id output of the run-command step, on the same cluster); a 404 can also mean the command pod never started."
     );
@@ -22367,7 +22545,7 @@ async function commandResult(ctx, settings) {
 
 // src/attachments.ts
 import { readFileSync as readFileSync2, realpathSync, statSync } from "node:fs";
-import { isAbsolute, join as join4, relative, resolve, sep as sep5 } from "node:path";
+import path6, { isAbsolute, join as join4, relative, resolve } from "node:path";
 
 // node_modules/@actions/glob/lib/internal-globber.js
 import * as fs3 from "fs";
@@ -24751,8 +24929,8 @@ var Pattern = class _Pattern {
 
 // node_modules/@actions/glob/lib/internal-search-state.js
 var SearchState = class {
-  constructor(path6, level) {
-    this.path = path6;
+  constructor(path7, level) {
+    this.path = path7;
     this.level = level;
   }
 };
@@ -25756,9 +25934,9 @@ async function buildAttachment(entries, workspace, commandBytes) {
     for (const file of await expand2(entry, root, excludes))
       files.set(workspaceRelative(file, root, entry), file);
   }
-  const listed = [...files.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([path6, file]) => ({ path: path6, file, bytes: statSync(file).size }));
+  const listed = [...files.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([path7, file]) => ({ path: path7, file, bytes: statSync(file).size }));
   const tree = {};
-  for (const { path: path6, file } of listed) tree[path6] = readFileSync2(file);
+  for (const { path: path7, file } of listed) tree[path7] = readFileSync2(file);
   const zip = zipSync(tree, { level: 6, mtime: /* @__PURE__ */ new Date("1980-01-01T00:00:00Z") });
   const context = Buffer.from(zip).toString("base64");
   const requestBytes = context.length + commandBytes + BODY_OVERHEAD_BYTES;
@@ -25772,14 +25950,14 @@ async function buildAttachment(entries, workspace, commandBytes) {
   }
   return {
     context,
-    files: listed.map(({ path: path6, bytes }) => ({ path: path6, bytes })),
+    files: listed.map(({ path: path7, bytes }) => ({ path: path7, bytes })),
     bytes: listed.reduce((sum, f) => sum + f.bytes, 0),
     zipBytes: zip.length
   };
 }
 async function expand2(entry, root, excludes) {
   const pattern = isAbsolute(entry) ? entry : join4(root, entry);
-  if (!inside(resolve(pattern), root) && !hasGlob(entry)) {
+  if (!isInside(resolve(pattern), root) && !hasGlob(entry)) {
     throw new InputError(
       "files",
       `'${entry}' resolves outside the workspace ${root}; attachments must be inside $GITHUB_WORKSPACE`
@@ -25799,28 +25977,88 @@ async function expand2(entry, root, excludes) {
   }
   return matches;
 }
+var HOST_PATHS = process.platform === "win32" ? path6.win32 : path6.posix;
+function archivePath(file, root, paths = HOST_PATHS) {
+  if (!isInside(file, root, paths)) return void 0;
+  return paths.relative(root, file).split(paths.sep).join("/");
+}
+function isInside(file, root, paths = HOST_PATHS) {
+  const rel = paths.relative(paths.resolve(root), paths.resolve(file));
+  return rel === "" || rel !== ".." && !rel.startsWith(`..${paths.sep}`) && !paths.isAbsolute(rel);
+}
 function workspaceRelative(file, root, entry) {
-  if (!inside(resolve(file), root)) {
+  const zipped = archivePath(file, root);
+  if (zipped === void 0) {
     throw new InputError(
       "files",
       `'${entry}' matches ${file}, which is outside the workspace ${root}`
     );
   }
   const real = realpathSync(file);
-  if (!inside(real, root)) {
+  if (!isInside(real, root)) {
     throw new InputError(
       "files",
       `'${relative(root, file)}' is a symbolic link that leaves the workspace (to ${real}); attach the target itself from inside the workspace`
     );
   }
-  return relative(root, file).split(sep5).join("/");
-}
-function inside(path6, root) {
-  const rel = relative(root, path6);
-  return rel === "" || rel !== ".." && !rel.startsWith(`..${sep5}`) && !isAbsolute(rel);
+  return zipped;
 }
 function hasGlob(entry) {
   return /[*?[\]]/.test(entry);
+}
+
+// src/operations/refusals.ts
+var EXPLAINED_STATUS = /* @__PURE__ */ new Set([400, 409]);
+var SELF_EXPLAINED = /^(MissingAADClusterToken|InvalidAADClusterToken|InvalidParameter|InvalidRequestContent|RequestEntityTooLarge)$/;
+async function explainRefusal(ctx, settings, error2) {
+  if (!(error2 instanceof ServiceError) || !EXPLAINED_STATUS.has(error2.status) || SELF_EXPLAINED.test(error2.code))
+    return error2;
+  const cluster = await readClusterQuietly(ctx, settings);
+  const refusal = describeRefusal(error2.code, error2.serviceMessage, cluster, settings.cluster);
+  if (!refusal) return error2;
+  ctx.facts.reason = refusal.message;
+  return error2.explained(
+    `${refusal.message} The service said: ${error2.serviceMessage}`,
+    refusal.fix
+  );
+}
+async function readClusterQuietly(ctx, settings) {
+  try {
+    const path7 = `${settings.cluster.resourceId}?api-version=${settings.apiVersion ?? RUN_COMMAND_API_VERSION}`;
+    return (await ctx.arm.send("GET", path7)).body;
+  } catch {
+    return void 0;
+  }
+}
+function describeRefusal(code, serviceMessage, clusterBody, cluster) {
+  const properties = propertiesOf(clusterBody);
+  const access2 = isRecord(properties.apiServerAccessProfile) ? properties.apiServerAccessProfile : {};
+  const power = isRecord(properties.powerState) ? properties.powerState.code : void 0;
+  const state = typeof properties.provisioningState === "string" ? properties.provisioningState : void 0;
+  const az = `--resource-group ${cluster.resourceGroup} --name ${cluster.name}`;
+  if (access2.disableRunCommand === true || /RunCommandDisabled/i.test(code)) {
+    return {
+      kind: "run-command-disabled",
+      message: `Run command is disabled on cluster ${cluster.name} (apiServerAccessProfile.disableRunCommand is true), so AKS accepts no command for it.`,
+      fix: `Enable run command on the cluster: az aks update ${az} --enable-run-command (Azure CLI 2.76 or later; or the cluster's Run command page in the Azure portal), if your organisation allows it. Otherwise run kubectl from a runner that can reach the API server.`
+    };
+  }
+  if (typeof power === "string" && power.toLowerCase() === "stopped") {
+    return {
+      kind: "cluster-stopped",
+      message: `Cluster ${cluster.name} is stopped (powerState Stopped): it has no running nodes to run the command on.`,
+      fix: `Start the cluster (az aks start ${az}), wait until it is running, then run the step again.`
+    };
+  }
+  const busy = state !== void 0 && !isTerminalStatus(state);
+  if (busy || code === "OperationNotAllowed" || /another operation/i.test(serviceMessage)) {
+    return {
+      kind: "operation-in-progress",
+      message: `Another operation holds cluster ${cluster.name}${busy ? ` (it is ${state})` : ""}, and AKS runs no command until it ends.`,
+      fix: "Wait for it in an earlier step with operation: operation-status (operation-id: latest, the default), then run the command again; or stop it with operation: abort."
+    };
+  }
+  return void 0;
 }
 
 // src/operations/run-command.ts
@@ -25840,29 +26078,69 @@ async function runCommand(ctx, settings, attachment, tokens) {
     );
     for (const file of attachment.files) ctx.log(`  ${file.path} (${formatBytes(file.bytes)})`);
   }
-  const accepted = await submit(ctx, settings, attachment, tokens);
-  const location = accepted.headers.location;
-  const url = Array.isArray(location) ? location[0] : location;
-  if (!url)
-    throw new ActionError(
-      "The service accepted the command but sent no Location to read its result from."
-    );
-  const commandId = commandIdFrom(url);
-  ctx.facts.commandId = commandId;
-  ctx.log(`Command accepted: command-id ${commandId}.`);
-  if (!settings.wait) {
-    return { status: "Accepted", verdict: "pass", message: void 0 };
+  const allowed = 1 + settings.startRetries;
+  for (let made = 1; ; made++) {
+    ctx.facts.attempts = { made, allowed };
+    const submitted = await submitOnce(ctx, settings, attachment, tokens);
+    if (submitted.neverStarted && made < allowed) {
+      resubmitNotice(ctx, submitted.neverStarted, made, allowed);
+      continue;
+    }
+    if (submitted.neverStarted) throw submitted.neverStarted.error;
+    const { accepted } = submitted;
+    const location = accepted.headers.location;
+    const url = Array.isArray(location) ? location[0] : location;
+    if (!url)
+      throw new ActionError(
+        "The service accepted the command but sent no Location to read its result from."
+      );
+    const commandId = commandIdFrom(url);
+    ctx.facts.commandId = commandId;
+    ctx.log(`Command accepted: command-id ${commandId}.`);
+    if (!settings.wait) {
+      return { status: "Accepted", verdict: "pass", message: void 0 };
+    }
+    const { outcome, result } = await awaitCommandResult(ctx, settings, url, {
+      lookFirst: false,
+      initialRetryAfterMs: retryAfterMs(accepted.headers)
+    });
+    if (!result || !commandPodNeverStarted(result)) return outcome;
+    if (made >= allowed) return afterAllAttempts(outcome, made);
+    resubmitNotice(ctx, { reason: result.reason ?? "", commandId }, made, allowed);
   }
-  return awaitCommandResult(ctx, settings, url, {
-    lookFirst: false,
-    initialRetryAfterMs: retryAfterMs(accepted.headers)
-  });
+}
+function commandPodNeverStarted(result) {
+  return result.provisioningState?.toLowerCase() === "failed" && result.exitCode === void 0 && POD_START_FAILURE.test(result.reason ?? "");
+}
+var POD_START_FAILURE = /KubernetesPerformanceError|did not start within|FailedScheduling|Unschedulable|Insufficient (cpu|memory)|untolerated taint|didn't tolerate|had taints?\b/i;
+async function submitOnce(ctx, settings, attachment, tokens) {
+  try {
+    return { accepted: await submit(ctx, settings, attachment, tokens) };
+  } catch (error2) {
+    if (error2 instanceof ServiceError && POD_START_FAILURE.test(error2.code)) {
+      return { neverStarted: { reason: `${error2.code}: ${error2.serviceMessage}`, error: error2 } };
+    }
+    throw await explainRefusal(ctx, settings, error2);
+  }
+}
+function resubmitNotice(ctx, why, made, allowed) {
+  const which2 = why.commandId ? ` (command-id ${why.commandId})` : "";
+  ctx.log(
+    `The command pod could not start${which2}: ${clip(why.reason, 300)}. The command never ran, so it is submitted again (attempt ${made + 1} of ${allowed}; start-retries: ${allowed - 1}).`
+  );
+}
+function afterAllAttempts(outcome, made) {
+  if (made < 2) return outcome;
+  return {
+    ...outcome,
+    message: `${outcome.message ?? ""} The command pod could not start on any of ${made} attempts.`.trim()
+  };
 }
 async function submit(ctx, settings, attachment, tokens) {
-  const path6 = `${settings.cluster.resourceId}/runCommand?api-version=${settings.apiVersion ?? RUN_COMMAND_API_VERSION}`;
+  const path7 = `${settings.cluster.resourceId}/runCommand?api-version=${settings.apiVersion ?? RUN_COMMAND_API_VERSION}`;
   const post = async (withToken) => {
     const clusterToken = withToken ? await tokens.getToken(CLUSTER_TOKEN_SCOPE) : void 0;
-    return ctx.arm.send("POST", path6, {
+    return ctx.arm.send("POST", path7, {
       body: {
         command: settings.command,
         ...attachment ? { context: attachment.context } : {},
@@ -25891,7 +26169,7 @@ async function submit(ctx, settings, attachment, tokens) {
 }
 function missingClusterToken(error2, setting) {
   const fix = setting === "false" ? "The cluster uses AKS-managed Entra ID: set cluster-token: auto (or true) so the action sends a token for the AKS server application." : `The cluster refused the cluster token: the identity needs a Kubernetes role on the cluster (Azure Kubernetes Service RBAC Writer or Cluster Admin with Azure RBAC, or a Kubernetes RoleBinding for its object id), and the token must be for the AKS server application ${AKS_SERVER_APP_ID}.`;
-  return new ServiceError(error2.status, error2.code, error2.serviceMessage, fix);
+  return error2.explained(error2.serviceMessage, fix);
 }
 function commandIdFrom(location) {
   const { pathname } = new URL(location, "https://placeholder");
@@ -25900,6 +26178,27 @@ function commandIdFrom(location) {
     throw new ActionError(`The service's Location does not name a command result: ${pathname}`);
   }
   return decodeURIComponent(match3[1]);
+}
+
+// src/operations/target.ts
+function aksTarget(settings) {
+  const { cluster, nodePool } = settings;
+  if (!nodePool) {
+    return {
+      path: cluster.resourceId,
+      label: `cluster ${cluster.name}`,
+      noun: "cluster",
+      nodePool,
+      clusterName: cluster.name
+    };
+  }
+  return {
+    path: `${cluster.resourceId}/agentPools/${nodePool}`,
+    label: `node pool ${nodePool} of cluster ${cluster.name}`,
+    noun: "node pool",
+    nodePool,
+    clusterName: cluster.name
+  };
 }
 
 // src/operations/abort.ts
@@ -25935,14 +26234,14 @@ function clusterState(body) {
 }
 async function abort(ctx, settings) {
   const apiVersion = settings.apiVersion ?? ABORT_API_VERSION;
-  const clusterPath = `${settings.cluster.resourceId}?api-version=${apiVersion}`;
-  await describeWhatRuns(ctx, clusterPath);
-  ctx.log(`Aborting the running operation on ${settings.cluster.name} (POST abort).`);
-  const accepted = await ctx.arm.send(
-    "POST",
-    `${settings.cluster.resourceId}/abort?api-version=${apiVersion}`,
-    { accept: [202, 204, 409] }
-  );
+  const target = aksTarget(settings);
+  if (target.nodePool) ctx.facts.details = [["Node pool", target.nodePool]];
+  const clusterPath = `${target.path}?api-version=${apiVersion}`;
+  await describeWhatRuns(ctx, clusterPath, target);
+  ctx.log(`Aborting the running operation on ${target.label} (POST abort).`);
+  const accepted = await ctx.arm.send("POST", `${target.path}/abort?api-version=${apiVersion}`, {
+    accept: [202, 204, 409]
+  });
   if (accepted.status === 409) return alreadyCompleted(ctx, accepted);
   const polling = accepted.status === 202 ? pollingUrlOf(accepted) : void 0;
   if (polling) ctx.facts.operationId = operationIdOf(polling.url);
@@ -25959,7 +26258,7 @@ async function abort(ctx, settings) {
   }
   const observe = polling ? observePollingUrl(ctx.arm, polling.mode, polling.url, interpretAbortPoll(polling.mode)) : observePollingUrl(ctx.arm, "location", clusterPath, interpretCluster);
   ctx.log(
-    polling ? `Following the abort through its ${polling.mode === "location" ? "Location" : "Azure-AsyncOperation"} URL.` : "Abort accepted (204): watching the cluster until it leaves Canceling."
+    polling ? `Following the abort through its ${polling.mode === "location" ? "Location" : "Azure-AsyncOperation"} URL.` : `Abort accepted (204): watching the ${target.noun} until it leaves Canceling.`
   );
   const outcome = await ctx.poll(observe, { initialRetryAfterMs: retryAfterMs(accepted.headers) });
   if (!outcome.done)
@@ -25990,21 +26289,32 @@ async function abort(ctx, settings) {
 function operationIdOf(url) {
   return url.split("?")[0]?.split("/").filter(Boolean).pop();
 }
-async function describeWhatRuns(ctx, clusterPath) {
+async function describeWhatRuns(ctx, clusterPath, target) {
   try {
     const cluster = await ctx.arm.send("GET", clusterPath);
     const state = clusterState(cluster.body);
     if (state) {
       const what = `${state}${versionChange(cluster.body)}`;
-      ctx.log(`The cluster is ${what}.`);
-      ctx.facts.details = [["Cluster state before abort", what]];
+      ctx.log(`The ${target.noun} is ${what}.`);
+      ctx.facts.details = [
+        ...ctx.facts.details ?? [],
+        [`${target.noun === "cluster" ? "Cluster" : "Node pool"} state before abort`, what]
+      ];
     }
   } catch (error2) {
+    if (error2 instanceof ServiceError && error2.status === 404 && target.nodePool) {
+      throw error2.explained(
+        error2.serviceMessage,
+        `Check node-pool: cluster ${target.clusterName} must have a node pool named ${target.nodePool} (az aks nodepool list).`
+      );
+    }
     if (!(error2 instanceof ServiceError) || error2.status === 404) throw error2;
   }
 }
 function versionChange(body) {
-  const { currentKubernetesVersion: current, kubernetesVersion: target } = propertiesOf(body);
+  const properties = propertiesOf(body);
+  const current = properties.currentKubernetesVersion ?? properties.currentOrchestratorVersion;
+  const target = properties.kubernetesVersion ?? properties.orchestratorVersion;
   return typeof current === "string" && typeof target === "string" && current !== target ? ` (Kubernetes ${current} → ${target})` : "";
 }
 function alreadyCompleted(ctx, response) {
@@ -26032,9 +26342,11 @@ function interpret(response) {
   };
 }
 async function operationStatus(ctx, settings) {
-  const path6 = `${settings.cluster.resourceId}/operations/${encodeURIComponent(settings.operationId)}?api-version=${operationsApiVersion(ctx, settings.apiVersion)}`;
-  ctx.log(`Reading operation ${settings.operationId} of ${settings.cluster.name}.`);
-  const observe = observePollingUrl(ctx.arm, "location", path6, interpret);
+  const target = aksTarget(settings);
+  if (target.nodePool) ctx.facts.details = [["Node pool", target.nodePool]];
+  const path7 = `${target.path}/operations/${encodeURIComponent(settings.operationId)}?api-version=${operationsApiVersion(ctx, settings.apiVersion)}`;
+  ctx.log(`Reading operation ${settings.operationId} of ${target.label}.`);
+  const observe = observePollingUrl(ctx.arm, "location", path7, interpret);
   let last;
   try {
     if (!settings.wait) {
@@ -26068,9 +26380,11 @@ function explainNotFound(error2, settings) {
   const clusterMissing = error2 instanceof ServiceError && ["ResourceNotFound", "ResourceGroupNotFound", "SubscriptionNotFound"].includes(error2.code);
   if (!(error2 instanceof ServiceError) || error2.status !== 404 || clusterMissing) return error2;
   const latest = settings.operationId === "latest";
+  const { label, nodePool } = aksTarget(settings);
+  const checkPool = nodePool ? "Check node-pool (the cluster must have that node pool) and " : "";
   return new ActionError(
-    latest ? `operation-id latest: cluster ${settings.cluster.name} has no recorded operation (${error2.code}: ${error2.serviceMessage}, HTTP 404).` : `operation-id ${settings.operationId}: no such operation on cluster ${settings.cluster.name} (${error2.code}: ${error2.serviceMessage}, HTTP 404).`,
-    latest ? "Check the cluster input; operations appear here once the cluster has been created, upgraded, scaled or otherwise changed." : "Check operation-id: AKS keeps only the latest 50 operations of a cluster; leave operation-id empty (latest) for the newest one."
+    latest ? `operation-id latest: ${label} has no recorded operation (${error2.code}: ${error2.serviceMessage}, ${describeAnswer(error2.status, error2.requestId)}).` : `operation-id ${settings.operationId}: no such operation on ${label} (${error2.code}: ${error2.serviceMessage}, ${describeAnswer(error2.status, error2.requestId)}).`,
+    latest ? `${checkPool || "Check "}the cluster input; operations appear here once the cluster has been created, upgraded, scaled or otherwise changed.` : `${checkPool || "Check "}operation-id: AKS keeps only the latest 50 operations of a cluster; leave operation-id empty (latest) for the newest one.`
   );
 }
 function record(ctx, status) {
@@ -26291,11 +26605,13 @@ async function perform(settings, state, signal, startedAt) {
   const login = await signIn(settings, runner);
   info(login.description);
   const armTransport = createTransport(state, signal, settings.timeoutMs);
+  state.facts.correlationId = randomUUID4();
   const arm = new ArmClient({
     endpoint: settings.endpoints.armEndpoint,
     scope: await resolveArmScope(settings.endpoints, armTransport, base.log),
     tokens: login.tokens,
     transport: armTransport,
+    correlationId: state.facts.correlationId,
     onExpiredToken: (method, url, retry) => {
       state.stats.retries++;
       info(
@@ -26328,7 +26644,9 @@ function createTransport(state, signal, stepTimeoutMs, tls2, policy = ARM_RETRY)
     tls: tls2,
     onRetry: (notice) => info(
       `Retrying ${notice.method} ${displayUrl(notice.url)} in ${formatDuration(notice.delayMs)} (${notice.reason}; retry ${notice.attempt}).`
-    )
+    ),
+    // With the runner's debug logging on (RUNNER_DEBUG=1), one line per request for support.
+    onAttempt: isDebug() ? (record2) => debug(formatAttempt(record2)) : void 0
   });
   state.disposers.push(() => transport.dispose());
   return transport;

@@ -11,6 +11,7 @@ import {
 } from './commands.ts';
 import { AKS_SERVER_APP } from './entra.ts';
 import { type Exchange, armError, isoTime, pollLocation, readBody, send } from './http.ts';
+import { clusterStateFor, viewOperation } from './operations.ts';
 import type { CommandRecord } from './types.ts';
 
 // A pod that never runs is reported failed shortly after submission, not instantly.
@@ -41,6 +42,8 @@ export async function runCommand(
       `Run command is disabled for managed cluster '${cluster.name}' (apiServerAccessProfile.disableRunCommand).`,
     );
   }
+  if (refused(ex, cluster)) return;
+  if (podRefusedAtSubmit(ex, cluster)) return;
   if (cluster.spec.aadManaged && !checkClusterToken(ex, ctx, body.clusterToken)) return;
   const id = randomBytes(16).toString('hex');
   const dir = path.join(ctx.dataDir, 'commands', id);
@@ -69,6 +72,30 @@ export async function runCommand(
   );
   const location = `${ctx.armEndpoint()}${cluster.resourceId}/commandResults/${id}?api-version=${encodeURIComponent(apiVersion)}`;
   send(ex, 202, undefined, { location });
+}
+
+/** A stopped cluster, or one that another operation holds (when the spec asks), takes no command. */
+function refused(ex: Exchange, cluster: ClusterState): boolean {
+  if (cluster.spec.powerState === 'Stopped') {
+    armError(
+      ex,
+      400,
+      'OperationNotAllowed',
+      `Managed cluster '${cluster.name}' is in stopped state; run command is not allowed.`,
+    );
+    return true;
+  }
+  const op = cluster.operation;
+  if (cluster.spec.commandsRefusedWhileBusy && op && !viewOperation(op).final) {
+    armError(
+      ex,
+      409,
+      'OperationNotAllowed',
+      `Operation is not allowed: Another operation (${clusterStateFor(op)}) is in progress, please wait for it to finish before starting a new operation. See https://aka.ms/aks-pending-operation for more details`,
+    );
+    return true;
+  }
+  return false;
 }
 
 function parseBody(ex: Exchange, raw: Buffer): RunCommandBody | undefined {
@@ -147,9 +174,42 @@ function startCommand(
 ): RunningCommand {
   const failure = cluster.spec.commandFailure;
   if (failure) return failedCommand(record, failure.reason, FAILED_POD_DELAY_MS);
+  // Counted per submission, not by time: the first `count` pods never start.
+  const startFailures = cluster.spec.startFailures;
+  if (startFailures && startFailures.at !== 'submit') {
+    cluster.submitted += 1;
+    if (cluster.submitted <= startFailures.count) {
+      return failedCommand(
+        record,
+        startFailures.reason ?? podDidNotStart(record.id),
+        FAILED_POD_DELAY_MS,
+      );
+    }
+  }
   const running = startProcess(record, dir, ctx.commandTimeoutSeconds);
   ctx.running.add(running);
   return running;
+}
+
+/** The `at: 'submit'` flavour of startFailures: the POST waits for the pod and gives up. */
+function podRefusedAtSubmit(ex: Exchange, cluster: ClusterState): boolean {
+  const failures = cluster.spec.startFailures;
+  if (failures?.at !== 'submit') return false;
+  cluster.submitted += 1;
+  if (cluster.submitted > failures.count) return false;
+  const reason = podDidNotStart(randomBytes(16).toString('hex'));
+  armError(
+    ex,
+    400,
+    'KubernetesPerformanceError',
+    reason.replace(/^KubernetesPerformanceError: /, ''),
+  );
+  return true;
+}
+
+/** AKS's words when the command pod is not running within 30 s. */
+function podDidNotStart(id: string): string {
+  return `KubernetesPerformanceError: Failed to run command due to cluster perf issue, container command-${id} in aks-command namespace did not start within 30s on your cluster, retry may helps. If issue persist, you may need to tune your cluster with better performance (larger node/paid tier).`;
 }
 
 export function commandResult(

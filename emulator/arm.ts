@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import { handleAgentPool } from './arm-agent-pools.ts';
 import { commandResult, runCommand } from './arm-commands.ts';
 import { abort, operationLocation, operations, operationStatus } from './arm-operations.ts';
 import type { ClusterRegistry, ClusterState } from './clusters.ts';
@@ -35,6 +36,8 @@ export interface ArmRoute {
   location: string;
   /** Command id or operation id. */
   id: string;
+  /** The agent pool name, for agentPool* kinds. */
+  nodePool?: string;
 }
 
 const PROVIDER = 'microsoft.containerservice';
@@ -79,6 +82,13 @@ export function parseArmPath(pathname: string): ArmRoute | undefined {
   if (rest.length === 2 && rest[0] === 'commandresults')
     return { ...route, kind: 'commandResult', id };
   if (rest.length === 2 && rest[0] === 'operations') return { ...route, kind: 'operations', id };
+  if (rest[0] === 'agentpools' && seg[9] !== undefined) {
+    const pool = { ...route, nodePool: seg[9] };
+    if (rest.length === 2) return { ...pool, kind: 'agentPool' };
+    if (rest.length === 3 && rest[2] === 'abort') return { ...pool, kind: 'agentPoolAbort' };
+    if (rest.length === 4 && rest[2] === 'operations')
+      return { ...pool, kind: 'agentPoolOperations', id: seg[11] ?? '' };
+  }
   return { ...route, kind: 'unknown' };
 }
 
@@ -141,7 +151,10 @@ export async function handleArm(ex: Exchange, ctx: ArmContext): Promise<void> {
   if (route.kind === 'operationLocation') return operationLocation(ex, ctx, route);
   const cluster = findCluster(ex, ctx, route);
   if (!cluster) return;
-  const expected = route.kind === 'runCommand' || route.kind === 'abort' ? 'POST' : 'GET';
+  const expected =
+    route.kind === 'runCommand' || route.kind === 'abort' || route.kind === 'agentPoolAbort'
+      ? 'POST'
+      : 'GET';
   if (ex.req.method !== expected) {
     return armError(
       ex,
@@ -159,6 +172,10 @@ export async function handleArm(ex: Exchange, ctx: ArmContext): Promise<void> {
       return commandResult(ex, ctx, cluster, route.id);
     case 'abort':
       return abort(ex, ctx, cluster, apiVersion);
+    case 'agentPool':
+    case 'agentPoolAbort':
+    case 'agentPoolOperations':
+      return handleAgentPool(ex, ctx, cluster, route, apiVersion);
     default:
       return operations(ex, cluster, route.id, apiVersion);
   }
@@ -259,7 +276,7 @@ function getCluster(ex: Exchange, ctx: ArmContext, cluster: ClusterState): void 
     sku: { name: 'Base', tier: 'Free' },
     properties: {
       provisioningState,
-      powerState: { code: 'Running' },
+      powerState: { code: spec.powerState ?? 'Running' },
       kubernetesVersion: '1.30.6',
       currentKubernetesVersion: '1.30.6',
       dnsPrefix: `${cluster.name}-dns`,

@@ -31,6 +31,31 @@ const upgrading = emu.addCluster({
   operation: { name: 'Upgrade', durationSeconds: 600 },
 });
 const aad = emu.addCluster({ resourceGroup: 'rg-demo', name: 'aad', aadManaged: true });
+// Clusters that refuse commands, one per reason, and one whose first command pod does not start.
+const refusing = {
+  disabled: emu.addCluster({
+    resourceGroup: 'rg-demo',
+    name: 'no-run-command',
+    runCommandDisabled: true,
+  }),
+  stopped: emu.addCluster({ resourceGroup: 'rg-demo', name: 'stopped', powerState: 'Stopped' }),
+  busy: emu.addCluster({
+    resourceGroup: 'rg-demo',
+    name: 'busy',
+    commandsRefusedWhileBusy: true,
+    operation: { name: 'Upgrade', durationSeconds: 600 },
+  }),
+};
+const flaky = emu.addCluster({
+  resourceGroup: 'rg-demo',
+  name: 'flaky-start',
+  startFailures: { count: 1 },
+});
+const pools = emu.addCluster({
+  resourceGroup: 'rg-demo',
+  name: 'pools',
+  nodePools: [{ name: 'np1', operation: { name: 'Upgrade', durationSeconds: 600 } }],
+});
 
 // The gateway's server certificate comes from the emulator's CA, so NODE_EXTRA_CA_CERTS trusts both.
 const gateway = await startServiceFabricGateway({
@@ -93,10 +118,16 @@ console.log(`Azure emulator is up.
   Authority host          ${emu.authorityHost}
   OIDC request URL        ${emu.oidcRequestUrl}
   CA certificate          ${emu.caPath}
+  IMDS (plain http)       ${emu.imdsEndpoint}  (auth: managed-identity with AZURE_POD_IDENTITY_AUTHORITY_HOST set to it)
 
   demo cluster            ${demo.resourceId}
   upgrading cluster       ${upgrading.resourceId}  (operation ${upgrading.operationId ?? ''}, 10 minutes)
   AAD cluster             ${aad.resourceId}
+  run command off         ${refusing.disabled.resourceId}
+  stopped cluster         ${refusing.stopped.resourceId}
+  busy cluster            ${refusing.busy.resourceId}  (refuses commands while upgrading)
+  flaky-start             ${flaky.resourceId}  (its first command pod does not start)
+  node pool cluster       ${pools.resourceId}  (node pool np1 upgrading, 10 minutes)
 
   Service Fabric gateway  ${gateway.url}
   admin client cert       ${clientCertPath}  (certificate and key, PEM)
@@ -126,6 +157,7 @@ if (process.env.EMULATOR_ENV_FILE) {
     AZURE_SUBSCRIPTION_ID: emu.subscriptionId,
     EMULATOR_ARM_ENDPOINT: emu.armEndpoint,
     EMULATOR_AUTHORITY_HOST: emu.authorityHost,
+    EMULATOR_IMDS_ENDPOINT: emu.imdsEndpoint,
     EMULATOR_DEMO_CLUSTER: demo.resourceId,
     EMULATOR_UPGRADING_CLUSTER: upgrading.resourceId,
     EMULATOR_AAD_CLUSTER: aad.resourceId,

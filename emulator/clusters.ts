@@ -1,6 +1,6 @@
 import type { RunningCommand } from './commands.ts';
 import { newOperation, type OperationState } from './operations.ts';
-import type { ClusterSpec } from './types.ts';
+import type { ClusterSpec, NodePoolSpec } from './types.ts';
 
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
@@ -13,6 +13,15 @@ export interface ClusterState {
   resourceId: string;
   commands: Map<string, RunningCommand>;
   operation?: OperationState;
+  /** Run commands submitted so far (the first `startFailures.count` pods never start). */
+  submitted: number;
+  /**
+   * Agent pools by lower-cased name. A pool has the shape of a cluster (its own resource id,
+   * location and operation), so the abort and operation handlers serve it unchanged.
+   */
+  nodePools: Map<string, ClusterState>;
+  /** The pool's own spec, for pools. */
+  nodePool?: NodePoolSpec;
 }
 
 /** ARM names are case-insensitive, so lookups go through lower-cased keys. */
@@ -33,12 +42,41 @@ export class ClusterRegistry {
       location: spec.location ?? 'eastus',
       resourceId: `/subscriptions/${subscriptionId}/resourceGroups/${spec.resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${spec.name}`,
       commands: new Map(),
+      submitted: 0,
+      nodePools: new Map(),
     };
     if (spec.operation) {
       state.operation = newOperation(spec.operation);
       this.#operations.set(state.operation.id.toLowerCase(), state);
     }
+    for (const pool of spec.nodePools ?? [])
+      state.nodePools.set(pool.name.toLowerCase(), this.#pool(state, pool));
     this.#clusters.set(key, state);
+    return state;
+  }
+
+  #pool(cluster: ClusterState, pool: NodePoolSpec): ClusterState {
+    const state: ClusterState = {
+      spec: {
+        resourceGroup: cluster.resourceGroup,
+        name: pool.name,
+        provisioningState: pool.provisioningState,
+        operation: pool.operation,
+      },
+      subscriptionId: cluster.subscriptionId,
+      resourceGroup: cluster.resourceGroup,
+      name: pool.name,
+      location: cluster.location,
+      resourceId: `${cluster.resourceId}/agentPools/${pool.name}`,
+      commands: new Map(),
+      submitted: 0,
+      nodePools: new Map(),
+      nodePool: pool,
+    };
+    if (pool.operation) {
+      state.operation = newOperation(pool.operation);
+      this.#operations.set(state.operation.id.toLowerCase(), state);
+    }
     return state;
   }
 

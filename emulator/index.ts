@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,7 @@ import { ClusterRegistry, type ClusterState } from './clusters.ts';
 import type { RunningCommand } from './commands.ts';
 import { classifyEntra, GITHUB_SUBJECT, handleEntra, type Identity } from './entra.ts';
 import { applyFault, describeFault, FaultBook } from './faults.ts';
+import { classifyImds, handleImds, newMachineIdentities } from './imds.ts';
 import { type Exchange, armError, send } from './http.ts';
 import { createSigner } from './tokens.ts';
 import type {
@@ -64,7 +66,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const faults = new FaultBook();
   const clusters = new ClusterRegistry();
   const running = new Set<RunningCommand>();
-  const endpoints = { arm: '', entra: '' };
+  const endpoints = { arm: '', entra: '', imds: '' };
   const log = opts.log ?? ((): void => undefined);
   const subscriptionId = randomUUID();
 
@@ -81,6 +83,13 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     authorityHost: () => endpoints.entra,
     remember,
   };
+  const machine = newMachineIdentities(opts.managedIdentity, {
+    tenantId: identity.tenantId,
+    tokenLifetimeSeconds: identity.tokenLifetimeSeconds,
+    accessSigner: identity.accessSigner,
+    authorityHost: () => endpoints.entra,
+    remember,
+  });
   const armContext: ArmContext = {
     armEndpoint: () => endpoints.arm,
     authorityHost: () => endpoints.entra,
@@ -119,6 +128,13 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       }),
   };
 
+  const imdsSite: Site = {
+    classify: (_req, url) => classifyImds(url),
+    baseHeaders: () => ({ server: 'IMDS/150.870.65.1854' }),
+    handle: async (ex) => handleImds(ex, machine),
+    expired: (ex) => send(ex, 500, { error: 'unknown_error', error_description: 'Internal error' }),
+  };
+
   const serve =
     (site: Site) =>
     async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -131,6 +147,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
         path: req.url ?? '',
         status: 0,
         kind: route.kind,
+        ...sentIds(req),
       };
       requests.push(record);
       res.on('close', () =>
@@ -146,6 +163,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
         baseHeaders: site.baseHeaders(req),
         moveLocation: false,
       };
+      const answeredId = ex.baseHeaders['x-ms-request-id'];
+      if (typeof answeredId === 'string') record.requestId = answeredId;
       try {
         const fault = faults.take(route.kind, route.cluster);
         if (fault) {
@@ -162,6 +181,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const entraServer = createServer({ key: tls.keyPem, cert: tls.certPem }, serve(entraSite));
   endpoints.arm = `https://${HOST}:${await listen(armServer, opts.armPort ?? 0)}`;
   endpoints.entra = `https://${HOST}:${await listen(entraServer, opts.entraPort ?? 0)}`;
+  // IMDS is plain http (it is only reachable from the machine itself).
+  const imdsServer = createHttpServer(serve(imdsSite));
+  endpoints.imds = `http://${HOST}:${await listen(imdsServer, opts.imdsPort ?? 0)}`;
 
   return {
     armEndpoint: endpoints.arm,
@@ -174,6 +196,11 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     clientId: identity.clientId,
     clientSecret: identity.clientSecret,
     subscriptionId,
+    imdsEndpoint: endpoints.imds,
+    managedIdentity: {
+      systemAssigned: machine.systemAssigned !== undefined,
+      userAssignedClientIds: [...machine.userAssigned.keys()],
+    },
     requests,
     addCluster: (spec: ClusterSpec) => clusterHandle(clusters.add(spec, subscriptionId)),
     inject: (rule) => faults.inject(rule),
@@ -185,7 +212,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     },
     stop: async () => {
       for (const command of running) command.kill();
-      await Promise.all([close(armServer), close(entraServer)]);
+      await Promise.all([close(armServer), close(entraServer), close(imdsServer)]);
       if (createdDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -195,12 +222,33 @@ function clusterHandle(cluster: ClusterState): ClusterHandle {
   return {
     resourceId: cluster.resourceId,
     operationId: cluster.operation?.id,
+    nodePools: Object.fromEntries(
+      [...cluster.nodePools.values()].map((pool) => [
+        pool.name,
+        { resourceId: pool.resourceId, operationId: pool.operation?.id },
+      ]),
+    ),
     commands: () =>
       [...cluster.commands.values()].map((command) => {
         command.isFinal();
         return { ...command.record, files: [...command.record.files] };
       }),
   };
+}
+
+function sentIds(
+  req: IncomingMessage,
+): Pick<RequestRecord, 'clientRequestId' | 'correlationRequestId'> {
+  const header = (name: string) => {
+    const value = req.headers[name];
+    return typeof value === 'string' ? value : undefined;
+  };
+  const ids: Pick<RequestRecord, 'clientRequestId' | 'correlationRequestId'> = {};
+  const client = header('x-ms-client-request-id');
+  const correlation = header('x-ms-correlation-request-id');
+  if (client !== undefined) ids.clientRequestId = client;
+  if (correlation !== undefined) ids.correlationRequestId = correlation;
+  return ids;
 }
 
 function entraBaseHeaders(req: IncomingMessage): OutgoingHttpHeaders {
@@ -212,14 +260,14 @@ function entraBaseHeaders(req: IncomingMessage): OutgoingHttpHeaders {
   };
 }
 
-function listen(server: Server, port: number): Promise<number> {
+function listen(server: Server | HttpServer, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, HOST, () => resolve((server.address() as AddressInfo).port));
   });
 }
 
-function close(server: Server): Promise<void> {
+function close(server: Server | HttpServer): Promise<void> {
   return new Promise((resolve) => {
     server.close(() => resolve());
     server.closeAllConnections();

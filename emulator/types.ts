@@ -18,6 +18,12 @@ export interface EmulatorOptions {
   /** Fixed ports (0 = random, the default). */
   armPort?: number;
   entraPort?: number;
+  imdsPort?: number;
+  /**
+   * The machine's managed identities, served by the IMDS stand-in: a system-assigned one (default
+   * true) and user-assigned ones (default one, its client id in `Emulator.managedIdentity`).
+   */
+  managedIdentity?: { systemAssigned?: boolean; userAssigned?: number };
 }
 
 export interface Emulator {
@@ -31,6 +37,12 @@ export interface Emulator {
   clientId: string;
   clientSecret: string;
   subscriptionId: string;
+  /**
+   * The Azure Instance Metadata Service stand-in (plain http on loopback, as IMDS is plain http):
+   * point @azure/identity at it with AZURE_POD_IDENTITY_AUTHORITY_HOST=imdsEndpoint.
+   */
+  imdsEndpoint: string;
+  managedIdentity: { systemAssigned: boolean; userAssignedClientIds: string[] };
   addCluster(spec: ClusterSpec): ClusterHandle;
   inject(rule: FaultRule): void;
   clearFaults(): void;
@@ -54,6 +66,29 @@ export interface ClusterSpec {
   provisioningState?: string;
   operation?: OperationSpec;
   maxBodyBytes?: number;
+  /** powerState.code; a Stopped cluster refuses run commands. */
+  powerState?: 'Running' | 'Stopped';
+  /** While `operation` runs, run commands are refused with 409 OperationNotAllowed. */
+  commandsRefusedWhileBusy?: boolean;
+  /**
+   * The first `count` command pods do not start: the result turns Failed with this reason and no
+   * exit code (default: AKS's KubernetesPerformanceError text), or the POST is refused.
+   */
+  startFailures?: {
+    count: number;
+    reason?: string;
+    /** `submit`: the POST itself is answered 400 KubernetesPerformanceError instead. */
+    at?: 'result' | 'submit';
+  };
+  /** Agent pools, each with its own operation (abort and operations/{id} on the pool). */
+  nodePools?: NodePoolSpec[];
+}
+
+export interface NodePoolSpec {
+  name: string;
+  provisioningState?: string;
+  operation?: OperationSpec;
+  orchestratorVersion?: string;
 }
 
 export interface OperationSpec {
@@ -84,6 +119,8 @@ export interface ClusterHandle {
   resourceId: string;
   commands(): CommandRecord[];
   operationId?: string;
+  /** The node pools' resource ids and operation ids, by name. */
+  nodePools: Record<string, { resourceId: string; operationId?: string }>;
 }
 
 export type RequestKind =
@@ -94,6 +131,10 @@ export type RequestKind =
   | 'operationStatus'
   | 'operationLocation'
   | 'operations'
+  | 'agentPool'
+  | 'agentPoolAbort'
+  | 'agentPoolOperations'
+  | 'imdsToken'
   | 'token'
   | 'openid'
   | 'idtoken'
@@ -103,7 +144,7 @@ export type RequestKind =
 
 export interface RequestRecord {
   time: number;
-  server: 'arm' | 'entra' | 'oidc';
+  server: 'arm' | 'entra' | 'oidc' | 'imds';
   method: string;
   /** Path including the query string. */
   path: string;
@@ -111,6 +152,11 @@ export interface RequestRecord {
   status: number;
   kind: string;
   fault?: string;
+  /** The ids the client sent (`x-ms-client-request-id`, `x-ms-correlation-request-id`). */
+  clientRequestId?: string;
+  correlationRequestId?: string;
+  /** The `x-ms-request-id` the emulator answered with. */
+  requestId?: string;
 }
 
 export type Fault =

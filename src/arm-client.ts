@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { defaultScope, sameOrigin } from './cloud.ts';
 import { ActionError, ServiceError } from './errors.ts';
 import { isRecord, parseJson, readArmError, type ArmErrorInfo } from './json.ts';
-import { displayUrl, type HttpResult, type Transport } from './http.ts';
+import { displayUrl, plainId, type HttpResult, type Transport } from './http.ts';
 import { clip } from './parsers.ts';
+import { headerValue } from './retry.ts';
 
 /** Anything that can hand out a bearer token for a scope; asked before every request. */
 export interface TokenSource {
@@ -22,6 +24,11 @@ export interface ArmClientOptions {
   scope?: string;
   tokens: TokenSource;
   transport: Transport;
+  /**
+   * Sent as `x-ms-correlation-request-id` on every request of the run, so Azure support can find
+   * all of them together; each attempt also gets a fresh `x-ms-client-request-id`.
+   */
+  correlationId: string;
   /** Told when a call goes again because the token had expired. */
   onExpiredToken?: (method: string, url: string, retry: number) => void;
 }
@@ -89,9 +96,12 @@ export class ArmClient {
     url: string,
     body: string | undefined,
   ): Promise<HttpResult> {
+    // Asked once per attempt: a retry is a new request with its own client request id.
     return this.options.transport.send(method, url, body, async () => ({
       authorization: `Bearer ${await this.options.tokens.getToken(this.scope)}`,
       accept: 'application/json',
+      'x-ms-client-request-id': randomUUID(),
+      'x-ms-correlation-request-id': this.options.correlationId,
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
     }));
   }
@@ -107,7 +117,18 @@ export function parseArmError(result: Pick<HttpResult, 'status' | 'text'>): ArmE
 
 function toServiceError(result: HttpResult): ServiceError {
   const { code, message } = parseArmError(result);
-  return new ServiceError(result.status, code, message, fixFor(result.status, code));
+  return new ServiceError(
+    result.status,
+    code,
+    message,
+    fixFor(result.status, code),
+    requestIdOf(result.headers),
+  );
+}
+
+/** ARM's id of one answer (`x-ms-request-id`), what Azure support asks for; only a plain token is kept. */
+export function requestIdOf(headers: HttpResult['headers']): string | undefined {
+  return plainId(headerValue(headers, 'x-ms-request-id'));
 }
 
 function fixFor(status: number, code: string): string | undefined {

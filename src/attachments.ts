@@ -1,5 +1,5 @@
 import { readFileSync, realpathSync, statSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import path, { isAbsolute, join, relative, resolve } from 'node:path';
 import * as glob from '@actions/glob';
 import { zipSync, type Zippable } from 'fflate';
 import { InputError } from './errors.ts';
@@ -61,7 +61,7 @@ export async function buildAttachment(
 
 async function expand(entry: string, root: string, excludes: string[]): Promise<string[]> {
   const pattern = isAbsolute(entry) ? entry : join(root, entry);
-  if (!inside(resolve(pattern), root) && !hasGlob(entry)) {
+  if (!isInside(resolve(pattern), root) && !hasGlob(entry)) {
     throw new InputError(
       'files',
       `'${entry}' resolves outside the workspace ${root}; attachments must be inside $GITHUB_WORKSPACE`,
@@ -82,27 +82,51 @@ async function expand(entry: string, root: string, excludes: string[]): Promise<
   return matches;
 }
 
+/** The path functions of a platform: `path.win32` on Windows runners, `path.posix` elsewhere. */
+export type PathFlavour = Pick<typeof path.posix, 'relative' | 'isAbsolute' | 'sep' | 'resolve'>;
+
+const HOST_PATHS: PathFlavour = process.platform === 'win32' ? path.win32 : path.posix;
+
+/**
+ * A file's path inside the zip: relative to the workspace, with `/` between segments on every
+ * runner (AKS unpacks it on Linux), or undefined when the file is not inside the workspace.
+ * Windows paths compare without case, a file on another drive or share is outside, and UNC
+ * workspaces (`\\server\share\ws`) work like any other.
+ */
+export function archivePath(
+  file: string,
+  root: string,
+  paths: PathFlavour = HOST_PATHS,
+): string | undefined {
+  if (!isInside(file, root, paths)) return undefined;
+  return paths.relative(root, file).split(paths.sep).join('/');
+}
+
+/** True when `file` is the workspace itself or below it. */
+export function isInside(file: string, root: string, paths: PathFlavour = HOST_PATHS): boolean {
+  const rel = paths.relative(paths.resolve(root), paths.resolve(file));
+  return (
+    rel === '' || (rel !== '..' && !rel.startsWith(`..${paths.sep}`) && !paths.isAbsolute(rel))
+  );
+}
+
 /** The path inside the zip; refuses anything whose real location (links followed) leaves the workspace. */
 function workspaceRelative(file: string, root: string, entry: string): string {
-  if (!inside(resolve(file), root)) {
+  const zipped = archivePath(file, root);
+  if (zipped === undefined) {
     throw new InputError(
       'files',
       `'${entry}' matches ${file}, which is outside the workspace ${root}`,
     );
   }
   const real = realpathSync(file);
-  if (!inside(real, root)) {
+  if (!isInside(real, root)) {
     throw new InputError(
       'files',
       `'${relative(root, file)}' is a symbolic link that leaves the workspace (to ${real}); attach the target itself from inside the workspace`,
     );
   }
-  return relative(root, file).split(sep).join('/');
-}
-
-function inside(path: string, root: string): boolean {
-  const rel = relative(root, path);
-  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+  return zipped;
 }
 
 function hasGlob(entry: string): boolean {

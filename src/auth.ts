@@ -17,7 +17,7 @@ import {
 /** How long the asks for an assertion within one Entra token request can be apart. */
 const ONE_REQUEST_MS = 500;
 
-export type AzureAuthKind = 'oidc' | 'azure-cli' | 'environment';
+export type AzureAuthKind = 'oidc' | 'azure-cli' | 'environment' | 'managed-identity';
 
 /** What the action needs from the runner to sign in; the real process in production. */
 export interface AuthEnvironment {
@@ -41,15 +41,22 @@ export function pickAzureAuth(
   env: AuthEnvironment['env'],
 ): { kind: AzureAuthKind; why: string } {
   const wanted: AuthKind = settings.auth;
-  if (wanted === 'oidc' || wanted === 'azure-cli' || wanted === 'environment') {
+  if (
+    wanted === 'oidc' ||
+    wanted === 'azure-cli' ||
+    wanted === 'environment' ||
+    wanted === 'managed-identity'
+  ) {
     return { kind: wanted, why: 'auth input' };
   }
   if (wanted !== 'auto') {
     throw new InputError(
       'auth',
-      `'${wanted}' cannot sign in to Azure; use oidc, azure-cli, environment or auto`,
+      `'${wanted}' cannot sign in to Azure; use oidc, azure-cli, environment, managed-identity or auto`,
     );
   }
+  // A managed identity is never guessed: finding out means calling IMDS, which on any runner
+  // outside Azure costs seconds of timeouts and retries before it fails.
   if (env('ACTIONS_ID_TOKEN_REQUEST_URL') && settings.clientId && settings.tenantId) {
     return {
       kind: 'oidc',
@@ -66,7 +73,7 @@ export function pickAzureAuth(
   }
   throw new SignInError(
     'auth: auto found no Azure credential.',
-    'Either set client-id and tenant-id with `permissions: id-token: write` (OIDC), run azure/login earlier in the job, or set AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH).',
+    "Either set client-id and tenant-id with `permissions: id-token: write` (OIDC), run azure/login earlier in the job, or set AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH). On a self-hosted runner in Azure (a VM, a scale set, an Arc machine) set `auth: managed-identity` to use the machine's identity (with client-id for a user-assigned one).",
   );
 }
 
@@ -189,6 +196,16 @@ export async function signIn(settings: CommonSettings, runner: AuthEnvironment):
       description = `a service principal from the environment (client ${clientId}, ${secret ? 'secret' : 'certificate'})`;
       break;
     }
+    case 'managed-identity':
+      // The identity endpoint (IMDS, or the one the host names in IDENTITY_ENDPOINT/MSI_ENDPOINT)
+      // is found by @azure/identity; client-id picks a user-assigned identity.
+      credential = settings.clientId
+        ? new identity.ManagedIdentityCredential({ clientId: settings.clientId })
+        : new identity.ManagedIdentityCredential();
+      description = settings.clientId
+        ? `the machine's user-assigned managed identity (client ${settings.clientId})`
+        : "the machine's system-assigned managed identity";
+      break;
   }
   return {
     kind,
@@ -232,6 +249,8 @@ const FIXES: Record<AzureAuthKind, string> = {
   'azure-cli': 'Run azure/login earlier in the same job, or choose auth: oidc.',
   environment:
     'Check AZURE_CLIENT_ID, AZURE_TENANT_ID and the secret or certificate (an expired secret is a common cause).',
+  'managed-identity':
+    'auth: managed-identity works only on a machine in Azure (a VM, a scale set, an Arc-enabled server) that has a managed identity: assign one to the machine, and for a user-assigned identity set client-id to its client id. A proxy must let 169.254.169.254 through (add it to NO_PROXY).',
 };
 
 /**

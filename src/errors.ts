@@ -25,12 +25,31 @@ export class ServiceError extends ActionError {
   readonly status: number;
   readonly code: string;
   readonly serviceMessage: string;
-  constructor(status: number, code: string, serviceMessage: string, fix?: string) {
-    super(`${code}: ${serviceMessage} (HTTP ${status})`, fix);
+  /** The `x-ms-request-id` of the failing answer, for Azure support. */
+  readonly requestId: string | undefined;
+  constructor(
+    status: number,
+    code: string,
+    serviceMessage: string,
+    fix?: string,
+    requestId?: string,
+  ) {
+    super(`${code}: ${serviceMessage} (${describeAnswer(status, requestId)})`, fix);
     this.status = status;
     this.code = code;
     this.serviceMessage = serviceMessage;
+    this.requestId = requestId;
   }
+
+  /** The same error with another explanation or fix; the code, status and request id stay. */
+  explained(serviceMessage: string, fix: string | undefined): ServiceError {
+    return new ServiceError(this.status, this.code, serviceMessage, fix, this.requestId);
+  }
+}
+
+/** `HTTP 409, x-ms-request-id 1234…`: how a failing answer is named in messages. */
+export function describeAnswer(status: number, requestId: string | undefined): string {
+  return `HTTP ${status}${requestId ? `, x-ms-request-id ${requestId}` : ''}`;
 }
 
 /** The request never got an answer (connection refused, reset, timed out) after retries. */

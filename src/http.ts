@@ -2,7 +2,7 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import type { RequestOptions as TlsRequestOptions } from 'node:https';
 import { HttpClient } from '@actions/http-client';
 import { TransportError } from './errors.ts';
-import { withRetries, type AttemptOutcome, type RetryPolicy } from './retry.ts';
+import { headerValue, withRetries, type AttemptOutcome, type RetryPolicy } from './retry.ts';
 import { raceAbort } from './timing.ts';
 import { isUntrustedCertificate, trustFix, untrustedMessage } from './trust.ts';
 
@@ -27,12 +27,27 @@ export interface CallStats {
   retries: number;
 }
 
+/** One request as it went, for the debug log: never a header value but the ids, never a query secret. */
+export interface AttemptRecord {
+  method: string;
+  url: string;
+  /** The status, or the socket error's code when there was no answer. */
+  result: string;
+  ms: number;
+  requestId: string | undefined;
+  clientRequestId: string | undefined;
+  /** `final`, or when and why it goes again. */
+  decision: string;
+}
+
 export interface TransportOptions {
   userAgent: string;
   policy: RetryPolicy;
   signal: AbortSignal;
   stats: CallStats;
   onRetry(notice: RetryNotice): void;
+  /** Told about every request once its fate is known (debug logging). */
+  onAttempt?: ((record: AttemptRecord) => void) | undefined;
   timeouts?: RequestTimeouts | undefined;
   /** TLS settings applied to every request (client certificate, trust, pinning). */
   tls?: TlsRequestOptions;
@@ -98,9 +113,30 @@ export class Transport {
     headers: () => Promise<OutgoingHttpHeaders>,
   ): Promise<HttpResult> {
     const { policy, signal, stats } = this.options;
+    let pending: Omit<AttemptRecord, 'decision'> | undefined;
+    const report = (decision: string) => {
+      if (pending) this.options.onAttempt?.({ ...pending, decision });
+      pending = undefined;
+    };
     const last = await withRetries(
       async () => {
-        const outcome = await this.attempt(method, url, body, await raceAbort(headers(), signal));
+        const sent = await raceAbort(headers(), signal);
+        const started = Date.now();
+        const outcome = await this.attempt(method, url, body, sent);
+        pending = {
+          method,
+          url,
+          result:
+            outcome.kind === 'response'
+              ? String(outcome.result.status)
+              : (outcome.code ?? outcome.message),
+          ms: Date.now() - started,
+          requestId:
+            outcome.kind === 'response'
+              ? plainId(headerValue(outcome.result.headers, 'x-ms-request-id'))
+              : undefined,
+          clientRequestId: headerText(sent['x-ms-client-request-id']),
+        };
         return {
           outcome:
             outcome.kind === 'response'
@@ -113,6 +149,7 @@ export class Transport {
         policy,
         signal,
         onRetry: (decision, retry) => {
+          report(`retry ${retry} in ${(decision.delayMs / 1000).toFixed(1)}s (${decision.reason})`);
           stats.retries++;
           this.options.onRetry({
             method,
@@ -124,6 +161,7 @@ export class Transport {
         },
       },
     );
+    report('final');
     if (last.value.kind === 'response') return last.value.result;
     const { code, message } = last.value;
     const retried = last.retries ? ` (after ${last.retries} retries)` : '';
@@ -190,6 +228,55 @@ function errorText(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   if (error.message.startsWith('Request timeout')) return 'no answer within the request timeout';
   return error.message;
+}
+
+/** An id from a header as it may be printed: a short plain token, or nothing (it is service text). */
+export function plainId(value: string | undefined): string | undefined {
+  return value && /^[\w.:-]{1,100}$/.test(value) ? value : undefined;
+}
+
+function headerText(value: OutgoingHttpHeaders[string]): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * Query parameters that are safe to show. Everything else is shown as `name=***`: polling URLs
+ * carry signatures (`t`, `c`, `s`, `h`; SAS-style `sig`, `se`, `skoid`, ...) that must not reach a log.
+ */
+const SHOWN_QUERY_PARAMETERS = new Set([
+  'api-version',
+  'operationid',
+  'force',
+  'timeout',
+  'typefilter',
+  'statefilter',
+]);
+
+/** Path and query of a URL for the debug log, with every query value but the known-safe ones hidden. */
+export function debugPath(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return '(unreadable URL)';
+  }
+  const query = [...parsed.searchParams.keys()]
+    .filter((name, index, all) => all.indexOf(name) === index)
+    .map((name) =>
+      SHOWN_QUERY_PARAMETERS.has(name.toLowerCase())
+        ? `${name}=${parsed.searchParams.get(name) ?? ''}`
+        : `${name}=***`,
+    );
+  return `${parsed.pathname}${query.length ? `?${query.join('&')}` : ''}`;
+}
+
+/** One debug line per request: method, path, status, time, ids, what happens next. */
+export function formatAttempt(record: AttemptRecord): string {
+  const ids = [
+    record.requestId ? `x-ms-request-id ${record.requestId}` : 'no x-ms-request-id',
+    record.clientRequestId ? `x-ms-client-request-id ${record.clientRequestId}` : '',
+  ].filter(Boolean);
+  return `HTTP ${record.method} ${debugPath(record.url)} -> ${record.result} in ${record.ms} ms; ${ids.join('; ')}; ${record.decision}`;
 }
 
 /** A URL without its query, for messages. */

@@ -6,10 +6,12 @@ import {
   parseBoolean,
   parseChoice,
   parseCommandId,
+  parseCount,
   parseDuration,
   parseEndpoint,
   parseExitCodes,
   parseLines,
+  parseNodePool,
   parseOperationId,
   parsePollInterval,
   parseThumbprints,
@@ -24,6 +26,9 @@ import {
   type Endpoints,
   type Settings,
 } from './settings.ts';
+
+/** Each resubmission waits for a new pod; a handful is plenty (AKS says a retry may help). */
+const MAX_START_RETRIES = 5;
 
 /** Where inputs come from: the runner's `INPUT_*` variables in production, a map in unit tests. */
 export interface InputSource {
@@ -53,6 +58,14 @@ export function readSettings(source: InputSource): Settings {
     apiVersion: parseApiVersion('api-version', source.input('api-version')),
   };
   const exitCodes = () => parseExitCodes('success-exit-codes', source.input('success-exit-codes'));
+  const showLogs = () => parseBoolean('show-logs', source.input('show-logs'), true);
+  const nodePool = parseNodePool('node-pool', source.input('node-pool'));
+  if (nodePool && operation !== 'abort' && operation !== 'operation-status') {
+    throw new InputError(
+      'node-pool',
+      `applies to abort and operation-status only; ${operation} acts on the cluster (leave node-pool empty)`,
+    );
+  }
   switch (operation) {
     case 'run-command':
       return {
@@ -72,6 +85,13 @@ export function readSettings(source: InputSource): Settings {
           ['auto', 'true', 'false'],
           'auto',
         ),
+        showLogs: showLogs(),
+        startRetries: parseCount(
+          'start-retries',
+          source.input('start-retries'),
+          1,
+          MAX_START_RETRIES,
+        ),
       };
     case 'command-result':
       return {
@@ -82,14 +102,16 @@ export function readSettings(source: InputSource): Settings {
           required(source, 'command-id', 'the command-id output of an earlier run-command step'),
         ),
         successExitCodes: exitCodes(),
+        showLogs: showLogs(),
       };
     case 'abort':
-      return { ...aks, operation };
+      return { ...aks, operation, nodePool };
     case 'operation-status':
       return {
         ...aks,
         operation,
         operationId: parseOperationId('operation-id', source.input('operation-id')),
+        nodePool,
       };
   }
 }
@@ -99,7 +121,7 @@ function readCommon(source: InputSource, operation: Settings['operation']): Comm
   if (operation !== 'cancel-fault' && (auth === 'certificate' || auth === 'none')) {
     throw new InputError(
       'auth',
-      `'${auth}' is for Service Fabric clusters; ${operation} signs in to Azure with oidc, azure-cli or environment`,
+      `'${auth}' is for Service Fabric clusters; ${operation} signs in to Azure with oidc, azure-cli, environment or managed-identity`,
     );
   }
   return {

@@ -1,9 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import * as core from '@actions/core';
 import { resolveArmScope } from './arm-audience.ts';
 import { ArmClient } from './arm-client.ts';
 import { signIn, type AuthEnvironment } from './auth.ts';
 import { ActionError, errorMessage } from './errors.ts';
-import { Transport, displayUrl, requestTimeouts, type CallStats } from './http.ts';
+import { Transport, displayUrl, formatAttempt, requestTimeouts, type CallStats } from './http.ts';
 import { readSettings, runnerInputs } from './inputs.ts';
 import { formatProgress, inert } from './log.ts';
 import { publish } from './outputs.ts';
@@ -99,11 +100,14 @@ async function perform(
   const login = await signIn(settings, runner);
   core.info(login.description);
   const armTransport = createTransport(state, signal, settings.timeoutMs);
+  // One correlation id for every ARM request of the run: support finds all of them by it.
+  state.facts.correlationId = randomUUID();
   const arm = new ArmClient({
     endpoint: settings.endpoints.armEndpoint,
     scope: await resolveArmScope(settings.endpoints, armTransport, base.log),
     tokens: login.tokens,
     transport: armTransport,
+    correlationId: state.facts.correlationId,
     onExpiredToken: (method, url, retry) => {
       state.stats.retries++;
       core.info(
@@ -151,6 +155,8 @@ function createTransport(
       core.info(
         `Retrying ${notice.method} ${displayUrl(notice.url)} in ${formatDuration(notice.delayMs)} (${notice.reason}; retry ${notice.attempt}).`,
       ),
+    // With the runner's debug logging on (RUNNER_DEBUG=1), one line per request for support.
+    onAttempt: core.isDebug() ? (record) => core.debug(formatAttempt(record)) : undefined,
   });
   state.disposers.push(() => transport.dispose());
   return transport;

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as core from '@actions/core';
 import type { Report } from './report.ts';
@@ -18,6 +18,7 @@ export function outputValues(report: Report): Record<string, string> {
     'finished-at': report.finishedAt ?? '',
     'percent-complete': report.percentComplete?.toString() ?? '',
     result: resultOutput(report),
+    'correlation-id': report.correlationId ?? '',
   };
 }
 
@@ -41,11 +42,22 @@ function resultOutput(report: Report): string {
   );
 }
 
-/** Keeps the whole output where actions/upload-artifact can pick it up. */
-export function writeLogsFile(name: string, logs: string): string | undefined {
+/**
+ * Keeps the whole output where actions/upload-artifact can pick it up. A private file (show-logs:
+ * false) is readable by the runner user alone, also when an earlier step left one of that name.
+ */
+export function writeLogsFile(
+  name: string,
+  logs: string,
+  options: { private?: boolean } = {},
+): string | undefined {
   const dir = process.env.RUNNER_TEMP;
   if (!dir) return undefined;
   const path = join(dir, `${name.replace(/[^\w.-]/g, '_')}.log`);
+  if (options.private) {
+    writeFileSync(path, '', { mode: 0o600 });
+    chmodSync(path, 0o600);
+  }
   writeFileSync(path, logs);
   return path;
 }

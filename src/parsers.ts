@@ -203,6 +203,32 @@ export function parseApiVersion(input: string, raw: string): string | undefined 
   return value;
 }
 
+/**
+ * An AKS node pool (agent pool) name as AKS accepts it: lowercase letters and digits, starting with
+ * a letter, 1-12 characters (Windows pools allow only 6, which AKS itself enforces at creation).
+ */
+export function parseNodePool(input: string, raw: string): string | undefined {
+  const value = raw.trim();
+  if (value === '') return undefined;
+  if (!/^[a-z][a-z0-9]{0,11}$/.test(value)) {
+    throw new InputError(
+      input,
+      `'${clip(value)}' is not a node pool name (1-12 lowercase letters and digits, starting with a letter)`,
+    );
+  }
+  return value;
+}
+
+/** A whole number from 0 to max; empty gives the fallback. */
+export function parseCount(input: string, raw: string, fallback: number, max: number): number {
+  const value = raw.trim();
+  if (value === '') return fallback;
+  if (!/^\d{1,3}$/.test(value) || Number(value) > max) {
+    throw new InputError(input, `'${clip(value)}' is not a whole number from 0 to ${max}`);
+  }
+  return Number(value);
+}
+
 /** SHA-1 (40 hex) or SHA-256 (64 hex) thumbprints, with or without colons, comma-separated. */
 export function parseThumbprints(input: string, raw: string): string[] {
   return raw

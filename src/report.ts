@@ -18,6 +18,14 @@ export interface Facts {
   /** Extra summary rows (label, value), e.g. what was running before an abort. */
   details?: [string, string][];
   attachments?: { count: number; bytes: number; zipBytes: number };
+  /** The x-ms-correlation-request-id sent on every ARM request of the run. */
+  correlationId?: string;
+  /** run-command: submissions made, and the most allowed (1 + start-retries). */
+  attempts?: { made: number; allowed: number };
+  /** show-logs: false: the output is only in logs-file. */
+  logsHidden?: boolean;
+  /** The output reached AKS's 512 kB cap: the service cut it. */
+  logsCut?: boolean;
 }
 
 /** How an operation ended, as the action judges it. */

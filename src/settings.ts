@@ -15,6 +15,7 @@ export const AUTH_KINDS = [
   'oidc',
   'azure-cli',
   'environment',
+  'managed-identity',
   'certificate',
   'none',
 ] as const;
@@ -55,21 +56,29 @@ export interface RunCommandSettings extends AksSettings {
   workspace: string;
   successExitCodes: ReadonlySet<number>;
   clusterToken: 'auto' | 'true' | 'false';
+  /** false: the command's output goes only to logs-file (show-logs). */
+  showLogs: boolean;
+  /** How many times to submit again when the command pod could not start. */
+  startRetries: number;
 }
 
 export interface CommandResultSettings extends AksSettings {
   operation: 'command-result';
   commandId: string;
   successExitCodes: ReadonlySet<number>;
+  showLogs: boolean;
 }
 
 export interface AbortSettings extends AksSettings {
   operation: 'abort';
+  /** Act on this agent pool of the cluster instead of the cluster itself. */
+  nodePool: string | undefined;
 }
 
 export interface OperationStatusSettings extends AksSettings {
   operation: 'operation-status';
   operationId: string;
+  nodePool: string | undefined;
 }
 
 export interface CancelFaultSettings extends CommonSettings {

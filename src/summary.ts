@@ -2,8 +2,12 @@ import type { Report } from './report.ts';
 import { progressBar } from './log.ts';
 import { formatDuration } from './timing.ts';
 
-/** GitHub refuses a step summary over 1 MiB: the escaped output gets 900 KiB, the table the rest. */
-const LOGS_BUDGET_BYTES = 900 * 1024;
+/**
+ * The most command output a summary shows. A summary is for reading: longer output shows its
+ * end (where failures show), and the step log and logs-file keep all of it. Escaping can grow it
+ * (`<` is five bytes escaped); GitHub's own limit of 1 MiB per step stays far away.
+ */
+export const SUMMARY_LOGS_BYTES = 64 * 1024;
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -35,8 +39,11 @@ export function renderSummary(report: Report): string {
     ['Started', report.startedAt],
     ['Finished', report.finishedAt],
     ['Duration', formatDuration(report.durationMs)],
+    ['Attempts', describeAttempts(report.attempts)],
+    ['Requests', String(report.requests)],
     ['Polls', String(report.polls)],
     ['Retries', String(report.retries)],
+    ['Correlation id', report.correlationId],
     [
       'Attached files',
       report.attachments
@@ -63,27 +70,49 @@ export function renderSummary(report: Report): string {
     );
   }
   if (report.logs !== undefined) parts.push(renderLogs(report.logs, report.logsFile));
+  if (report.logsHidden) {
+    parts.push(
+      `<p><i>Command output not shown (show-logs: false)${report.logsFile ? `; it is in logs-file (${escapeHtml(report.logsFile)}), readable by the runner user only` : ''}.</i></p>`,
+    );
+  }
+  if (report.logsCut) {
+    parts.push(
+      "<p><i>The output reached AKS's limit of 512 kB and was cut by the service: its end is missing. Write large output to a file or a ConfigMap and print only what you need.</i></p>",
+    );
+  }
   return `${parts.join('\n')}\n`;
 }
 
-function renderLogs(logs: string, logsFile: string | undefined): string {
-  let escaped = escapeHtml(logs === '' ? '(no output)' : logs);
-  let note = '';
-  if (Buffer.byteLength(escaped) > LOGS_BUDGET_BYTES) {
-    escaped = truncateUtf8(escaped, LOGS_BUDGET_BYTES).replace(/&[^;]*$/, '');
-    note = `<p><i>Output cut to fit the summary; the whole output is in the logs-file output${logsFile ? ` (${escapeHtml(logsFile)})` : ''}.</i></p>`;
-  }
-  return `<details><summary>Command output</summary>\n\n<pre>${escaped}</pre>\n</details>${note}`;
+function describeAttempts(attempts: Report['attempts']): string | undefined {
+  if (!attempts) return undefined;
+  const resubmitted = attempts.made - 1;
+  return `${attempts.made} of at most ${attempts.allowed}${resubmitted ? ` (resubmitted ${resubmitted}× after the command pod could not start)` : ''}`;
 }
 
-/** Cuts to at most `bytes` of UTF-8 without splitting a character. */
-export function truncateUtf8(text: string, bytes: number): string {
+function renderLogs(logs: string, logsFile: string | undefined): string {
+  const bytes = Buffer.byteLength(logs);
+  let shown = logs === '' ? '(no output)' : logs;
+  let note = '';
+  if (bytes > SUMMARY_LOGS_BYTES) {
+    shown = tailUtf8(logs, SUMMARY_LOGS_BYTES);
+    note = `<p><i>The output is ${formatBytes(bytes)}; the summary shows only its end (the last ${formatBytes(SUMMARY_LOGS_BYTES)} at most). The step log and the logs-file output${logsFile ? ` (${escapeHtml(logsFile)})` : ''} keep all of it.</i></p>`;
+  }
+  return `${note}<details><summary>Command output${note ? ' (end)' : ''}</summary>\n\n<pre>${escapeHtml(shown)}</pre>\n</details>`;
+}
+
+/**
+ * The last `bytes` of UTF-8 text or less, without splitting a character, starting at a line when a
+ * line break comes soon enough (a cut line at the top reads as garbage).
+ */
+export function tailUtf8(text: string, bytes: number): string {
   const buffer = Buffer.from(text);
   if (buffer.length <= bytes) return text;
-  return buffer
-    .subarray(0, bytes)
-    .toString('utf8')
-    .replace(/\uFFFD$/, '');
+  let start = buffer.length - bytes;
+  // Continuation bytes (10xxxxxx) belong to the character before them.
+  while (start < buffer.length && ((buffer[start] ?? 0) & 0xc0) === 0x80) start++;
+  const tail = buffer.subarray(start).toString('utf8');
+  const newline = tail.indexOf('\n');
+  return newline >= 0 && newline < 1024 ? tail.slice(newline + 1) : tail;
 }
 
 export function formatBytes(bytes: number): string {

@@ -325,7 +325,10 @@ class WorkflowChecker {
       if (input && inputs[input] === undefined)
         this.problem(`${where}: ${operation} needs '${input}'`);
     }
-    const oidc = inputs.auth === 'oidc' || inputs['client-id'] !== undefined;
+    // client-id means OIDC unless another sign-in is named (managed-identity takes a client-id too).
+    const oidc =
+      inputs.auth === 'oidc' ||
+      (inputs['client-id'] !== undefined && [undefined, 'auto'].includes(inputs.auth as string));
     if (oidc && !this.idTokenWritable(job))
       this.problem(`${where}: OIDC sign-in needs permissions: id-token: write`);
   }

@@ -14,6 +14,7 @@ import type { Outcome } from '../report.ts';
 import { retryAfterMs } from '../retry.ts';
 import type { AbortSettings } from '../settings.ts';
 import type { AksOperationContext } from './context.ts';
+import { aksTarget, type AksTarget } from './target.ts';
 
 export const ABORT_API_VERSION = '2024-05-01';
 
@@ -53,14 +54,14 @@ function clusterState(body: unknown): string | undefined {
 /** Aborts the operation running on the cluster and waits until it is cancelled. */
 export async function abort(ctx: AksOperationContext, settings: AbortSettings): Promise<Outcome> {
   const apiVersion = settings.apiVersion ?? ABORT_API_VERSION;
-  const clusterPath = `${settings.cluster.resourceId}?api-version=${apiVersion}`;
-  await describeWhatRuns(ctx, clusterPath);
-  ctx.log(`Aborting the running operation on ${settings.cluster.name} (POST abort).`);
-  const accepted = await ctx.arm.send(
-    'POST',
-    `${settings.cluster.resourceId}/abort?api-version=${apiVersion}`,
-    { accept: [202, 204, 409] },
-  );
+  const target = aksTarget(settings);
+  if (target.nodePool) ctx.facts.details = [['Node pool', target.nodePool]];
+  const clusterPath = `${target.path}?api-version=${apiVersion}`;
+  await describeWhatRuns(ctx, clusterPath, target);
+  ctx.log(`Aborting the running operation on ${target.label} (POST abort).`);
+  const accepted = await ctx.arm.send('POST', `${target.path}/abort?api-version=${apiVersion}`, {
+    accept: [202, 204, 409],
+  });
   if (accepted.status === 409) return alreadyCompleted(ctx, accepted);
   const polling = accepted.status === 202 ? pollingUrlOf(accepted) : undefined;
   // The id is in the polling URL (`…/operationStatus/{id}`): known before waiting, so wait: false
@@ -83,7 +84,7 @@ export async function abort(ctx: AksOperationContext, settings: AbortSettings): 
   ctx.log(
     polling
       ? `Following the abort through its ${polling.mode === 'location' ? 'Location' : 'Azure-AsyncOperation'} URL.`
-      : 'Abort accepted (204): watching the cluster until it leaves Canceling.',
+      : `Abort accepted (204): watching the ${target.noun} until it leaves Canceling.`,
   );
   const outcome = await ctx.poll(observe, { initialRetryAfterMs: retryAfterMs(accepted.headers) });
   if (!outcome.done)
@@ -116,17 +117,30 @@ function operationIdOf(url: string): string | undefined {
   return url.split('?')[0]?.split('/').filter(Boolean).pop();
 }
 
-/** One read of the cluster, for the summary: what the abort is about to stop. Best effort. */
-async function describeWhatRuns(ctx: AksOperationContext, clusterPath: string): Promise<void> {
+/** One read of the cluster (node pool), for the summary: what the abort is about to stop. Best effort. */
+async function describeWhatRuns(
+  ctx: AksOperationContext,
+  clusterPath: string,
+  target: AksTarget,
+): Promise<void> {
   try {
     const cluster = await ctx.arm.send('GET', clusterPath);
     const state = clusterState(cluster.body);
     if (state) {
       const what = `${state}${versionChange(cluster.body)}`;
-      ctx.log(`The cluster is ${what}.`);
-      ctx.facts.details = [['Cluster state before abort', what]];
+      ctx.log(`The ${target.noun} is ${what}.`);
+      ctx.facts.details = [
+        ...(ctx.facts.details ?? []),
+        [`${target.noun === 'cluster' ? 'Cluster' : 'Node pool'} state before abort`, what],
+      ];
     }
   } catch (error) {
+    if (error instanceof ServiceError && error.status === 404 && target.nodePool) {
+      throw error.explained(
+        error.serviceMessage,
+        `Check node-pool: cluster ${target.clusterName} must have a node pool named ${target.nodePool} (az aks nodepool list).`,
+      );
+    }
     if (!(error instanceof ServiceError) || error.status === 404) throw error;
     // Only informational: a cluster read that fails must not stop the abort.
   }
@@ -134,7 +148,10 @@ async function describeWhatRuns(ctx: AksOperationContext, clusterPath: string): 
 
 /** ` (Kubernetes 1.29.9 → 1.30.6)` while an upgrade is under way; empty otherwise. */
 function versionChange(body: unknown): string {
-  const { currentKubernetesVersion: current, kubernetesVersion: target } = propertiesOf(body);
+  const properties = propertiesOf(body);
+  // Node pools name the same pair orchestratorVersion / currentOrchestratorVersion.
+  const current = properties.currentKubernetesVersion ?? properties.currentOrchestratorVersion;
+  const target = properties.kubernetesVersion ?? properties.orchestratorVersion;
   return typeof current === 'string' && typeof target === 'string' && current !== target
     ? ` (Kubernetes ${current} → ${target})`
     : '';

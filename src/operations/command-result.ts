@@ -1,5 +1,6 @@
 import type { ArmResponse } from '../arm-client.ts';
-import { propertiesOf } from '../json.ts';
+import { isRecord, propertiesOf } from '../json.ts';
+import { formatBytes } from '../summary.ts';
 import { ServiceError } from '../errors.ts';
 import {
   canonicalArmStatus,
@@ -67,13 +68,16 @@ export function commandResultPath(
   return `${settings.cluster.resourceId}/commandResults/${encodeURIComponent(commandId)}?api-version=${settings.apiVersion ?? RUN_COMMAND_API_VERSION}`;
 }
 
-/** Polls a command's result until it is final, then judges it by the contract's failure rules. */
+/**
+ * Polls a command's result until it is final, then judges it by the contract's failure rules. The
+ * final result comes along (run-command decides on it whether to submit again).
+ */
 export async function awaitCommandResult(
   ctx: AksOperationContext,
   settings: RunCommandSettings | CommandResultSettings,
   url: string,
   options: { lookFirst: boolean; initialRetryAfterMs?: number | undefined },
-): Promise<Outcome> {
+): Promise<{ outcome: Outcome; result?: CommandResult }> {
   const commandId = ctx.facts.commandId ?? '';
   const outcome = await ctx.poll(
     observePollingUrl(ctx.arm, 'location', url, interpretCommandResult),
@@ -81,15 +85,16 @@ export async function awaitCommandResult(
   );
   if (outcome.last) recordResult(ctx, outcome.last.value);
   if (!outcome.done) {
-    return ctx.stopped(
-      outcome.last?.status,
-      `Read it later with operation: command-result and command-id: ${commandId}.`,
-    );
+    return {
+      outcome: ctx.stopped(
+        outcome.last?.status,
+        `Read it later with operation: command-result and command-id: ${commandId}.`,
+      ),
+    };
   }
   const result = outcome.last.value;
-  ctx.facts.result = result.raw;
-  publishLogs(ctx, commandId, result.logs ?? '');
-  return judge(outcome.last.status, result, settings.successExitCodes);
+  publishResult(ctx, settings, commandId, result);
+  return { outcome: judge(outcome.last.status, result, settings.successExitCodes), result };
 }
 
 function recordResult(ctx: AksOperationContext, result: CommandResult): void {
@@ -99,10 +104,53 @@ function recordResult(ctx: AksOperationContext, result: CommandResult): void {
   ctx.facts.reason = result.reason || undefined;
 }
 
-function publishLogs(ctx: AksOperationContext, commandId: string, logs: string): void {
-  ctx.facts.logs = logs;
-  ctx.facts.logsFile = writeLogsFile(`aks-command-${commandId}`, logs);
-  printUntrustedBlock(`Command output (${Buffer.byteLength(logs)} bytes)`, logs);
+/**
+ * AKS keeps the first 512 kB of a command's output. Output of at least 512,000 bytes is taken as
+ * cut, whichever kilobyte the service counts in (its cut may also fall inside a character).
+ */
+export const AKS_OUTPUT_CAP_BYTES = 512_000;
+
+/** The final result for the outputs, the log and logs-file; with show-logs: false, logs-file only. */
+function publishResult(
+  ctx: AksOperationContext,
+  settings: RunCommandSettings | CommandResultSettings,
+  commandId: string,
+  result: CommandResult,
+): void {
+  const logs = result.logs ?? '';
+  const bytes = Buffer.byteLength(logs);
+  const fileName = `aks-command-${commandId}`;
+  if (settings.showLogs) {
+    ctx.facts.result = result.raw;
+    ctx.facts.logs = logs;
+    ctx.facts.logsFile = writeLogsFile(fileName, logs);
+    printUntrustedBlock(`Command output (${bytes} bytes)`, logs);
+  } else {
+    ctx.facts.result = withoutLogs(result.raw);
+    ctx.facts.logs = undefined;
+    ctx.facts.logsHidden = true;
+    ctx.facts.logsFile = writeLogsFile(fileName, logs, { private: true });
+    ctx.log(
+      ctx.facts.logsFile
+        ? `Command output: ${bytes} bytes, not shown (show-logs: false); it is in ${ctx.facts.logsFile}, readable by the runner user only.`
+        : `Command output: ${bytes} bytes, not shown (show-logs: false), and not kept: RUNNER_TEMP is not set.`,
+    );
+  }
+  ctx.facts.logsCut = bytes >= AKS_OUTPUT_CAP_BYTES || undefined;
+  if (ctx.facts.logsCut) {
+    ctx.warn(
+      `The command's output is ${formatBytes(bytes)}, at AKS's limit of 512 kB: the service cut it there, so its end is missing. Write large output to a file and print only what you need (e.g. kubectl get pods -A -o json > out.json; jq ... out.json), or keep it in a ConfigMap (kubectl create configmap NAME --from-file=out.json) and read it from there.`,
+    );
+  }
+}
+
+/** The result body with its `properties.logs` replaced, for show-logs: false. */
+function withoutLogs(raw: unknown): unknown {
+  if (!isRecord(raw) || !isRecord(raw.properties) || raw.properties.logs === undefined) return raw;
+  return {
+    ...raw,
+    properties: { ...raw.properties, logs: '(not shown: show-logs is false; see logs-file)' },
+  };
 }
 
 /** Failed, Canceled, or an exit code outside `success-exit-codes` fails the step. */
@@ -154,13 +202,13 @@ export async function commandResult(
   const path = commandResultPath(settings, settings.commandId);
   ctx.log(`Reading the result of command ${settings.commandId} on ${settings.cluster.name}.`);
   try {
-    if (settings.wait) return await awaitCommandResult(ctx, settings, path, { lookFirst: true });
+    if (settings.wait)
+      return (await awaitCommandResult(ctx, settings, path, { lookFirst: true })).outcome;
     const response = await ctx.arm.send('GET', path);
     const seen = interpretCommandResult(response);
     recordResult(ctx, seen.value);
     if (!seen.done) return { status: seen.status, verdict: 'pass', message: undefined };
-    ctx.facts.result = seen.value.raw;
-    publishLogs(ctx, settings.commandId, seen.value.logs ?? '');
+    publishResult(ctx, settings, settings.commandId, seen.value);
     return judge(seen.status, seen.value, settings.successExitCodes);
   } catch (error) {
     if (
@@ -169,9 +217,7 @@ export async function commandResult(
       /Resource(Group)?NotFound/.test(error.code)
     )
       throw error;
-    throw new ServiceError(
-      error.status,
-      error.code,
+    throw error.explained(
       `${error.serviceMessage} (command-id: ${settings.commandId})`,
       'Check command-id (the command-id output of the run-command step, on the same cluster); a 404 can also mean the command pod never started.',
     );

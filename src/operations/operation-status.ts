@@ -1,6 +1,6 @@
 import type { ArmResponse } from '../arm-client.ts';
 import { isRecord } from '../json.ts';
-import { ActionError, ServiceError } from '../errors.ts';
+import { ActionError, ServiceError, describeAnswer } from '../errors.ts';
 import {
   canonicalArmStatus,
   isTerminalStatus,
@@ -11,6 +11,7 @@ import {
 import type { Outcome } from '../report.ts';
 import type { OperationStatusSettings } from '../settings.ts';
 import type { AksOperationContext } from './context.ts';
+import { aksTarget } from './target.ts';
 
 export const OPERATION_STATUS_API_VERSION = '2025-05-02-preview';
 
@@ -32,8 +33,10 @@ export async function operationStatus(
   ctx: AksOperationContext,
   settings: OperationStatusSettings,
 ): Promise<Outcome> {
-  const path = `${settings.cluster.resourceId}/operations/${encodeURIComponent(settings.operationId)}?api-version=${operationsApiVersion(ctx, settings.apiVersion)}`;
-  ctx.log(`Reading operation ${settings.operationId} of ${settings.cluster.name}.`);
+  const target = aksTarget(settings);
+  if (target.nodePool) ctx.facts.details = [['Node pool', target.nodePool]];
+  const path = `${target.path}/operations/${encodeURIComponent(settings.operationId)}?api-version=${operationsApiVersion(ctx, settings.apiVersion)}`;
+  ctx.log(`Reading operation ${settings.operationId} of ${target.label}.`);
   const observe = observePollingUrl(ctx.arm, 'location', path, interpret);
   let last;
   try {
@@ -77,13 +80,15 @@ function explainNotFound(error: unknown, settings: OperationStatusSettings): unk
     ['ResourceNotFound', 'ResourceGroupNotFound', 'SubscriptionNotFound'].includes(error.code);
   if (!(error instanceof ServiceError) || error.status !== 404 || clusterMissing) return error;
   const latest = settings.operationId === 'latest';
+  const { label, nodePool } = aksTarget(settings);
+  const checkPool = nodePool ? 'Check node-pool (the cluster must have that node pool) and ' : '';
   return new ActionError(
     latest
-      ? `operation-id latest: cluster ${settings.cluster.name} has no recorded operation (${error.code}: ${error.serviceMessage}, HTTP 404).`
-      : `operation-id ${settings.operationId}: no such operation on cluster ${settings.cluster.name} (${error.code}: ${error.serviceMessage}, HTTP 404).`,
+      ? `operation-id latest: ${label} has no recorded operation (${error.code}: ${error.serviceMessage}, ${describeAnswer(error.status, error.requestId)}).`
+      : `operation-id ${settings.operationId}: no such operation on ${label} (${error.code}: ${error.serviceMessage}, ${describeAnswer(error.status, error.requestId)}).`,
     latest
-      ? 'Check the cluster input; operations appear here once the cluster has been created, upgraded, scaled or otherwise changed.'
-      : 'Check operation-id: AKS keeps only the latest 50 operations of a cluster; leave operation-id empty (latest) for the newest one.',
+      ? `${checkPool || 'Check '}the cluster input; operations appear here once the cluster has been created, upgraded, scaled or otherwise changed.`
+      : `${checkPool || 'Check '}operation-id: AKS keeps only the latest 50 operations of a cluster; leave operation-id empty (latest) for the newest one.`,
   );
 }
 

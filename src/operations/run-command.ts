@@ -2,11 +2,17 @@ import { buildAttachment, type Attachment } from '../attachments.ts';
 import { AKS_SERVER_APP_ID, defaultScope } from '../cloud.ts';
 import { ActionError, ServiceError } from '../errors.ts';
 import { retryAfterMs } from '../retry.ts';
-import type { TokenSource } from '../arm-client.ts';
+import type { ArmResponse, TokenSource } from '../arm-client.ts';
+import { clip } from '../parsers.ts';
 import type { Outcome } from '../report.ts';
 import type { RunCommandSettings } from '../settings.ts';
 import { formatBytes } from '../summary.ts';
-import { RUN_COMMAND_API_VERSION, awaitCommandResult } from './command-result.ts';
+import {
+  RUN_COMMAND_API_VERSION,
+  awaitCommandResult,
+  type CommandResult,
+} from './command-result.ts';
+import { explainRefusal } from './refusals.ts';
 import type { AksOperationContext } from './context.ts';
 
 const CLUSTER_TOKEN_SCOPE = defaultScope(AKS_SERVER_APP_ID);
@@ -35,23 +41,102 @@ export async function runCommand(
     );
     for (const file of attachment.files) ctx.log(`  ${file.path} (${formatBytes(file.bytes)})`);
   }
-  const accepted = await submit(ctx, settings, attachment, tokens);
-  const location = accepted.headers.location;
-  const url = Array.isArray(location) ? location[0] : location;
-  if (!url)
-    throw new ActionError(
-      'The service accepted the command but sent no Location to read its result from.',
-    );
-  const commandId = commandIdFrom(url);
-  ctx.facts.commandId = commandId;
-  ctx.log(`Command accepted: command-id ${commandId}.`);
-  if (!settings.wait) {
-    return { status: 'Accepted', verdict: 'pass', message: undefined };
+  const allowed = 1 + settings.startRetries;
+  for (let made = 1; ; made++) {
+    ctx.facts.attempts = { made, allowed };
+    const submitted = await submitOnce(ctx, settings, attachment, tokens);
+    if (submitted.neverStarted && made < allowed) {
+      resubmitNotice(ctx, submitted.neverStarted, made, allowed);
+      continue;
+    }
+    if (submitted.neverStarted) throw submitted.neverStarted.error;
+    const { accepted } = submitted;
+    const location = accepted.headers.location;
+    const url = Array.isArray(location) ? location[0] : location;
+    if (!url)
+      throw new ActionError(
+        'The service accepted the command but sent no Location to read its result from.',
+      );
+    const commandId = commandIdFrom(url);
+    ctx.facts.commandId = commandId;
+    ctx.log(`Command accepted: command-id ${commandId}.`);
+    if (!settings.wait) {
+      return { status: 'Accepted', verdict: 'pass', message: undefined };
+    }
+    const { outcome, result } = await awaitCommandResult(ctx, settings, url, {
+      lookFirst: false,
+      initialRetryAfterMs: retryAfterMs(accepted.headers),
+    });
+    if (!result || !commandPodNeverStarted(result)) return outcome;
+    if (made >= allowed) return afterAllAttempts(outcome, made);
+    resubmitNotice(ctx, { reason: result.reason ?? '', commandId }, made, allowed);
   }
-  return awaitCommandResult(ctx, settings, url, {
-    lookFirst: false,
-    initialRetryAfterMs: retryAfterMs(accepted.headers),
-  });
+}
+
+/**
+ * When AKS could not start the command pod, the command never ran, so submitting it again is safe.
+ * The rule: the result is Failed, has no exit code, and its reason is a scheduling or start-up
+ * failure of the pod (KubernetesPerformanceError "…did not start within 30s…, retry may help",
+ * FailedScheduling, Unschedulable, insufficient CPU or memory, an untolerated taint). Anything
+ * else, including a 404 on the result, a failed image pull and every command that produced an
+ * exit code, is never resubmitted.
+ */
+export function commandPodNeverStarted(result: CommandResult): boolean {
+  return (
+    result.provisioningState?.toLowerCase() === 'failed' &&
+    result.exitCode === undefined &&
+    POD_START_FAILURE.test(result.reason ?? '')
+  );
+}
+
+const POD_START_FAILURE =
+  /KubernetesPerformanceError|did not start within|FailedScheduling|Unschedulable|Insufficient (cpu|memory)|untolerated taint|didn't tolerate|had taints?\b/i;
+
+/** A submission whose pod AKS reported as not started (the POST itself can say so). */
+interface NeverStarted {
+  reason: string;
+  commandId?: string;
+  error?: ServiceError;
+}
+
+async function submitOnce(
+  ctx: AksOperationContext,
+  settings: RunCommandSettings,
+  attachment: Attachment | undefined,
+  tokens: TokenSource,
+): Promise<
+  | { accepted: ArmResponse; neverStarted?: undefined }
+  | { neverStarted: NeverStarted & { error: ServiceError } }
+> {
+  try {
+    return { accepted: await submit(ctx, settings, attachment, tokens) };
+  } catch (error) {
+    if (error instanceof ServiceError && POD_START_FAILURE.test(error.code)) {
+      return { neverStarted: { reason: `${error.code}: ${error.serviceMessage}`, error } };
+    }
+    throw await explainRefusal(ctx, settings, error);
+  }
+}
+
+function resubmitNotice(
+  ctx: AksOperationContext,
+  why: NeverStarted,
+  made: number,
+  allowed: number,
+): void {
+  const which = why.commandId ? ` (command-id ${why.commandId})` : '';
+  ctx.log(
+    `The command pod could not start${which}: ${clip(why.reason, 300)}. The command never ran, so it is submitted again (attempt ${made + 1} of ${allowed}; start-retries: ${allowed - 1}).`,
+  );
+}
+
+function afterAllAttempts(outcome: Outcome, made: number): Outcome {
+  if (made < 2) return outcome;
+  return {
+    ...outcome,
+    message:
+      `${outcome.message ?? ''} The command pod could not start on any of ${made} attempts.`.trim(),
+  };
 }
 
 /**
@@ -104,7 +189,7 @@ function missingClusterToken(
     setting === 'false'
       ? 'The cluster uses AKS-managed Entra ID: set cluster-token: auto (or true) so the action sends a token for the AKS server application.'
       : `The cluster refused the cluster token: the identity needs a Kubernetes role on the cluster (Azure Kubernetes Service RBAC Writer or Cluster Admin with Azure RBAC, or a Kubernetes RoleBinding for its object id), and the token must be for the AKS server application ${AKS_SERVER_APP_ID}.`;
-  return new ServiceError(error.status, error.code, error.serviceMessage, fix);
+  return error.explained(error.serviceMessage, fix);
 }
 
 /** The command id is the last path segment of the `commandResults/{id}` Location. */

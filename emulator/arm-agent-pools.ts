@@ -1,0 +1,62 @@
+// Agent pools (node pools) of a cluster: GET the pool, POST its abort, GET its operations/{id}.
+// A pool is kept in the shape of a cluster, so the cluster's abort and operation handlers serve it.
+import type { ArmContext, ArmRoute } from './arm.ts';
+import { abort, operations } from './arm-operations.ts';
+import type { ClusterState } from './clusters.ts';
+import { type Exchange, armError, send } from './http.ts';
+import { clusterStateFor } from './operations.ts';
+
+/** Agent pool abort exists from this stable version on (and in previews). */
+const FIRST_POOL_ABORT_VERSION = '2024-05-01';
+
+export function handleAgentPool(
+  ex: Exchange,
+  ctx: ArmContext,
+  cluster: ClusterState,
+  route: ArmRoute,
+  apiVersion: string,
+): void {
+  const name = route.nodePool ?? '';
+  const pool = cluster.nodePools.get(name.toLowerCase());
+  if (!pool) {
+    return armError(
+      ex,
+      404,
+      'NotFound',
+      `Could not find agent pool '${name}' in managed cluster '${cluster.name}'.`,
+    );
+  }
+  if (route.kind === 'agentPool') return getAgentPool(ex, pool);
+  if (route.kind === 'agentPoolOperations') return operations(ex, pool, route.id, apiVersion);
+  if (apiVersion.slice(0, 10) < FIRST_POOL_ABORT_VERSION) {
+    return armError(
+      ex,
+      400,
+      'NoRegisteredProviderFound',
+      `No registered resource provider found for location '${cluster.location}' and API version '${apiVersion}' for type 'managedClusters/agentPools/abort'.`,
+    );
+  }
+  return abort(ex, ctx, pool, apiVersion);
+}
+
+function getAgentPool(ex: Exchange, pool: ClusterState): void {
+  const spec = pool.nodePool;
+  const version = spec?.orchestratorVersion ?? '1.30.6';
+  send(ex, 200, {
+    id: pool.resourceId,
+    name: pool.name,
+    type: 'Microsoft.ContainerService/managedClusters/agentPools',
+    properties: {
+      provisioningState: pool.operation
+        ? clusterStateFor(pool.operation)
+        : (spec?.provisioningState ?? 'Succeeded'),
+      count: 3,
+      vmSize: 'Standard_D4s_v5',
+      mode: 'User',
+      osType: 'Linux',
+      orchestratorVersion: version,
+      currentOrchestratorVersion: version,
+      powerState: { code: 'Running' },
+    },
+  });
+}
