@@ -54,7 +54,7 @@ function clusterState(body: unknown): string | undefined {
 export async function abort(ctx: AksOperationContext, settings: AbortSettings): Promise<Outcome> {
   const apiVersion = settings.apiVersion ?? ABORT_API_VERSION;
   const clusterPath = `${settings.cluster.resourceId}?api-version=${apiVersion}`;
-  await describeWhatRuns(ctx, clusterPath);
+  const before = await describeWhatRuns(ctx, clusterPath);
   ctx.log(`Aborting the running operation on ${settings.cluster.name} (POST abort).`);
   const accepted = await ctx.arm.send(
     'POST',
@@ -63,8 +63,9 @@ export async function abort(ctx: AksOperationContext, settings: AbortSettings): 
   );
   if (accepted.status === 409) return alreadyCompleted(ctx, accepted);
   const polling = accepted.status === 202 ? pollingUrlOf(accepted) : undefined;
-  // The id is in the polling URL (`…/operationStatus/{id}`): known before waiting, so wait: false
-  // and a timeout hand it on too.
+  // The id is in the polling URL (`…/operations/{id}`): known before waiting, so wait: false and a
+  // timeout hand it on too. The status body's `name` is no substitute: the live service sends the
+  // GUID there with its first three groups byte-swapped.
   if (polling) ctx.facts.operationId = operationIdOf(polling.url);
   if (!settings.wait) {
     ctx.log(
@@ -95,21 +96,26 @@ export async function abort(ctx: AksOperationContext, settings: AbortSettings): 
     result: outcome.last.value,
   });
   if (error) ctx.facts.reason = `${error.code}: ${error.message}`;
-  if (outcome.last.status === 'Failed') {
+  // After a 202 the status resource speaks of the abort itself (Succeeded: the cancellation is
+  // done); after a 204 the watched cluster state is already the operation's own final state.
+  const abortSucceeded = polling ? outcome.last.status === 'Succeeded' : true;
+  if (!abortSucceeded || outcome.last.status === 'Failed') {
+    const why = error ? `: ${error.code}: ${error.message}` : '';
     return {
       status: 'Failed',
       verdict: 'fail',
-      message: `The abort failed${error ? `: ${error.code}: ${error.message}` : ''}`.replace(
+      message: `The abort failed${outcome.last.status === 'Failed' ? '' : ` (its status is ${outcome.last.status})`}${why}`.replace(
         /\.?$/,
         '.',
       ),
     };
   }
-  ctx.facts.details = [
-    ...(ctx.facts.details ?? []),
-    ['Outcome', `The operation ended ${outcome.last.status}; nothing is rolled back.`],
-  ];
-  return { status: outcome.last.status, verdict: 'pass' };
+  const clusterNow = polling ? await readClusterState(ctx, clusterPath) : outcome.last.status;
+  const status = polling ? 'Canceled' : outcome.last.status;
+  const sentence = `The ${operationNoun(before)} was aborted; the cluster is ${clusterNow ?? 'in an unknown state (it could not be read)'}. Nothing is rolled back.`;
+  ctx.log(sentence);
+  ctx.facts.details = [...(ctx.facts.details ?? []), ['Outcome', sentence]];
+  return { status, verdict: 'pass' };
 }
 
 function operationIdOf(url: string): string | undefined {
@@ -117,7 +123,10 @@ function operationIdOf(url: string): string | undefined {
 }
 
 /** One read of the cluster, for the summary: what the abort is about to stop. Best effort. */
-async function describeWhatRuns(ctx: AksOperationContext, clusterPath: string): Promise<void> {
+async function describeWhatRuns(
+  ctx: AksOperationContext,
+  clusterPath: string,
+): Promise<string | undefined> {
   try {
     const cluster = await ctx.arm.send('GET', clusterPath);
     const state = clusterState(cluster.body);
@@ -126,18 +135,55 @@ async function describeWhatRuns(ctx: AksOperationContext, clusterPath: string): 
       ctx.log(`The cluster is ${what}.`);
       ctx.facts.details = [['Cluster state before abort', what]];
     }
+    return state;
   } catch (error) {
     if (!(error instanceof ServiceError) || error.status === 404) throw error;
     // Only informational: a cluster read that fails must not stop the abort.
+    return undefined;
   }
 }
 
-/** ` (Kubernetes 1.29.9 → 1.30.6)` while an upgrade is under way; empty otherwise. */
-function versionChange(body: unknown): string {
+/** The cluster's state once the abort is over, for the summary. Best effort: undefined when unreadable. */
+async function readClusterState(
+  ctx: AksOperationContext,
+  clusterPath: string,
+): Promise<string | undefined> {
+  try {
+    const state = clusterState((await ctx.arm.send('GET', clusterPath)).body);
+    return state && (isTerminalStatus(state) ? canonicalArmStatus(state) : state);
+  } catch (error) {
+    if (!(error instanceof ServiceError)) throw error;
+    return undefined;
+  }
+}
+
+const OPERATION_NOUNS: Record<string, string> = {
+  upgrading: 'upgrade',
+  creating: 'creation',
+  scaling: 'scaling',
+  updating: 'update',
+  deleting: 'deletion',
+  starting: 'start',
+  stopping: 'stop',
+  migrating: 'migration',
+};
+
+/** `Upgrading` → `upgrade`: what the abort stopped, in the words a person would use. */
+function operationNoun(stateBefore: string | undefined): string {
+  return OPERATION_NOUNS[stateBefore?.toLowerCase() ?? ''] ?? 'running operation';
+}
+
+/**
+ * ` (Kubernetes 1.29.9 → 1.30)` while an upgrade is under way; empty otherwise. The cluster body
+ * has the version as requested (`1.31`: AKS picks the patch) beside the one running (`1.31.7`):
+ * only a difference at the precision of the requested version is a change.
+ */
+export function versionChange(body: unknown): string {
   const { currentKubernetesVersion: current, kubernetesVersion: target } = propertiesOf(body);
-  return typeof current === 'string' && typeof target === 'string' && current !== target
-    ? ` (Kubernetes ${current} → ${target})`
-    : '';
+  if (typeof current !== 'string' || typeof target !== 'string' || !target) return '';
+  const precision = target.split('.').length;
+  const currentAtPrecision = current.split('.').slice(0, precision).join('.');
+  return currentAtPrecision === target ? '' : ` (Kubernetes ${current} → ${target})`;
 }
 
 function alreadyCompleted(ctx: AksOperationContext, response: ArmResponse): Outcome {
