@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import { commandResult, runCommand } from './arm-commands.ts';
+import { clusterBody } from './arm-cluster.ts';
 import { abort, operationLocation, operations, operationStatus } from './arm-operations.ts';
 import type { ClusterRegistry, ClusterState } from './clusters.ts';
 import type { RunningCommand } from './commands.ts';
 import { type Exchange, armError, send } from './http.ts';
-import { clusterStateFor } from './operations.ts';
+import type { OperationUrlSigner } from './operation-urls.ts';
 import type { Signer } from './tokens.ts';
 import type { RequestKind } from './types.ts';
 
@@ -19,6 +20,8 @@ export interface ArmContext {
   commandTimeoutSeconds: number;
   running: Set<RunningCommand>;
   remember: (secret: string) => void;
+  /** Signs and checks the location-level polling URLs of asynchronous operations. */
+  operationUrls: OperationUrlSigner;
 }
 
 export interface ArmRoute {
@@ -50,10 +53,12 @@ export function parseArmPath(pathname: string): ArmRoute | undefined {
     lower[4] === 'locations' &&
     seg.length === 8
   ) {
+    // As live: `operations/{id}` is the Azure-AsyncOperation status, `operationresults/{id}` the
+    // Location. (`operationStatus/{id}` is the URL shape of the spec's example.)
     const kind =
-      lower[6] === 'operationstatus'
+      lower[6] === 'operations' || lower[6] === 'operationstatus'
         ? 'operationStatus'
-        : lower[6] === 'operations'
+        : lower[6] === 'operationresults'
           ? 'operationLocation'
           : 'unknown';
     return { ...base, kind, location: seg[5] ?? '', id: seg[7] ?? '' };
@@ -145,7 +150,7 @@ export async function handleArm(ex: Exchange, ctx: ArmContext): Promise<void> {
     case 'commandResult':
       return commandResult(ex, ctx, cluster, route.id);
     case 'abort':
-      return abort(ex, ctx, cluster, apiVersion);
+      return abort(ex, ctx, cluster);
     default:
       return operations(ex, cluster, route.id, apiVersion);
   }
@@ -197,7 +202,9 @@ function authenticate(ex: Exchange, ctx: ArmContext): boolean {
   }
   const arm = ctx.armEndpoint();
   const aud = String(result.claims.aud ?? '');
-  if (aud !== arm && aud !== `${arm}/`) {
+  // ARM accepts its public audiences as well as its own URL, so clients with default settings work.
+  const allowed = [arm, 'https://management.azure.com', 'https://management.core.windows.net'];
+  if (!allowed.some((a) => aud === a || aud === `${a}/`)) {
     unauthorized(
       ex,
       ctx,
@@ -220,27 +227,5 @@ export function unauthorized(ex: Exchange, ctx: ArmContext, code: string, messag
 }
 
 function getCluster(ex: Exchange, ctx: ArmContext, cluster: ClusterState): void {
-  const { spec } = cluster;
-  const provisioningState = cluster.operation
-    ? clusterStateFor(cluster.operation)
-    : (spec.provisioningState ?? 'Succeeded');
-  send(ex, 200, {
-    id: cluster.resourceId,
-    location: cluster.location,
-    name: cluster.name,
-    type: 'Microsoft.ContainerService/ManagedClusters',
-    sku: { name: 'Base', tier: 'Free' },
-    properties: {
-      provisioningState,
-      powerState: { code: 'Running' },
-      kubernetesVersion: '1.30.6',
-      currentKubernetesVersion: '1.30.6',
-      dnsPrefix: `${cluster.name}-dns`,
-      fqdn: `${cluster.name}-dns-00000000.hcp.${cluster.location}.azmk8s.io`,
-      aadProfile: spec.aadManaged
-        ? { managed: true, enableAzureRBAC: true, tenantID: ctx.tenantId }
-        : undefined,
-      apiServerAccessProfile: { disableRunCommand: spec.runCommandDisabled === true },
-    },
-  });
+  send(ex, 200, clusterBody(ctx, cluster));
 }

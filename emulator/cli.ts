@@ -18,7 +18,7 @@ const emu = await startEmulator({
     : (line) => console.log(`${new Date().toISOString()} ${line}`),
 });
 
-const demo = emu.addCluster({ resourceGroup: 'rg-demo', name: 'demo', commandResultRetryAfter: 1 });
+const demo = emu.addCluster({ resourceGroup: 'rg-demo', name: 'demo' });
 const upgrading = emu.addCluster({
   resourceGroup: 'rg-demo',
   name: 'upgrading',

@@ -1,4 +1,5 @@
 import type { RunningCommand } from './commands.ts';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { newOperation, type OperationState } from './operations.ts';
 import type { ClusterSpec } from './types.ts';
 
@@ -13,6 +14,9 @@ export interface ClusterState {
   resourceId: string;
   commands: Map<string, RunningCommand>;
   operation?: OperationState;
+  /** `resourceUID` and the system-assigned identity, as a live cluster body has them. */
+  resourceUid: string;
+  principalId: string;
 }
 
 /** ARM names are case-insensitive, so lookups go through lower-cased keys. */
@@ -33,6 +37,8 @@ export class ClusterRegistry {
       location: spec.location ?? 'eastus',
       resourceId: `/subscriptions/${subscriptionId}/resourceGroups/${spec.resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${spec.name}`,
       commands: new Map(),
+      resourceUid: randomBytes(12).toString('hex'),
+      principalId: randomUUID(),
     };
     if (spec.operation) {
       state.operation = newOperation(spec.operation);
@@ -49,6 +55,11 @@ export class ClusterRegistry {
   hasResourceGroup(subscriptionId: string, resourceGroup: string): boolean {
     const prefix = clusterKey(subscriptionId, resourceGroup, '');
     return [...this.#clusters.keys()].some((k) => k.startsWith(prefix));
+  }
+
+  /** Makes another operation of the cluster (an abort) findable by its id. */
+  registerOperation(operationId: string, cluster: ClusterState): void {
+    this.#operations.set(operationId.toLowerCase(), cluster);
   }
 
   byOperation(operationId: string): ClusterState | undefined {

@@ -19,6 +19,7 @@ import type { RunningCommand } from './commands.ts';
 import { classifyEntra, GITHUB_SUBJECT, handleEntra, type Identity } from './entra.ts';
 import { applyFault, describeFault, FaultBook } from './faults.ts';
 import { type Exchange, armError, send } from './http.ts';
+import { createOperationUrlSigner } from './operation-urls.ts';
 import { createSigner } from './tokens.ts';
 import type {
   ClusterHandle,
@@ -91,6 +92,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     commandTimeoutSeconds: opts.commandTimeoutSeconds ?? 900,
     running,
     remember,
+    operationUrls: createOperationUrlSigner(ca),
   };
 
   const armSite: Site = {

@@ -46,6 +46,9 @@ export interface ClusterSpec {
   commandResultRetryAfter?: number;
   runCommandDisabled?: boolean;
   provisioningState?: string;
+  /** `properties.kubernetesVersion` (as requested) and `currentKubernetesVersion` (running). */
+  kubernetesVersion?: string;
+  currentKubernetesVersion?: string;
   operation?: OperationSpec;
   maxBodyBytes?: number;
 }
@@ -57,7 +60,15 @@ export interface OperationSpec {
   outcome?: 'Succeeded' | 'Failed' | 'Canceled';
   error?: { code: string; message: string };
   statusWord?: string;
-  abort?: 'async' | 'no-content' | 'conflict';
+  /**
+   * How POST abort answers: `async` (default) as the live service does, 202 with the cluster and
+   * signed status URLs, the status going InProgress → Succeeded while the cluster goes Canceling →
+   * Canceled; `failed`: the same 202, but the abort's status ends Failed (`abortError`) and the
+   * operation runs on; `no-content`: 204; `conflict`: 409 OperationNotAllowed.
+   */
+  abort?: 'async' | 'failed' | 'no-content' | 'conflict';
+  abortError?: { code: string; message: string };
+  /** Retry-After (seconds) on the abort and its status answers; the live service sends none. */
   abortRetryAfter?: number;
   cancelSeconds?: number;
 }
