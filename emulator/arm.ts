@@ -7,6 +7,7 @@ import type { ClusterRegistry, ClusterState } from './clusters.ts';
 import type { RunningCommand } from './commands.ts';
 import { type Exchange, armError, send } from './http.ts';
 import type { OperationUrlSigner } from './operation-urls.ts';
+import type { ScriptBook } from './scripts.ts';
 import type { Signer } from './tokens.ts';
 import type { RequestKind } from './types.ts';
 
@@ -22,6 +23,8 @@ export interface ArmContext {
   remember: (secret: string) => void;
   /** Signs and checks the location-level polling URLs of asynchronous operations. */
   operationUrls: OperationUrlSigner;
+  /** Answers fixed in advance (replays of recorded exchanges). */
+  scripts: ScriptBook;
 }
 
 export interface ArmRoute {
@@ -120,6 +123,8 @@ export async function handleArm(ex: Exchange, ctx: ArmContext): Promise<void> {
       'The api-version query parameter (?api-version=) is required for all requests.',
     );
   }
+  const scripted = ctx.scripts.take(ex.req.method ?? 'GET', ex.url.pathname);
+  if (scripted) return send(ex, scripted.status, scripted.body, scripted.headers);
   const route = parseArmPath(ex.url.pathname);
   if (!route || route.kind === 'unknown') {
     return armError(

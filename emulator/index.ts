@@ -20,6 +20,7 @@ import { classifyEntra, GITHUB_SUBJECT, handleEntra, type Identity } from './ent
 import { applyFault, describeFault, FaultBook } from './faults.ts';
 import { type Exchange, armError, send } from './http.ts';
 import { createOperationUrlSigner } from './operation-urls.ts';
+import { ScriptBook } from './scripts.ts';
 import { createSigner } from './tokens.ts';
 import type {
   ClusterHandle,
@@ -93,6 +94,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     running,
     remember,
     operationUrls: createOperationUrlSigner(ca),
+    scripts: new ScriptBook(),
   };
 
   const armSite: Site = {
@@ -177,6 +179,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     requests,
     addCluster: (spec: ClusterSpec) => clusterHandle(clusters.add(spec, subscriptionId)),
     inject: (rule) => faults.inject(rule),
+    script: (rule) => armContext.scripts.add(rule),
+    signOperationUrl: (path) => armContext.operationUrls.sign(endpoints.arm, path),
     clearFaults: () => faults.clear(),
     issuedSecrets: () => [identity.clientSecret, identity.oidcRequestToken, ...secrets],
     verifyToken: (bearer, audience) => {

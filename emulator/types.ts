@@ -1,3 +1,7 @@
+import type { ScriptHandle, ScriptRule } from './scripts.ts';
+
+export type { ScriptedAnswer, ScriptHandle, ScriptRule } from './scripts.ts';
+
 export interface EmulatorOptions {
   /** Where CA/certs and command folders go; default a fresh mkdtemp (removed by stop()). */
   dataDir?: string;
@@ -27,6 +31,10 @@ export interface Emulator {
   subscriptionId: string;
   addCluster(spec: ClusterSpec): ClusterHandle;
   inject(rule: FaultRule): void;
+  /** Answers requests for one path with fixed answers, in order (the last repeats). */
+  script(rule: ScriptRule): ScriptHandle;
+  /** `{armEndpoint}{path}?api-version=2016-03-30&t=…&c=…&s=…&h=…`, signed as the abort's polling URLs are. */
+  signOperationUrl(path: string): string;
   clearFaults(): void;
   requests: RequestRecord[];
   issuedSecrets(): string[];
