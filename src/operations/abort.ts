@@ -104,10 +104,11 @@ export async function abort(ctx: AksOperationContext, settings: AbortSettings): 
     return {
       status: 'Failed',
       verdict: 'fail',
-      message: `The abort failed${outcome.last.status === 'Failed' ? '' : ` (its status is ${outcome.last.status})`}${why}`.replace(
-        /\.?$/,
-        '.',
-      ),
+      message:
+        `The abort failed${outcome.last.status === 'Failed' ? '' : ` (its status is ${outcome.last.status})`}${why}`.replace(
+          /\.?$/,
+          '.',
+        ),
     };
   }
   const clusterNow = polling ? await readClusterState(ctx, clusterPath) : outcome.last.status;
