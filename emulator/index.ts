@@ -199,6 +199,10 @@ function clusterHandle(cluster: ClusterState): ClusterHandle {
   return {
     resourceId: cluster.resourceId,
     operationId: cluster.operation?.id,
+    operationIds: () =>
+      [cluster.operation?.id, cluster.operation?.abort?.id].filter(
+        (id): id is string => id !== undefined,
+      ),
     commands: () =>
       [...cluster.commands.values()].map((command) => {
         command.isFinal();

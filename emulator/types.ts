@@ -97,6 +97,8 @@ export interface ClusterHandle {
   resourceId: string;
   commands(): CommandRecord[];
   operationId?: string;
+  /** The cluster's operation id and, once it was aborted with a 202, the abort's own id. */
+  operationIds(): string[];
 }
 
 export type RequestKind =
