@@ -40,6 +40,13 @@ function annotations(stdout: string): string[] {
   return workflowCommands(stdout).filter((line) => /^::(error|warning)/.test(line));
 }
 
+function abortRun(resourceId: string, inputs: Record<string, string> = {}) {
+  return runAction(
+    { operation: 'abort', cluster: resourceId, 'poll-interval': '1', ...inputs },
+    lab.emu,
+  );
+}
+
 function pollLines(stdout: string): string[] {
   return stdout.split('\n').filter((line) => /^poll \d+: /.test(line));
 }
@@ -48,10 +55,7 @@ function pollLines(stdout: string): string[] {
 describe('abort end to end', { concurrency: true }, () => {
   it('202 as live: status Canceled when the abort status ends Succeeded, id from the URL', async () => {
     const c = upgrading({ abort: 'async' });
-    const run = await runAction(
-      { operation: 'abort', cluster: c.resourceId, 'poll-interval': '1' },
-      lab.emu,
-    );
+    const run = await abortRun(c.resourceId);
     assert.equal(run.code, 0, run.stdout + run.stderr);
     // The abort's status resource ends Succeeded; the cluster's operation ended Canceled.
     assert.equal(run.outputs.status, 'Canceled');
@@ -105,10 +109,7 @@ describe('abort end to end', { concurrency: true }, () => {
         message: 'The upgrade is past its point of no return.',
       },
     });
-    const run = await runAction(
-      { operation: 'abort', cluster: c.resourceId, 'poll-interval': '1' },
-      lab.emu,
-    );
+    const run = await abortRun(c.resourceId);
     assert.equal(run.code, 1, run.stdout + run.stderr);
     assert.equal(run.outputs.status, 'Failed');
     assert.equal(
@@ -131,10 +132,7 @@ describe('abort end to end', { concurrency: true }, () => {
       currentKubernetesVersion: '1.31.7',
       operation: { name: 'Create', durationSeconds: 60, cancelSeconds: 1 },
     });
-    const run = await runAction(
-      { operation: 'abort', cluster: c.resourceId, 'poll-interval': '1' },
-      lab.emu,
-    );
+    const run = await abortRun(c.resourceId);
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.equal(run.outputs.status, 'Canceled');
     assert.match(run.stdout, /^The cluster is Creating\.$/m);
@@ -145,10 +143,7 @@ describe('abort end to end', { concurrency: true }, () => {
 
   it('202: never polls before the Retry-After of the abort and of each status answer', async () => {
     const c = upgrading({ abort: 'async', abortRetryAfter: 2, cancelSeconds: 3 });
-    const run = await runAction(
-      { operation: 'abort', cluster: c.resourceId, 'poll-interval': '1' },
-      lab.emu,
-    );
+    const run = await abortRun(c.resourceId);
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.equal(run.outputs.status, 'Canceled');
     const post = requestsFor(c.name, 'abort')[0]!;
@@ -167,10 +162,7 @@ describe('abort end to end', { concurrency: true }, () => {
 
   it('204: watches the cluster until it leaves Canceling; its final state is the status', async () => {
     const c = upgrading({ abort: 'no-content' });
-    const run = await runAction(
-      { operation: 'abort', cluster: c.resourceId, 'poll-interval': '1' },
-      lab.emu,
-    );
+    const run = await abortRun(c.resourceId);
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.equal(run.outputs.status, 'Canceled');
     assert.match(

@@ -49,6 +49,25 @@ function script(rules: ScriptRule[]) {
   return rules.map((rule) => ({ rule, handle: emu.script(rule) }));
 }
 
+/** `operations/{id}` of the cluster answers 200 with this body. */
+function scriptOperation(c: ClusterRef, operationId: string, body: unknown) {
+  const rule = {
+    method: 'GET',
+    path: `${clusterPath(c)}/operations/${operationId}`,
+    answers: [{ status: 200, body }],
+  };
+  return { rule, handle: emu.script(rule) };
+}
+
+function watchOperation(c: ClusterRef, operationId: string, inputs: Record<string, string>) {
+  const all = {
+    operation: 'operation-status',
+    cluster: clusterPath(c),
+    'operation-id': operationId,
+  };
+  return runAction({ ...all, ...inputs }, emu);
+}
+
 const OUTPUT_NAMES = [
   'status',
   'exit-code',
@@ -63,19 +82,33 @@ const OUTPUT_NAMES = [
   'result',
 ] as const;
 
-/** Every output of the action, each one asserted (`logs-file` by the content of the file). */
+type PlainOutput = Exclude<(typeof OUTPUT_NAMES)[number], 'result' | 'logs-file'>;
+
+/** What an output is when the exchange does not set it. */
+const UNSET = Object.fromEntries(
+  OUTPUT_NAMES.filter((name) => name !== 'result' && name !== 'logs-file').map((name) => [
+    name,
+    '',
+  ]),
+) as Record<PlainOutput, string>;
+
+/**
+ * Every output of the action, each one asserted: the ones named here, and every other one empty
+ * (`logs-file` by the content of the file it names).
+ */
 function assertOutputs(
   run: ActionRun,
-  expected: Omit<Record<(typeof OUTPUT_NAMES)[number], string>, 'result' | 'logs-file'> & {
+  expected: Partial<Record<PlainOutput, string>> & {
+    status: string;
     result: unknown;
-    logsFile: string | undefined;
+    logsFile?: string;
   },
 ): void {
   for (const name of OUTPUT_NAMES) assert.ok(name in run.outputs, `output ${name} is written`);
-  const { result, logsFile, ...plain } = expected;
-  for (const [name, value] of Object.entries(plain))
+  const { result, logsFile, ...named } = expected;
+  for (const [name, value] of Object.entries({ ...UNSET, ...named }))
     assert.equal(run.outputs[name], value, `output ${name}`);
-  assert.deepEqual(run.outputs.result === '' ? '' : JSON.parse(run.outputs.result!), result);
+  assert.deepEqual(JSON.parse(run.outputs.result!), result);
   if (logsFile === undefined) assert.equal(run.outputs['logs-file'], '');
   else assert.equal(readFileSync(run.outputs['logs-file']!, 'utf8'), logsFile);
 }
@@ -100,11 +133,8 @@ describe('replays of recorded live exchanges', { concurrency: true }, () => {
       logs: RUN_COMMAND.logs,
       logsFile: RUN_COMMAND.logs,
       'command-id': RUN_COMMAND.commandId,
-      'operation-id': '',
-      reason: '',
       'started-at': RUN_COMMAND.startedAt,
       'finished-at': RUN_COMMAND.finishedAt,
-      'percent-complete': '',
       result: finalBody,
     });
     assert.equal(posted!.handle.served(), 1);
@@ -122,15 +152,9 @@ describe('replays of recorded live exchanges', { concurrency: true }, () => {
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assertOutputs(run, {
       status: 'Canceled',
-      'exit-code': '',
-      logs: '',
-      logsFile: undefined,
-      'command-id': '',
       'operation-id': ABORT_202.operationId,
-      reason: '',
       'started-at': ABORT_202.startTime,
       'finished-at': ABORT_202.endTime,
-      'percent-complete': '',
       result: finalStatus,
     });
     assert.equal(posted!.handle.served(), 1);
@@ -164,15 +188,6 @@ describe('replays of recorded live exchanges', { concurrency: true }, () => {
     const final = JSON.parse(run.outputs.result!) as { properties: { provisioningState: string } };
     assertOutputs(run, {
       status: 'Canceled',
-      'exit-code': '',
-      logs: '',
-      logsFile: undefined,
-      'command-id': '',
-      'operation-id': '',
-      reason: '',
-      'started-at': '',
-      'finished-at': '',
-      'percent-complete': '',
       result: final,
     });
     assert.equal(final.properties.provisioningState, 'Canceled');
@@ -185,73 +200,35 @@ describe('replays of recorded live exchanges', { concurrency: true }, () => {
   it('operation status in progress (official example): 40 %, not waiting', async () => {
     const c = recordedCluster();
     const body = OPERATION_IN_PROGRESS.body(c);
-    const [read] = script([
-      {
-        method: 'GET',
-        path: `${clusterPath(c)}/operations/${OPERATION_IN_PROGRESS.operationId}`,
-        answers: [{ status: 200, body }],
-      },
-    ]);
-    const run = await runAction(
-      {
-        operation: 'operation-status',
-        cluster: clusterPath(c),
-        'operation-id': OPERATION_IN_PROGRESS.operationId,
-        wait: 'false',
-      },
-      emu,
-    );
+    const read = scriptOperation(c, OPERATION_IN_PROGRESS.operationId, body);
+    const run = await watchOperation(c, OPERATION_IN_PROGRESS.operationId, { wait: 'false' });
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assertOutputs(run, {
       status: 'InProgress',
-      'exit-code': '',
-      logs: '',
-      logsFile: undefined,
-      'command-id': '',
       'operation-id': OPERATION_IN_PROGRESS.operationId,
-      reason: '',
       'started-at': '2023-07-26T12:14:26.3179428Z',
-      'finished-at': '',
       'percent-complete': '40',
       result: body,
     });
-    assert.equal(read!.handle.served(), 1);
+    assert.equal(read.handle.served(), 1);
     assert.match(run.stdout, /is InProgress \(40% complete\); not waiting/);
   });
 
   it('operation status failed (official example): Failed with its error in reason', async () => {
     const c = recordedCluster();
     const body = OPERATION_FAILED.body(c);
-    const [read] = script([
-      {
-        method: 'GET',
-        path: `${clusterPath(c)}/operations/${OPERATION_FAILED.operationId}`,
-        answers: [{ status: 200, body }],
-      },
-    ]);
-    const run = await runAction(
-      {
-        operation: 'operation-status',
-        cluster: clusterPath(c),
-        'operation-id': OPERATION_FAILED.operationId,
-      },
-      emu,
-    );
+    const read = scriptOperation(c, OPERATION_FAILED.operationId, body);
+    const run = await watchOperation(c, OPERATION_FAILED.operationId, {});
     assert.equal(run.code, 1, run.stdout + run.stderr);
     assertOutputs(run, {
       status: 'Failed',
-      'exit-code': '',
-      logs: '',
-      logsFile: undefined,
-      'command-id': '',
       'operation-id': OPERATION_FAILED.operationId,
       reason: 'ReconcileAgentPoolIdentityError: Reconcile agent pool nodepool1 identity failed',
       'started-at': '2023-07-26T12:14:26.3179428Z',
       'finished-at': '2023-07-26T12:14:50.3179428Z',
-      'percent-complete': '',
       result: body,
     });
-    assert.equal(read!.handle.served(), 1);
+    assert.equal(read.handle.served(), 1);
     assert.deepEqual(errors(run), [
       '::error::The operation ended Failed: ReconcileAgentPoolIdentityError: Reconcile agent pool nodepool1 identity failed.',
     ]);
@@ -283,26 +260,17 @@ describe('replays of recorded live exchanges', { concurrency: true }, () => {
       logs: 'namespace dummy created',
       logsFile: 'namespace dummy created',
       'command-id': COMMAND_RESULTS.commandId,
-      'operation-id': '',
-      reason: '',
       'started-at': '2021-02-17T00:28:20Z',
       'finished-at': '2021-02-17T00:28:33Z',
-      'percent-complete': '',
       result: COMMAND_RESULTS.succeeded,
     });
     const failed = await runAction(inputs, emu);
     assert.equal(failed.code, 1, failed.stdout + failed.stderr);
     assertOutputs(failed, {
       status: 'Failed',
-      'exit-code': '',
-      logs: '',
       logsFile: '',
       'command-id': COMMAND_RESULTS.commandId,
-      'operation-id': '',
       reason: 'ImagePullBackoff',
-      'started-at': '',
-      'finished-at': '',
-      'percent-complete': '',
       result: COMMAND_RESULTS.failed,
     });
     assert.equal(read!.handle.served(), 2);
@@ -340,15 +308,7 @@ describe('replays of recorded live exchanges', { concurrency: true }, () => {
       assert.equal(run.code, 0, run.stdout + run.stderr);
       assertOutputs(run, {
         status: entry.State,
-        'exit-code': '',
-        logs: '',
-        logsFile: undefined,
-        'command-id': '',
         'operation-id': entry.OperationId,
-        reason: '',
-        'started-at': '',
-        'finished-at': '',
-        'percent-complete': '',
         result: entry,
       });
       assert.deepEqual(errors(run), [

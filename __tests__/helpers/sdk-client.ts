@@ -5,19 +5,13 @@
 import { ContainerServiceClient } from '@azure/arm-containerservice';
 import { createDefaultHttpClient, createPipelineRequest } from '@azure/core-rest-pipeline';
 import { ClientSecretCredential } from '@azure/identity';
+import type { ClientConfig } from '../../bench/clients/config.ts';
 
-interface Args {
-  armEndpoint: string;
-  authorityHost: string;
-  tenantId: string;
-  clientId: string;
-  clientSecret: string;
-  subscriptionId: string;
-  resourceGroup: string;
+type Args = Omit<ClientConfig, 'cluster' | 'command'> & {
   commandCluster: string;
   abortCluster: string;
   command: string;
-}
+};
 
 const args = JSON.parse(process.argv[2] ?? '{}') as Args;
 // A private authority host is not in Entra's public instance list: as for Azure Stack Hub, the
