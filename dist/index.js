@@ -25918,6 +25918,7 @@ function interpret(response) {
 async function operationStatus(ctx, settings) {
   const path6 = `${settings.cluster.resourceId}/operations/${encodeURIComponent(settings.operationId)}?api-version=${operationsApiVersion(ctx, settings.apiVersion)}`;
   ctx.log(`Reading operation ${settings.operationId} of ${settings.cluster.name}.`);
+  ctx.facts.operationId = operationIdOf2(settings.operationId, void 0);
   const observe = observePollingUrl(ctx.arm, "location", path6, interpret);
   let last;
   try {

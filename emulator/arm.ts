@@ -7,6 +7,7 @@ import type { ClusterRegistry, ClusterState } from './clusters.ts';
 import type { RunningCommand } from './commands.ts';
 import { type Exchange, armError, send } from './http.ts';
 import type { OperationUrlSigner } from './operation-urls.ts';
+import { startOperationClock } from './operations.ts';
 import type { ScriptBook } from './scripts.ts';
 import type { Signer } from './tokens.ts';
 import type { RequestKind } from './types.ts';
@@ -138,6 +139,7 @@ export async function handleArm(ex: Exchange, ctx: ArmContext): Promise<void> {
   if (route.kind === 'operationLocation') return operationLocation(ex, ctx, route);
   const cluster = findCluster(ex, ctx, route);
   if (!cluster) return;
+  if (cluster.operation) startOperationClock(cluster.operation, ex.record.time);
   const expected = route.kind === 'runCommand' || route.kind === 'abort' ? 'POST' : 'GET';
   if (ex.req.method !== expected) {
     return armError(

@@ -6,6 +6,8 @@ export interface OperationState {
   name: string;
   spec: OperationSpec;
   startMs: number;
+  /** False until the first request about the cluster (see startOperationClock). */
+  clockRunning: boolean;
   abortedAt?: number;
   percentAtAbort?: number;
   /** The abort of this operation: an operation of its own, with its own id and status. */
@@ -32,7 +34,24 @@ export interface OperationView {
 const DEFAULT_CANCEL_SECONDS = 2;
 
 export function newOperation(spec: OperationSpec, now = Date.now()): OperationState {
-  return { id: spec.id ?? randomUUID(), name: spec.name ?? 'Upgrade', spec, startMs: now };
+  return {
+    id: spec.id ?? randomUUID(),
+    name: spec.name ?? 'Upgrade',
+    spec,
+    startMs: now,
+    clockRunning: false,
+  };
+}
+
+/**
+ * The operation's clock starts at the first request about its cluster, not when the scenario was
+ * set up: a test that takes a while to start its client (a loaded machine) still sees the whole
+ * timeline it asked for.
+ */
+export function startOperationClock(op: OperationState, now = Date.now()): void {
+  if (op.clockRunning) return;
+  op.clockRunning = true;
+  op.startMs = now;
 }
 
 function percentAt(op: OperationState, now: number): number {

@@ -34,6 +34,8 @@ export async function operationStatus(
 ): Promise<Outcome> {
   const path = `${settings.cluster.resourceId}/operations/${encodeURIComponent(settings.operationId)}?api-version=${operationsApiVersion(ctx, settings.apiVersion)}`;
   ctx.log(`Reading operation ${settings.operationId} of ${settings.cluster.name}.`);
+  // An id asked for by name is known before any answer, so a timeout hands it on too.
+  ctx.facts.operationId = operationIdOf(settings.operationId, undefined);
   const observe = observePollingUrl(ctx.arm, 'location', path, interpret);
   let last;
   try {
