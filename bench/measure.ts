@@ -115,7 +115,8 @@ function workDoneAt(
 
 function concerns(record: RequestRecord, name: string, handle: ClusterHandle): boolean {
   const path = record.path.toLowerCase();
-  if (handle.operationId && path.includes(handle.operationId.toLowerCase())) return true;
+  // The operation's own id, and the abort's: its status URLs name only that.
+  if (handle.operationIds().some((id) => path.includes(id.toLowerCase()))) return true;
   const at = path.indexOf(`/managedclusters/${name.toLowerCase()}`);
   if (at < 0) return false;
   const next = path[at + '/managedclusters/'.length + name.length];

@@ -21716,6 +21716,11 @@ var HEADLINES = {
   warn: "passed with a warning",
   fail: "failed"
 };
+function headingText(report) {
+  if (report.headline) return `: ${escapeHtml(report.headline)}`;
+  const exit = report.exitCode === void 0 ? "" : `, exit code ${report.exitCode}`;
+  return ` ${HEADLINES[report.verdict]}: ${escapeHtml(report.status)}${exit}`;
+}
 function renderSummary(report) {
   const rows = [
     ["Operation", report.operation],
@@ -21747,7 +21752,7 @@ function renderSummary(report) {
     ([label, value]) => `<tr><th align="left">${escapeHtml(label)}</th><td>${escapeHtml(value)}</td></tr>`
   ).join("\n");
   const parts = [
-    `<h3>${ICONS[report.verdict]} ${escapeHtml(report.operation)} ${HEADLINES[report.verdict]}: ${escapeHtml(report.status)}${report.exitCode === void 0 ? "" : `, exit code ${report.exitCode}`}</h3>`,
+    `<h3>${ICONS[report.verdict]} ${escapeHtml(report.operation)}${headingText(report)}</h3>`,
     `<table>
 ${table}
 </table>`
@@ -22503,10 +22508,12 @@ function judge(status, result, successExitCodes) {
     };
   }
   if (!successExitCodes.has(result.exitCode)) {
+    const codes = [...successExitCodes].join(", ");
     return {
       status,
       verdict: "fail",
-      message: `The command exited with code ${result.exitCode}, which is not in success-exit-codes (${[...successExitCodes].join(", ")}).`
+      message: `The command exited with code ${result.exitCode}, which is not in success-exit-codes (${codes}).`,
+      headline: `the command ran and exited ${result.exitCode}, which is not in success-exit-codes (${codes})`
     };
   }
   return { status, verdict: "pass" };
@@ -26237,7 +26244,7 @@ async function abort(ctx, settings) {
   const target = aksTarget(settings);
   if (target.nodePool) ctx.facts.details = [["Node pool", target.nodePool]];
   const clusterPath = `${target.path}?api-version=${apiVersion}`;
-  await describeWhatRuns(ctx, clusterPath, target);
+  const before = await describeWhatRuns(ctx, clusterPath, target);
   ctx.log(`Aborting the running operation on ${target.label} (POST abort).`);
   const accepted = await ctx.arm.send("POST", `${target.path}/abort?api-version=${apiVersion}`, {
     accept: [202, 204, 409]
@@ -26270,21 +26277,24 @@ async function abort(ctx, settings) {
     result: outcome.last.value
   });
   if (error2) ctx.facts.reason = `${error2.code}: ${error2.message}`;
-  if (outcome.last.status === "Failed") {
+  const abortSucceeded = polling ? outcome.last.status === "Succeeded" : true;
+  if (!abortSucceeded || outcome.last.status === "Failed") {
+    const why = error2 ? `: ${error2.code}: ${error2.message}` : "";
     return {
       status: "Failed",
       verdict: "fail",
-      message: `The abort failed${error2 ? `: ${error2.code}: ${error2.message}` : ""}`.replace(
+      message: `The abort failed${outcome.last.status === "Failed" ? "" : ` (its status is ${outcome.last.status})`}${why}`.replace(
         /\.?$/,
         "."
       )
     };
   }
-  ctx.facts.details = [
-    ...ctx.facts.details ?? [],
-    ["Outcome", `The operation ended ${outcome.last.status}; nothing is rolled back.`]
-  ];
-  return { status: outcome.last.status, verdict: "pass" };
+  const clusterNow = polling ? await readClusterState(ctx, clusterPath) : outcome.last.status;
+  const status = polling ? "Canceled" : outcome.last.status;
+  const sentence = `The ${operationNoun(before)} was aborted; the ${target.noun} is ${clusterNow ?? "in an unknown state (it could not be read)"}. Nothing is rolled back.`;
+  ctx.log(sentence);
+  ctx.facts.details = [...ctx.facts.details ?? [], ["Outcome", sentence]];
+  return { status, verdict: "pass" };
 }
 function operationIdOf(url) {
   return url.split("?")[0]?.split("/").filter(Boolean).pop();
@@ -26301,6 +26311,7 @@ async function describeWhatRuns(ctx, clusterPath, target) {
         [`${target.noun === "cluster" ? "Cluster" : "Node pool"} state before abort`, what]
       ];
     }
+    return state;
   } catch (error2) {
     if (error2 instanceof ServiceError && error2.status === 404 && target.nodePool) {
       throw error2.explained(
@@ -26309,13 +26320,39 @@ async function describeWhatRuns(ctx, clusterPath, target) {
       );
     }
     if (!(error2 instanceof ServiceError) || error2.status === 404) throw error2;
+    return void 0;
   }
+}
+async function readClusterState(ctx, clusterPath) {
+  try {
+    const state = clusterState((await ctx.arm.send("GET", clusterPath)).body);
+    return state && (isTerminalStatus(state) ? canonicalArmStatus(state) : state);
+  } catch (error2) {
+    if (!(error2 instanceof ServiceError)) throw error2;
+    return void 0;
+  }
+}
+var OPERATION_NOUNS = {
+  upgrading: "upgrade",
+  creating: "creation",
+  scaling: "scaling",
+  updating: "update",
+  deleting: "deletion",
+  starting: "start",
+  stopping: "stop",
+  migrating: "migration"
+};
+function operationNoun(stateBefore) {
+  return OPERATION_NOUNS[stateBefore?.toLowerCase() ?? ""] ?? "running operation";
 }
 function versionChange(body) {
   const properties = propertiesOf(body);
   const current = properties.currentKubernetesVersion ?? properties.currentOrchestratorVersion;
   const target = properties.kubernetesVersion ?? properties.orchestratorVersion;
-  return typeof current === "string" && typeof target === "string" && current !== target ? ` (Kubernetes ${current} → ${target})` : "";
+  if (typeof current !== "string" || typeof target !== "string" || !target) return "";
+  const precision = target.split(".").length;
+  const currentAtPrecision = current.split(".").slice(0, precision).join(".");
+  return currentAtPrecision === target ? "" : ` (Kubernetes ${current} → ${target})`;
 }
 function alreadyCompleted(ctx, response) {
   const error2 = readArmError(isRecord(response.body) ? response.body.error : void 0);
@@ -26346,6 +26383,7 @@ async function operationStatus(ctx, settings) {
   if (target.nodePool) ctx.facts.details = [["Node pool", target.nodePool]];
   const path7 = `${target.path}/operations/${encodeURIComponent(settings.operationId)}?api-version=${operationsApiVersion(ctx, settings.apiVersion)}`;
   ctx.log(`Reading operation ${settings.operationId} of ${target.label}.`);
+  ctx.facts.operationId = operationIdOf2(settings.operationId, void 0);
   const observe = observePollingUrl(ctx.arm, "location", path7, interpret);
   let last;
   try {
@@ -26357,7 +26395,7 @@ async function operationStatus(ctx, settings) {
       );
     } else {
       const outcome = await ctx.poll(observe, { lookFirst: true });
-      if (outcome.last) record(ctx, outcome.last.value);
+      if (outcome.last) record(ctx, outcome.last.value, settings.operationId);
       if (!outcome.done)
         return ctx.stopped(outcome.last?.status, "Run operation-status again to keep watching.");
       last = outcome.last;
@@ -26365,7 +26403,7 @@ async function operationStatus(ctx, settings) {
   } catch (error2) {
     throw explainNotFound(error2, settings);
   }
-  record(ctx, last.value);
+  record(ctx, last.value, settings.operationId);
   return judgeOperation(last.status, last.done, last.value);
 }
 function operationsApiVersion(ctx, override) {
@@ -26387,15 +26425,20 @@ function explainNotFound(error2, settings) {
     latest ? `${checkPool || "Check "}the cluster input; operations appear here once the cluster has been created, upgraded, scaled or otherwise changed.` : `${checkPool || "Check "}operation-id: AKS keeps only the latest 50 operations of a cluster; leave operation-id empty (latest) for the newest one.`
   );
 }
-function record(ctx, status) {
-  const raw = isRecord(status.raw) ? status.raw : {};
-  const id = typeof raw.name === "string" && raw.name ? raw.name : typeof raw.id === "string" ? raw.id.split("/").pop() : void 0;
-  ctx.facts.operationId = id ?? ctx.facts.operationId;
+function record(ctx, status, requestedId) {
+  ctx.facts.operationId = operationIdOf2(requestedId, status.raw) ?? ctx.facts.operationId;
   ctx.facts.percentComplete = status.percent ?? ctx.facts.percentComplete;
   ctx.facts.startedAt = status.startTime;
   ctx.facts.finishedAt = status.endTime;
   ctx.facts.reason = status.error ? `${status.error.code}: ${status.error.message}` : void 0;
   ctx.facts.result = status.raw;
+}
+function operationIdOf2(requestedId, body) {
+  if (requestedId.toLowerCase() !== "latest") return requestedId;
+  const raw = isRecord(body) ? body : {};
+  const fromId = typeof raw.id === "string" ? raw.id.split("/").filter(Boolean).pop() : void 0;
+  if (fromId) return fromId;
+  return typeof raw.name === "string" && raw.name ? raw.name : void 0;
 }
 function judgeOperation(status, done, value) {
   if (!done || status === "Succeeded") return { status, verdict: "pass" };

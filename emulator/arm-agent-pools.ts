@@ -4,7 +4,8 @@ import type { ArmContext, ArmRoute } from './arm.ts';
 import { abort, operations } from './arm-operations.ts';
 import type { ClusterState } from './clusters.ts';
 import { type Exchange, armError, send } from './http.ts';
-import { clusterStateFor } from './operations.ts';
+import { startOperationClock } from './operations.ts';
+import { agentPoolBody } from './arm-cluster.ts';
 
 /** Agent pool abort exists from this stable version on (and in previews). */
 const FIRST_POOL_ABORT_VERSION = '2024-05-01';
@@ -26,6 +27,7 @@ export function handleAgentPool(
       `Could not find agent pool '${name}' in managed cluster '${cluster.name}'.`,
     );
   }
+  if (pool.operation) startOperationClock(pool.operation, ex.record.time);
   if (route.kind === 'agentPool') return getAgentPool(ex, pool);
   if (route.kind === 'agentPoolOperations') return operations(ex, pool, route.id, apiVersion);
   if (apiVersion.slice(0, 10) < FIRST_POOL_ABORT_VERSION) {
@@ -36,27 +38,9 @@ export function handleAgentPool(
       `No registered resource provider found for location '${cluster.location}' and API version '${apiVersion}' for type 'managedClusters/agentPools/abort'.`,
     );
   }
-  return abort(ex, ctx, pool, apiVersion);
+  return abort(ex, ctx, pool);
 }
 
 function getAgentPool(ex: Exchange, pool: ClusterState): void {
-  const spec = pool.nodePool;
-  const version = spec?.orchestratorVersion ?? '1.30.6';
-  send(ex, 200, {
-    id: pool.resourceId,
-    name: pool.name,
-    type: 'Microsoft.ContainerService/managedClusters/agentPools',
-    properties: {
-      provisioningState: pool.operation
-        ? clusterStateFor(pool.operation)
-        : (spec?.provisioningState ?? 'Succeeded'),
-      count: 3,
-      vmSize: 'Standard_D4s_v5',
-      mode: 'User',
-      osType: 'Linux',
-      orchestratorVersion: version,
-      currentOrchestratorVersion: version,
-      powerState: { code: 'Running' },
-    },
-  });
+  send(ex, 200, agentPoolBody(pool));
 }

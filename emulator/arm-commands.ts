@@ -70,7 +70,9 @@ export async function runCommand(
       dir,
     ),
   );
-  const location = `${ctx.armEndpoint()}${cluster.resourceId}/commandResults/${id}?api-version=${encodeURIComponent(apiVersion)}`;
+  // As recorded: `managedclusters` in lower case in the Location the live service hands out.
+  const resultPath = `${cluster.resourceId.replace(/\/managedClusters\//, '/managedclusters/')}/commandResults/${id}`;
+  const location = `${ctx.armEndpoint()}${resultPath}?api-version=${encodeURIComponent(apiVersion)}`;
   send(ex, 202, undefined, { location });
 }
 
@@ -234,24 +236,24 @@ export function commandResult(
     const headers: Record<string, string> = { location: pollLocation(ex, ctx.armEndpoint()) };
     if (cluster.spec.commandResultRetryAfter !== undefined)
       headers['retry-after'] = String(cluster.spec.commandResultRetryAfter);
-    return send(
-      ex,
-      202,
-      {
-        id,
-        properties: { provisioningState: state('Running'), startedAt: isoTime(record.startedAt) },
-      },
-      headers,
-    );
+    // As recorded: a running result has only its provisioningState.
+    return send(ex, 202, { id, properties: { provisioningState: state('Running') } }, headers);
   }
+  // A pod that never ran has no times, exit code or logs: only its state and why (as the
+  // official example of a failed result).
+  const ran = record.exitCode !== undefined;
   send(ex, 200, {
     id,
     properties: {
       provisioningState: state(record.provisioningState),
-      exitCode: record.exitCode,
-      startedAt: isoTime(record.startedAt),
-      finishedAt: record.finishedAt === undefined ? undefined : isoTime(record.finishedAt),
-      logs: record.exitCode === undefined ? undefined : command.output(),
+      ...(ran
+        ? {
+            exitCode: record.exitCode,
+            startedAt: isoTime(record.startedAt),
+            finishedAt: record.finishedAt === undefined ? undefined : isoTime(record.finishedAt),
+            logs: command.output(),
+          }
+        : {}),
       reason: record.reason,
     },
   });

@@ -2,13 +2,16 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import { handleAgentPool } from './arm-agent-pools.ts';
 import { commandResult, runCommand } from './arm-commands.ts';
+import { clusterBody } from './arm-cluster.ts';
 import { abort, operationLocation, operations, operationStatus } from './arm-operations.ts';
 import type { ClusterRegistry, ClusterState } from './clusters.ts';
 import type { RunningCommand } from './commands.ts';
 import { type Exchange, armError, send } from './http.ts';
-import { clusterStateFor } from './operations.ts';
 import { accountRequest, accountRoute, metadataEndpoints } from './arm-account.ts';
 import { checkApiVersion } from './arm-versions.ts';
+import type { OperationUrlSigner } from './operation-urls.ts';
+import { startOperationClock } from './operations.ts';
+import type { ScriptBook } from './scripts.ts';
 import type { Signer } from './tokens.ts';
 import type { RequestKind } from './types.ts';
 
@@ -26,6 +29,10 @@ export interface ArmContext {
   commandTimeoutSeconds: number;
   running: Set<RunningCommand>;
   remember: (secret: string) => void;
+  /** Signs and checks the location-level polling URLs of asynchronous operations. */
+  operationUrls: OperationUrlSigner;
+  /** Answers fixed in advance (replays of recorded exchanges). */
+  scripts: ScriptBook;
 }
 
 export interface ArmRoute {
@@ -59,10 +66,12 @@ export function parseArmPath(pathname: string): ArmRoute | undefined {
     lower[4] === 'locations' &&
     seg.length === 8
   ) {
+    // As live: `operations/{id}` is the Azure-AsyncOperation status, `operationresults/{id}` the
+    // Location. (`operationStatus/{id}` is the URL shape of the spec's example.)
     const kind =
-      lower[6] === 'operationstatus'
+      lower[6] === 'operations' || lower[6] === 'operationstatus'
         ? 'operationStatus'
-        : lower[6] === 'operations'
+        : lower[6] === 'operationresults'
           ? 'operationLocation'
           : 'unknown';
     return { ...base, kind, location: seg[5] ?? '', id: seg[7] ?? '' };
@@ -136,6 +145,8 @@ export async function handleArm(ex: Exchange, ctx: ArmContext): Promise<void> {
       'The api-version query parameter (?api-version=) is required for all requests.',
     );
   }
+  const scripted = ctx.scripts.take(ex.req.method ?? 'GET', ex.url.pathname);
+  if (scripted) return send(ex, scripted.status, scripted.body, scripted.headers);
   if (account) return accountRequest(ex, ctx, account, apiVersion);
   const route = parseArmPath(ex.url.pathname);
   if (!route || route.kind === 'unknown') {
@@ -151,6 +162,7 @@ export async function handleArm(ex: Exchange, ctx: ArmContext): Promise<void> {
   if (route.kind === 'operationLocation') return operationLocation(ex, ctx, route);
   const cluster = findCluster(ex, ctx, route);
   if (!cluster) return;
+  if (cluster.operation) startOperationClock(cluster.operation, ex.record.time);
   const expected =
     route.kind === 'runCommand' || route.kind === 'abort' || route.kind === 'agentPoolAbort'
       ? 'POST'
@@ -171,7 +183,7 @@ export async function handleArm(ex: Exchange, ctx: ArmContext): Promise<void> {
     case 'commandResult':
       return commandResult(ex, ctx, cluster, route.id);
     case 'abort':
-      return abort(ex, ctx, cluster, apiVersion);
+      return abort(ex, ctx, cluster);
     case 'agentPool':
     case 'agentPoolAbort':
     case 'agentPoolOperations':
@@ -264,29 +276,5 @@ export function unauthorized(ex: Exchange, ctx: ArmContext, code: string, messag
 }
 
 function getCluster(ex: Exchange, ctx: ArmContext, cluster: ClusterState): void {
-  const { spec } = cluster;
-  const provisioningState = cluster.operation
-    ? clusterStateFor(cluster.operation)
-    : (spec.provisioningState ?? 'Succeeded');
-  send(ex, 200, {
-    id: cluster.resourceId,
-    location: cluster.location,
-    name: cluster.name,
-    type: 'Microsoft.ContainerService/ManagedClusters',
-    sku: { name: 'Base', tier: 'Free' },
-    properties: {
-      provisioningState,
-      powerState: { code: spec.powerState ?? 'Running' },
-      kubernetesVersion: '1.30.6',
-      currentKubernetesVersion: '1.30.6',
-      dnsPrefix: `${cluster.name}-dns`,
-      // A managed-identity cluster, as a live GET shows it (az aks show reads this profile).
-      servicePrincipalProfile: { clientId: 'msi' },
-      fqdn: `${cluster.name}-dns-00000000.hcp.${cluster.location}.azmk8s.io`,
-      aadProfile: spec.aadManaged
-        ? { managed: true, enableAzureRBAC: true, tenantID: ctx.tenantId }
-        : undefined,
-      apiServerAccessProfile: { disableRunCommand: spec.runCommandDisabled === true },
-    },
-  });
+  send(ex, 200, clusterBody(ctx, cluster));
 }

@@ -24,7 +24,7 @@ const emu = await startEmulator({
 });
 const dataDir = path.dirname(emu.caPath);
 
-const demo = emu.addCluster({ resourceGroup: 'rg-demo', name: 'demo', commandResultRetryAfter: 1 });
+const demo = emu.addCluster({ resourceGroup: 'rg-demo', name: 'demo' });
 const upgrading = emu.addCluster({
   resourceGroup: 'rg-demo',
   name: 'upgrading',

@@ -1,4 +1,5 @@
 import type { RunningCommand } from './commands.ts';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { newOperation, type OperationState } from './operations.ts';
 import type { ClusterSpec, NodePoolSpec } from './types.ts';
 
@@ -22,6 +23,9 @@ export interface ClusterState {
   nodePools: Map<string, ClusterState>;
   /** The pool's own spec, for pools. */
   nodePool?: NodePoolSpec;
+  /** `resourceUID` and the system-assigned identity, as a live cluster body has them. */
+  resourceUid: string;
+  principalId: string;
 }
 
 /** ARM names are case-insensitive, so lookups go through lower-cased keys. */
@@ -44,6 +48,8 @@ export class ClusterRegistry {
       commands: new Map(),
       submitted: 0,
       nodePools: new Map(),
+      resourceUid: randomBytes(12).toString('hex'),
+      principalId: randomUUID(),
     };
     if (spec.operation) {
       state.operation = newOperation(spec.operation);
@@ -72,6 +78,8 @@ export class ClusterRegistry {
       submitted: 0,
       nodePools: new Map(),
       nodePool: pool,
+      resourceUid: cluster.resourceUid,
+      principalId: cluster.principalId,
     };
     if (pool.operation) {
       state.operation = newOperation(pool.operation);
@@ -87,6 +95,11 @@ export class ClusterRegistry {
   hasResourceGroup(subscriptionId: string, resourceGroup: string): boolean {
     const prefix = clusterKey(subscriptionId, resourceGroup, '');
     return [...this.#clusters.keys()].some((k) => k.startsWith(prefix));
+  }
+
+  /** Makes another operation of the cluster (an abort) findable by its id. */
+  registerOperation(operationId: string, cluster: ClusterState): void {
+    this.#operations.set(operationId.toLowerCase(), cluster);
   }
 
   byOperation(operationId: string): ClusterState | undefined {

@@ -21,6 +21,8 @@ import { classifyEntra, GITHUB_SUBJECT, handleEntra, type Identity } from './ent
 import { applyFault, describeFault, FaultBook } from './faults.ts';
 import { classifyImds, handleImds, newMachineIdentities } from './imds.ts';
 import { type Exchange, armError, send } from './http.ts';
+import { createOperationUrlSigner } from './operation-urls.ts';
+import { ScriptBook } from './scripts.ts';
 import { createSigner } from './tokens.ts';
 import type {
   ClusterHandle,
@@ -102,6 +104,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     commandTimeoutSeconds: opts.commandTimeoutSeconds ?? 900,
     running,
     remember,
+    operationUrls: createOperationUrlSigner(ca),
+    scripts: new ScriptBook(),
   };
 
   const armSite: Site = {
@@ -204,6 +208,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     requests,
     addCluster: (spec: ClusterSpec) => clusterHandle(clusters.add(spec, subscriptionId)),
     inject: (rule) => faults.inject(rule),
+    script: (rule) => armContext.scripts.add(rule),
+    signOperationUrl: (path) => armContext.operationUrls.sign(endpoints.arm, path),
     clearFaults: () => faults.clear(),
     issuedSecrets: () => [identity.clientSecret, identity.oidcRequestToken, ...secrets],
     verifyToken: (bearer, audience) => {
@@ -228,6 +234,10 @@ function clusterHandle(cluster: ClusterState): ClusterHandle {
         { resourceId: pool.resourceId, operationId: pool.operation?.id },
       ]),
     ),
+    operationIds: () =>
+      [cluster.operation?.id, cluster.operation?.abort?.id].filter(
+        (id): id is string => id !== undefined,
+      ),
     commands: () =>
       [...cluster.commands.values()].map((command) => {
         command.isFinal();

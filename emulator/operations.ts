@@ -6,8 +6,20 @@ export interface OperationState {
   name: string;
   spec: OperationSpec;
   startMs: number;
+  /** False until the first request about the cluster (see startOperationClock). */
+  clockRunning: boolean;
   abortedAt?: number;
   percentAtAbort?: number;
+  /** The abort of this operation: an operation of its own, with its own id and status. */
+  abort?: AbortState;
+}
+
+export interface AbortState {
+  id: string;
+  startMs: number;
+  endMs: number;
+  outcome: 'Succeeded' | 'Failed';
+  error?: { code: string; message: string };
 }
 
 export interface OperationView {
@@ -22,7 +34,24 @@ export interface OperationView {
 const DEFAULT_CANCEL_SECONDS = 2;
 
 export function newOperation(spec: OperationSpec, now = Date.now()): OperationState {
-  return { id: spec.id ?? randomUUID(), name: spec.name ?? 'Upgrade', spec, startMs: now };
+  return {
+    id: spec.id ?? randomUUID(),
+    name: spec.name ?? 'Upgrade',
+    spec,
+    startMs: now,
+    clockRunning: false,
+  };
+}
+
+/**
+ * The operation's clock starts at the first request about its cluster, not when the scenario was
+ * set up: a test that takes a while to start its client (a loaded machine) still sees the whole
+ * timeline it asked for.
+ */
+export function startOperationClock(op: OperationState, now = Date.now()): void {
+  if (op.clockRunning) return;
+  op.clockRunning = true;
+  op.startMs = now;
 }
 
 function percentAt(op: OperationState, now: number): number {
@@ -66,15 +95,48 @@ export function viewOperation(op: OperationState, now = Date.now()): OperationVi
   };
 }
 
-/** Marks the operation aborted; false when it can no longer be (already final, or the spec says conflict). */
-export function abortOperation(op: OperationState, now = Date.now()): boolean {
+/**
+ * Starts the abort of the operation and returns it; undefined when the operation can no longer be
+ * aborted (already final, or the spec says conflict). A `failed` abort leaves the operation running.
+ */
+export function abortOperation(op: OperationState, now = Date.now()): AbortState | undefined {
   const view = viewOperation(op, now);
-  if (view.final || op.spec.abort === 'conflict') return false;
-  if (op.abortedAt === undefined) {
+  if (view.final || op.spec.abort === 'conflict') return undefined;
+  if (op.abort) return op.abort;
+  const failed = op.spec.abort === 'failed';
+  if (!failed) {
     op.abortedAt = now;
     op.percentAtAbort = view.percentComplete;
   }
-  return true;
+  op.abort = {
+    id: randomUUID(),
+    startMs: now,
+    endMs: now + (op.spec.cancelSeconds ?? DEFAULT_CANCEL_SECONDS) * 1000,
+    outcome: failed ? 'Failed' : 'Succeeded',
+    ...(failed
+      ? {
+          error: op.spec.abortError ?? {
+            code: 'OperationNotAllowed',
+            message: `The ${op.name} operation could not be canceled at its current stage.`,
+          },
+        }
+      : {}),
+  };
+  return op.abort;
+}
+
+/** The abort's own status: InProgress until the cancellation is done, then Succeeded (or Failed). */
+export function viewAbort(abort: AbortState, now = Date.now()): OperationView {
+  if (now < abort.endMs)
+    return { status: 'InProgress', final: false, percentComplete: 0, startMs: abort.startMs };
+  return {
+    status: abort.outcome,
+    final: true,
+    percentComplete: 100,
+    startMs: abort.startMs,
+    endMs: abort.endMs,
+    ...(abort.error ? { error: abort.error } : {}),
+  };
 }
 
 const RUNNING_STATE: Record<string, string> = {

@@ -5,6 +5,7 @@ import { strict as assert } from 'node:assert';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { strToU8, zipSync } from 'fflate';
 import { type Emulator, startEmulator } from './index.ts';
+import { byteSwappedGuid as byteSwapped } from './operation-urls.ts';
 
 interface Answer {
   status: number;
@@ -253,7 +254,9 @@ async function operationChecks(): Promise<void> {
     const c = cluster('ops-latest', 'async');
     const latest = await arm(`${c.resourceId}/operations/latest?api-version=2025-05-02-preview`);
     assert.equal(latest.json().status, 'Preparing');
-    assert.equal(latest.json().name, c.operationId);
+    // As live: `name` is the GUID with its first three groups byte-swapped; `id` ends with it.
+    assert.equal(latest.json().name, byteSwapped(c.operationId!));
+    assert.ok(String(latest.json().id).endsWith(`/operations/${c.operationId!}`));
     assert.equal(
       (await arm(`${c.resourceId}?api-version=2024-05-01`)).json().properties instanceof Object,
       true,
@@ -267,25 +270,45 @@ async function operationChecks(): Promise<void> {
       404,
     );
   });
-  await step('abort async -> Canceling -> Canceled', async () => {
-    const c = cluster('ops-async', 'async');
-    const accepted = await arm(`${c.resourceId}/abort?api-version=2024-05-01`, 'POST');
-    assert.equal(accepted.status, 202);
-    assert.equal(accepted.headers['retry-after'], '1');
-    assert.match(String(accepted.headers.location), /\/locations\/eastus\/operations\//);
-    const statusUrl = String(accepted.headers['azure-asyncoperation']);
-    assert.equal((await call('GET', statusUrl, { token: armToken })).json().status, 'Canceling');
-    const final = await pollUntil(statusUrl, (a) => a.json().status !== 'Canceling');
-    assert.equal(final.json().status, 'Canceled');
-    assert.equal(
-      (await call('GET', String(accepted.headers.location), { token: armToken })).status,
-      200,
-    );
-    assert.equal(
-      (await arm(`${c.resourceId}/operations/latest?api-version=2025-05-02-preview`)).json().status,
-      'Canceled',
-    );
-  });
+  await step(
+    'abort 202 as live: cluster body, signed URLs, InProgress -> Succeeded, 204',
+    async () => {
+      const c = cluster('ops-async', 'async');
+      const accepted = await arm(`${c.resourceId}/abort?api-version=2024-05-01`, 'POST');
+      assert.equal(accepted.status, 202);
+      assert.equal(accepted.headers['retry-after'], undefined);
+      assert.equal(accepted.json().name, 'ops-async');
+      const statusUrl = new URL(String(accepted.headers['azure-asyncoperation']));
+      const resultUrl = new URL(String(accepted.headers.location));
+      assert.match(statusUrl.pathname, /\/locations\/eastus\/operations\/[0-9a-f-]{36}$/);
+      assert.match(resultUrl.pathname, /\/locations\/eastus\/operationresults\/[0-9a-f-]{36}$/);
+      assert.deepEqual([...statusUrl.searchParams.keys()], ['api-version', 't', 'c', 's', 'h']);
+      assert.equal(statusUrl.searchParams.get('api-version'), '2016-03-30');
+      const abortId = statusUrl.pathname.split('/').pop()!;
+      assert.notEqual(abortId, c.operationId);
+      const first = await call('GET', statusUrl.href, { token: armToken });
+      assert.deepEqual(Object.keys(first.json()), ['name', 'status', 'startTime']);
+      assert.equal(first.json().name, byteSwapped(abortId));
+      assert.equal(first.json().status, 'InProgress');
+      const tampered = new URL(statusUrl);
+      tampered.searchParams.set('t', '1');
+      assert.equal((await call('GET', tampered.href, { token: armToken })).status, 400);
+      const final = await pollUntil(statusUrl.href, (a) => a.json().status !== 'InProgress');
+      assert.equal(final.json().status, 'Succeeded');
+      const result = await call('GET', resultUrl.href, { token: armToken });
+      assert.equal(result.status, 204);
+      assert.match(String(result.headers.location), /\/operationresults\/.*&s=/);
+      assert.equal(
+        props(await arm(`${c.resourceId}?api-version=2024-05-01`)).provisioningState,
+        'Canceled',
+      );
+      assert.equal(
+        (await arm(`${c.resourceId}/operations/latest?api-version=2025-05-02-preview`)).json()
+          .status,
+        'Canceled',
+      );
+    },
+  );
   await step('abort no-content -> cluster Canceled', async () => {
     const c = cluster('ops-204', 'no-content');
     assert.equal((await arm(`${c.resourceId}/abort?api-version=2024-05-01`, 'POST')).status, 204);

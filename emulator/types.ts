@@ -1,3 +1,7 @@
+import type { ScriptHandle, ScriptRule } from './scripts.ts';
+
+export type { ScriptedAnswer, ScriptHandle, ScriptRule } from './scripts.ts';
+
 export interface EmulatorOptions {
   /** Where CA/certs and command folders go; default a fresh mkdtemp (removed by stop()). */
   dataDir?: string;
@@ -45,6 +49,10 @@ export interface Emulator {
   managedIdentity: { systemAssigned: boolean; userAssignedClientIds: string[] };
   addCluster(spec: ClusterSpec): ClusterHandle;
   inject(rule: FaultRule): void;
+  /** Answers requests for one path with fixed answers, in order (the last repeats). */
+  script(rule: ScriptRule): ScriptHandle;
+  /** `{armEndpoint}{path}?api-version=2016-03-30&t=…&c=…&s=…&h=…`, signed as the abort's polling URLs are. */
+  signOperationUrl(path: string): string;
   clearFaults(): void;
   requests: RequestRecord[];
   issuedSecrets(): string[];
@@ -64,6 +72,9 @@ export interface ClusterSpec {
   commandResultRetryAfter?: number;
   runCommandDisabled?: boolean;
   provisioningState?: string;
+  /** `properties.kubernetesVersion` (as requested) and `currentKubernetesVersion` (running). */
+  kubernetesVersion?: string;
+  currentKubernetesVersion?: string;
   operation?: OperationSpec;
   maxBodyBytes?: number;
   /** powerState.code; a Stopped cluster refuses run commands. */
@@ -98,7 +109,15 @@ export interface OperationSpec {
   outcome?: 'Succeeded' | 'Failed' | 'Canceled';
   error?: { code: string; message: string };
   statusWord?: string;
-  abort?: 'async' | 'no-content' | 'conflict';
+  /**
+   * How POST abort answers: `async` (default) as the live service does, 202 with the cluster and
+   * signed status URLs, the status going InProgress → Succeeded while the cluster goes Canceling →
+   * Canceled; `failed`: the same 202, but the abort's status ends Failed (`abortError`) and the
+   * operation runs on; `no-content`: 204; `conflict`: 409 OperationNotAllowed.
+   */
+  abort?: 'async' | 'failed' | 'no-content' | 'conflict';
+  abortError?: { code: string; message: string };
+  /** Retry-After (seconds) on the abort and its status answers; the live service sends none. */
   abortRetryAfter?: number;
   cancelSeconds?: number;
 }
@@ -121,6 +140,8 @@ export interface ClusterHandle {
   operationId?: string;
   /** The node pools' resource ids and operation ids, by name. */
   nodePools: Record<string, { resourceId: string; operationId?: string }>;
+  /** The cluster's operation id and, once it was aborted with a 202, the abort's own id. */
+  operationIds(): string[];
 }
 
 export type RequestKind =

@@ -35,6 +35,8 @@ export interface Outcome {
   /** Why it failed or warned, for the log, the annotation and the summary. */
   message?: string | undefined;
   fix?: string | undefined;
+  /** The summary heading in plain words, when the status word alone would mislead (a command that ran and exited 3 has status Succeeded). */
+  headline?: string | undefined;
 }
 
 export interface Report extends Facts, Outcome {

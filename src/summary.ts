@@ -20,6 +20,13 @@ const HEADLINES: Record<Report['verdict'], string> = {
   fail: 'failed',
 };
 
+/** ` passed: Succeeded, exit code 0`, or the operation's own plain words when it has them. */
+function headingText(report: Report): string {
+  if (report.headline) return `: ${escapeHtml(report.headline)}`;
+  const exit = report.exitCode === undefined ? '' : `, exit code ${report.exitCode}`;
+  return ` ${HEADLINES[report.verdict]}: ${escapeHtml(report.status)}${exit}`;
+}
+
 /** The job summary as HTML: a table at a glance, the output folded, the error and its fix. Everything escaped. */
 export function renderSummary(report: Report): string {
   const rows: [string, string | undefined][] = [
@@ -60,7 +67,7 @@ export function renderSummary(report: Report): string {
     )
     .join('\n');
   const parts = [
-    `<h3>${ICONS[report.verdict]} ${escapeHtml(report.operation)} ${HEADLINES[report.verdict]}: ${escapeHtml(report.status)}${report.exitCode === undefined ? '' : `, exit code ${report.exitCode}`}</h3>`,
+    `<h3>${ICONS[report.verdict]} ${escapeHtml(report.operation)}${headingText(report)}</h3>`,
     `<table>\n${table}\n</table>`,
   ];
   if (report.message) {

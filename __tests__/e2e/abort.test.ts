@@ -40,51 +40,114 @@ function annotations(stdout: string): string[] {
   return workflowCommands(stdout).filter((line) => /^::(error|warning)/.test(line));
 }
 
+function abortRun(resourceId: string, inputs: Record<string, string> = {}) {
+  return runAction(
+    { operation: 'abort', cluster: resourceId, 'poll-interval': '1', ...inputs },
+    lab.emu,
+  );
+}
+
 function pollLines(stdout: string): string[] {
   return stdout.split('\n').filter((line) => /^poll \d+: /.test(line));
 }
 
 // Every run waits a couple of seconds for the emulator's cancellation: run them side by side.
 describe('abort end to end', { concurrency: true }, () => {
-  it('202: follows Azure-AsyncOperation through Canceling to Canceled', async () => {
+  it('202 as live: status Canceled when the abort status ends Succeeded, id from the URL', async () => {
     const c = upgrading({ abort: 'async' });
-    const run = await runAction(
-      { operation: 'abort', cluster: c.resourceId, 'poll-interval': '1' },
-      lab.emu,
-    );
+    const run = await abortRun(c.resourceId);
     assert.equal(run.code, 0, run.stdout + run.stderr);
+    // The abort's status resource ends Succeeded; the cluster's operation ended Canceled.
     assert.equal(run.outputs.status, 'Canceled');
-    assert.equal(run.outputs['operation-id'], c.operationId);
-    assert.match(run.outputs['started-at']!, /^\d{4}-\d\d-\d\dT/);
-    assert.match(run.outputs['finished-at']!, /^\d{4}-\d\d-\d\dT/);
-    assert.equal(JSON.parse(run.outputs.result!).status, 'Canceled');
-    assert.match(run.stdout, /The cluster is Upgrading\./);
-    assert.match(run.stdout, /Following the abort through its Azure-AsyncOperation URL/);
-    const polls = pollLines(run.stdout);
-    assert.match(polls[0]!, /^poll 1: Canceling · .*next poll in/);
-    assert.match(polls.at(-1)!, /: Canceled · .* · final$/);
-    assert.deepEqual(annotations(run.stdout), []);
-    // The summary says what was running and how it ended.
-    assert.match(run.summary, /Cluster state before abort<\/th><td>Upgrading/);
-    assert.match(run.summary, /The operation ended Canceled; nothing is rolled back\./);
-    assert.match(run.summary, /abort passed: Canceled/);
     const abortCalls = requestsFor(c.name, 'abort');
     assert.equal(abortCalls.length, 1);
     assert.equal(abortCalls[0]!.method, 'POST');
     assert.match(abortCalls[0]!.path, /\/abort\?api-version=2024-05-01$/);
-    assert.equal(requestsFor(c.name, 'cluster').length, 1, 'one read of the cluster');
+    // operation-id is the abort's own id, as its signed Azure-AsyncOperation URL names it.
+    const abortId = run.outputs['operation-id']!;
+    assert.match(abortId, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    assert.notEqual(abortId, c.operationId);
+    const polls = statusPolls(abortId);
+    assert.ok(polls.length >= 2, `${polls.length} polls`);
+    for (const poll of polls) {
+      assert.equal(poll.kind, 'operationStatus');
+      assert.match(
+        poll.path,
+        /\/locations\/eastus\/operations\/[^?]+\?api-version=2016-03-30&t=\d+&c=[\w-]+&s=[\w-]+&h=[\w-]+$/,
+      );
+    }
+    assert.match(run.outputs['started-at']!, /^\d{4}-\d\d-\d\dT/);
+    assert.match(run.outputs['finished-at']!, /^\d{4}-\d\d-\d\dT/);
+    const result = JSON.parse(run.outputs.result!);
+    assert.equal(result.status, 'Succeeded');
+    assert.notEqual(result.name, abortId, 'the body names the id byte-swapped');
+    assert.match(run.stdout, /The cluster is Upgrading \(Kubernetes 1\.31\.7 → 1\.32\)\./);
+    assert.match(run.stdout, /Following the abort through its Azure-AsyncOperation URL/);
+    const pollLog = pollLines(run.stdout);
+    assert.match(pollLog[0]!, /^poll 1: InProgress · .*next poll in/);
+    assert.match(pollLog.at(-1)!, /: Succeeded · .* · final$/);
+    assert.deepEqual(annotations(run.stdout), []);
+    // The summary says in plain words what happened.
+    assert.match(
+      run.summary,
+      /Cluster state before abort<\/th><td>Upgrading \(Kubernetes 1\.31\.7 → 1\.32\)/,
+    );
+    assert.match(
+      run.summary,
+      /The upgrade was aborted; the cluster is Canceled\. Nothing is rolled back\./,
+    );
+    assert.match(run.summary, /abort passed: Canceled/);
+    // One read before the abort, one after it to say how the cluster ended.
+    assert.equal(requestsFor(c.name, 'cluster').length, 2);
+  });
+
+  it('202 whose abort fails: status Failed with the service error, the step fails', async () => {
+    const c = upgrading({
+      abort: 'failed',
+      abortError: {
+        code: 'OperationNotAllowed',
+        message: 'The upgrade is past its point of no return.',
+      },
+    });
+    const run = await abortRun(c.resourceId);
+    assert.equal(run.code, 1, run.stdout + run.stderr);
+    assert.equal(run.outputs.status, 'Failed');
+    assert.equal(
+      run.outputs.reason,
+      'OperationNotAllowed: The upgrade is past its point of no return.',
+    );
+    assert.match(
+      run.stdout,
+      /^::error::The abort failed: OperationNotAllowed: The upgrade is past its point of no return\.$/m,
+    );
+    assert.match(run.summary, /abort failed: Failed/);
+  });
+
+  it('no version change when the requested version is the running one at its precision', async () => {
+    const n = lab.seq();
+    const c = lab.emu.addCluster({
+      resourceGroup: 'rg-e2e-abort',
+      name: `aks-abort-${n}`,
+      kubernetesVersion: '1.31',
+      currentKubernetesVersion: '1.31.7',
+      operation: { name: 'Create', durationSeconds: 60, cancelSeconds: 1 },
+    });
+    const run = await abortRun(c.resourceId);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.equal(run.outputs.status, 'Canceled');
+    assert.match(run.stdout, /^The cluster is Creating\.$/m);
+    assert.doesNotMatch(run.stdout + run.summary, /→/);
+    assert.match(run.summary, /Cluster state before abort<\/th><td>Creating<\/td>/);
+    assert.match(run.summary, /The creation was aborted; the cluster is Canceled\./);
   });
 
   it('202: never polls before the Retry-After of the abort and of each status answer', async () => {
     const c = upgrading({ abort: 'async', abortRetryAfter: 2, cancelSeconds: 3 });
-    const run = await runAction(
-      { operation: 'abort', cluster: c.resourceId, 'poll-interval': '1' },
-      lab.emu,
-    );
+    const run = await abortRun(c.resourceId);
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.equal(run.outputs.status, 'Canceled');
     const post = requestsFor(c.name, 'abort')[0]!;
-    const polls = statusPolls(c.operationId!);
+    const polls = statusPolls(run.outputs['operation-id']!);
     assert.ok(polls.length >= 2, `${polls.length} polls`);
     const times = [post.time, ...polls.map((r) => r.time)];
     for (let i = 1; i < times.length; i++) {
@@ -99,10 +162,7 @@ describe('abort end to end', { concurrency: true }, () => {
 
   it('204: watches the cluster until it leaves Canceling; its final state is the status', async () => {
     const c = upgrading({ abort: 'no-content' });
-    const run = await runAction(
-      { operation: 'abort', cluster: c.resourceId, 'poll-interval': '1' },
-      lab.emu,
-    );
+    const run = await abortRun(c.resourceId);
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.equal(run.outputs.status, 'Canceled');
     assert.match(
@@ -113,10 +173,14 @@ describe('abort end to end', { concurrency: true }, () => {
     assert.match(polls[0]!, /^poll 1: Canceling /);
     assert.match(polls.at(-1)!, /: Canceled · .* · final$/);
     assert.equal(JSON.parse(run.outputs.result!).properties.provisioningState, 'Canceled');
+    assert.equal(run.outputs['operation-id'], '', '204 names no operation');
     assert.equal(statusPolls(c.operationId!).length, 0);
     // One read before the abort, then the polls of the cluster.
     assert.equal(requestsFor(c.name, 'cluster').length, 1 + polls.length);
-    assert.match(run.summary, /The operation ended Canceled/);
+    assert.match(
+      run.summary,
+      /The upgrade was aborted; the cluster is Canceled\. Nothing is rolled back\./,
+    );
   });
 
   it('409: AlreadyCompleted passes with a warning that the operation finished first', async () => {
@@ -141,9 +205,10 @@ describe('abort end to end', { concurrency: true }, () => {
     );
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.equal(run.outputs.status, 'Accepted');
-    assert.equal(run.outputs['operation-id'], c.operationId);
+    const abortId = run.outputs['operation-id']!;
+    assert.match(abortId, /^[0-9a-f-]{36}$/);
     assert.equal(pollLines(run.stdout).length, 0);
-    assert.equal(statusPolls(c.operationId!).length, 0);
+    assert.equal(statusPolls(abortId).length, 0);
     // The abort did go through: the cluster is now on its way to Canceled.
     const watch = await runAction(
       { operation: 'operation-status', cluster: c.resourceId, 'poll-interval': '1' },

@@ -119,6 +119,22 @@ describe('operation-status end to end', { concurrency: true }, () => {
     assert.equal(operationCalls(c.name).length, 1, 'a 404 is not retried');
   });
 
+  it('operation-id is the id of the URL, not the byte-swapped name of the body', async () => {
+    const c = cluster({ durationSeconds: 600, id: '39ea42e5-ab8d-41b1-9c3e-5f0c1a2b3c4d' });
+    const run = await watch(c.resourceId, { wait: 'false' });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    const result = JSON.parse(run.outputs.result!);
+    // As the live service: the GUID's first three groups byte-swapped in `name`.
+    assert.equal(result.name, 'e542ea39-8dab-b141-9c3e-5f0c1a2b3c4d');
+    assert.match(result.id, /\/operations\/39ea42e5-ab8d-41b1-9c3e-5f0c1a2b3c4d$/);
+    assert.equal(run.outputs['operation-id'], '39ea42e5-ab8d-41b1-9c3e-5f0c1a2b3c4d');
+    const named = await watch(c.resourceId, {
+      wait: 'false',
+      'operation-id': '39ea42e5-ab8d-41b1-9c3e-5f0c1a2b3c4d',
+    });
+    assert.equal(named.outputs['operation-id'], '39ea42e5-ab8d-41b1-9c3e-5f0c1a2b3c4d');
+  });
+
   it('fails clearly when the cluster has no operation at all (latest)', async () => {
     const c = cluster();
     const run = await watch(c.resourceId);

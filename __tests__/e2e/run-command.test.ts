@@ -61,6 +61,13 @@ describe('run-command end to end', () => {
     assert.equal(run.outputs['exit-code'], '3');
     assert.equal(run.outputs.logs, 'partial\n');
     assert.match(run.summary, /exited with code 3/);
+    // The heading says it as a person would, never "failed: Succeeded".
+    const heading = /<h3>(.*)<\/h3>/.exec(run.summary)?.[1];
+    assert.equal(
+      heading,
+      '❌ run-command: the command ran and exited 3, which is not in success-exit-codes (0)',
+    );
+    assert.doesNotMatch(run.summary, /failed: Succeeded/);
   });
 
   it('passes when the exit code is listed in success-exit-codes', async () => {
@@ -80,6 +87,14 @@ describe('run-command end to end', () => {
     assert.equal(run.outputs.status, 'Failed');
     assert.equal(run.outputs.reason, 'ImagePullBackoff');
     assert.equal(run.outputs['exit-code'], '');
+    // As the official example: a pod that never ran has no times, exit code or logs.
+    assert.deepEqual(Object.keys(JSON.parse(run.outputs.result!).properties), [
+      'provisioningState',
+      'reason',
+    ]);
+    assert.equal(run.outputs['started-at'], '');
+    assert.equal(run.outputs['finished-at'], '');
+    assert.match(run.summary, /<h3>❌ run-command failed: Failed<\/h3>/);
   });
 
   it('reads lower-case states and reports them in PascalCase', async () => {

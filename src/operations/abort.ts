@@ -57,15 +57,16 @@ export async function abort(ctx: AksOperationContext, settings: AbortSettings): 
   const target = aksTarget(settings);
   if (target.nodePool) ctx.facts.details = [['Node pool', target.nodePool]];
   const clusterPath = `${target.path}?api-version=${apiVersion}`;
-  await describeWhatRuns(ctx, clusterPath, target);
+  const before = await describeWhatRuns(ctx, clusterPath, target);
   ctx.log(`Aborting the running operation on ${target.label} (POST abort).`);
   const accepted = await ctx.arm.send('POST', `${target.path}/abort?api-version=${apiVersion}`, {
     accept: [202, 204, 409],
   });
   if (accepted.status === 409) return alreadyCompleted(ctx, accepted);
   const polling = accepted.status === 202 ? pollingUrlOf(accepted) : undefined;
-  // The id is in the polling URL (`…/operationStatus/{id}`): known before waiting, so wait: false
-  // and a timeout hand it on too.
+  // The id is in the polling URL (`…/operations/{id}`): known before waiting, so wait: false and a
+  // timeout hand it on too. The status body's `name` is no substitute: the live service sends the
+  // GUID there with its first three groups byte-swapped.
   if (polling) ctx.facts.operationId = operationIdOf(polling.url);
   if (!settings.wait) {
     ctx.log(
@@ -96,21 +97,27 @@ export async function abort(ctx: AksOperationContext, settings: AbortSettings): 
     result: outcome.last.value,
   });
   if (error) ctx.facts.reason = `${error.code}: ${error.message}`;
-  if (outcome.last.status === 'Failed') {
+  // After a 202 the status resource speaks of the abort itself (Succeeded: the cancellation is
+  // done); after a 204 the watched cluster state is already the operation's own final state.
+  const abortSucceeded = polling ? outcome.last.status === 'Succeeded' : true;
+  if (!abortSucceeded || outcome.last.status === 'Failed') {
+    const why = error ? `: ${error.code}: ${error.message}` : '';
     return {
       status: 'Failed',
       verdict: 'fail',
-      message: `The abort failed${error ? `: ${error.code}: ${error.message}` : ''}`.replace(
-        /\.?$/,
-        '.',
-      ),
+      message:
+        `The abort failed${outcome.last.status === 'Failed' ? '' : ` (its status is ${outcome.last.status})`}${why}`.replace(
+          /\.?$/,
+          '.',
+        ),
     };
   }
-  ctx.facts.details = [
-    ...(ctx.facts.details ?? []),
-    ['Outcome', `The operation ended ${outcome.last.status}; nothing is rolled back.`],
-  ];
-  return { status: outcome.last.status, verdict: 'pass' };
+  const clusterNow = polling ? await readClusterState(ctx, clusterPath) : outcome.last.status;
+  const status = polling ? 'Canceled' : outcome.last.status;
+  const sentence = `The ${operationNoun(before)} was aborted; the ${target.noun} is ${clusterNow ?? 'in an unknown state (it could not be read)'}. Nothing is rolled back.`;
+  ctx.log(sentence);
+  ctx.facts.details = [...(ctx.facts.details ?? []), ['Outcome', sentence]];
+  return { status, verdict: 'pass' };
 }
 
 function operationIdOf(url: string): string | undefined {
@@ -122,7 +129,7 @@ async function describeWhatRuns(
   ctx: AksOperationContext,
   clusterPath: string,
   target: AksTarget,
-): Promise<void> {
+): Promise<string | undefined> {
   try {
     const cluster = await ctx.arm.send('GET', clusterPath);
     const state = clusterState(cluster.body);
@@ -134,6 +141,7 @@ async function describeWhatRuns(
         [`${target.noun === 'cluster' ? 'Cluster' : 'Node pool'} state before abort`, what],
       ];
     }
+    return state;
   } catch (error) {
     if (error instanceof ServiceError && error.status === 404 && target.nodePool) {
       throw error.explained(
@@ -143,18 +151,54 @@ async function describeWhatRuns(
     }
     if (!(error instanceof ServiceError) || error.status === 404) throw error;
     // Only informational: a cluster read that fails must not stop the abort.
+    return undefined;
   }
 }
 
-/** ` (Kubernetes 1.29.9 → 1.30.6)` while an upgrade is under way; empty otherwise. */
-function versionChange(body: unknown): string {
+/** The cluster's state once the abort is over, for the summary. Best effort: undefined when unreadable. */
+async function readClusterState(
+  ctx: AksOperationContext,
+  clusterPath: string,
+): Promise<string | undefined> {
+  try {
+    const state = clusterState((await ctx.arm.send('GET', clusterPath)).body);
+    return state && (isTerminalStatus(state) ? canonicalArmStatus(state) : state);
+  } catch (error) {
+    if (!(error instanceof ServiceError)) throw error;
+    return undefined;
+  }
+}
+
+const OPERATION_NOUNS: Record<string, string> = {
+  upgrading: 'upgrade',
+  creating: 'creation',
+  scaling: 'scaling',
+  updating: 'update',
+  deleting: 'deletion',
+  starting: 'start',
+  stopping: 'stop',
+  migrating: 'migration',
+};
+
+/** `Upgrading` → `upgrade`: what the abort stopped, in the words a person would use. */
+function operationNoun(stateBefore: string | undefined): string {
+  return OPERATION_NOUNS[stateBefore?.toLowerCase() ?? ''] ?? 'running operation';
+}
+
+/**
+ * ` (Kubernetes 1.29.9 → 1.30)` while an upgrade is under way; empty otherwise. The cluster body
+ * has the version as requested (`1.31`: AKS picks the patch) beside the one running (`1.31.7`):
+ * only a difference at the precision of the requested version is a change.
+ */
+export function versionChange(body: unknown): string {
   const properties = propertiesOf(body);
   // Node pools name the same pair orchestratorVersion / currentOrchestratorVersion.
   const current = properties.currentKubernetesVersion ?? properties.currentOrchestratorVersion;
   const target = properties.kubernetesVersion ?? properties.orchestratorVersion;
-  return typeof current === 'string' && typeof target === 'string' && current !== target
-    ? ` (Kubernetes ${current} → ${target})`
-    : '';
+  if (typeof current !== 'string' || typeof target !== 'string' || !target) return '';
+  const precision = target.split('.').length;
+  const currentAtPrecision = current.split('.').slice(0, precision).join('.');
+  return currentAtPrecision === target ? '' : ` (Kubernetes ${current} → ${target})`;
 }
 
 function alreadyCompleted(ctx: AksOperationContext, response: ArmResponse): Outcome {

@@ -175,10 +175,12 @@ export function judge(
     };
   }
   if (!successExitCodes.has(result.exitCode)) {
+    const codes = [...successExitCodes].join(', ');
     return {
       status,
       verdict: 'fail',
-      message: `The command exited with code ${result.exitCode}, which is not in success-exit-codes (${[...successExitCodes].join(', ')}).`,
+      message: `The command exited with code ${result.exitCode}, which is not in success-exit-codes (${codes}).`,
+      headline: `the command ran and exited ${result.exitCode}, which is not in success-exit-codes (${codes})`,
     };
   }
   return { status, verdict: 'pass' };

@@ -37,6 +37,8 @@ export async function operationStatus(
   if (target.nodePool) ctx.facts.details = [['Node pool', target.nodePool]];
   const path = `${target.path}/operations/${encodeURIComponent(settings.operationId)}?api-version=${operationsApiVersion(ctx, settings.apiVersion)}`;
   ctx.log(`Reading operation ${settings.operationId} of ${target.label}.`);
+  // An id asked for by name is known before any answer, so a timeout hands it on too.
+  ctx.facts.operationId = operationIdOf(settings.operationId, undefined);
   const observe = observePollingUrl(ctx.arm, 'location', path, interpret);
   let last;
   try {
@@ -48,7 +50,7 @@ export async function operationStatus(
       );
     } else {
       const outcome = await ctx.poll(observe, { lookFirst: true });
-      if (outcome.last) record(ctx, outcome.last.value);
+      if (outcome.last) record(ctx, outcome.last.value, settings.operationId);
       if (!outcome.done)
         return ctx.stopped(outcome.last?.status, 'Run operation-status again to keep watching.');
       last = outcome.last;
@@ -56,7 +58,7 @@ export async function operationStatus(
   } catch (error) {
     throw explainNotFound(error, settings);
   }
-  record(ctx, last.value);
+  record(ctx, last.value, settings.operationId);
   return judgeOperation(last.status, last.done, last.value);
 }
 
@@ -92,20 +94,26 @@ function explainNotFound(error: unknown, settings: OperationStatusSettings): unk
   );
 }
 
-function record(ctx: AksOperationContext, status: OperationStatus): void {
-  const raw = isRecord(status.raw) ? status.raw : {};
-  const id =
-    typeof raw.name === 'string' && raw.name
-      ? raw.name
-      : typeof raw.id === 'string'
-        ? raw.id.split('/').pop()
-        : undefined;
-  ctx.facts.operationId = id ?? ctx.facts.operationId;
+function record(ctx: AksOperationContext, status: OperationStatus, requestedId: string): void {
+  ctx.facts.operationId = operationIdOf(requestedId, status.raw) ?? ctx.facts.operationId;
   ctx.facts.percentComplete = status.percent ?? ctx.facts.percentComplete;
   ctx.facts.startedAt = status.startTime;
   ctx.facts.finishedAt = status.endTime;
   ctx.facts.reason = status.error ? `${status.error.code}: ${status.error.message}` : undefined;
   ctx.facts.result = status.raw;
+}
+
+/**
+ * The id as the URL names it: the one asked for, or for `latest` the last segment of the body's
+ * resource `id`. The body's `name` comes last: the live service has sent it with the GUID's first
+ * three groups byte-swapped (`39ea42e5-ab8d-41b1-…` in the URL, `e542ea39-8dab-b141-…` in `name`).
+ */
+function operationIdOf(requestedId: string, body: unknown): string | undefined {
+  if (requestedId.toLowerCase() !== 'latest') return requestedId;
+  const raw = isRecord(body) ? body : {};
+  const fromId = typeof raw.id === 'string' ? raw.id.split('/').filter(Boolean).pop() : undefined;
+  if (fromId) return fromId;
+  return typeof raw.name === 'string' && raw.name ? raw.name : undefined;
 }
 
 /** Failed and Canceled fail the step; a status still running (wait: false) passes as it is. */
