@@ -45,9 +45,19 @@ describe('node pools', { concurrency: true }, () => {
     );
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.equal(run.outputs.status, 'Canceled');
-    assert.equal(run.outputs['operation-id'], c.pool.operationId);
+    // operation-id is the abort's own id, named by its polling URL, not the pool's operation.
+    assert.match(
+      run.outputs['operation-id']!,
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    );
+    assert.notEqual(run.outputs['operation-id'], c.pool.operationId);
     const calls = callsOn(c.name).map((r) => `${r.method} ${pathOf(r.path)}`);
-    assert.deepEqual(calls, ['GET /agentPools/np1', 'POST /agentPools/np1/abort']);
+    // Read before (what runs) and after (the state the pool's operation ended in).
+    assert.deepEqual(calls, [
+      'GET /agentPools/np1',
+      'POST /agentPools/np1/abort',
+      'GET /agentPools/np1',
+    ]);
     const post = callsOn(c.name).find((r) => r.method === 'POST')!;
     assert.match(post.path, /\/agentPools\/np1\/abort\?api-version=2024-05-01$/);
     assert.match(run.stdout, /The node pool is Upgrading\./);
