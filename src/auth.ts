@@ -6,6 +6,7 @@ import type { TokenSource } from './arm-client.ts';
 import { InputError, SignInError, errorMessage } from './errors.ts';
 import { isRecord, parseJson } from './json.ts';
 import type { AuthKind, CommonSettings } from './settings.ts';
+import { raceAbort } from './timing.ts';
 
 /** How long the asks for an assertion within one Entra token request can be apart. */
 const ONE_REQUEST_MS = 500;
@@ -87,8 +88,15 @@ function onPath(program: string, path: string): boolean {
   });
 }
 
-/** Signs in with the chosen credential. `@azure/identity` is loaded only here, when a token is needed. */
-export async function signIn(settings: CommonSettings, runner: AuthEnvironment): Promise<SignIn> {
+/**
+ * Signs in with the chosen credential. `@azure/identity` is loaded only here, when a token is
+ * needed. Every token request answers `signal` (the step's timeout and cancellation).
+ */
+export async function signIn(
+  settings: CommonSettings,
+  runner: AuthEnvironment,
+  signal?: AbortSignal,
+): Promise<SignIn> {
   const { kind, why } = pickAzureAuth(settings, runner.env);
   const identity = await import('@azure/identity');
   const { endpoints } = settings;
@@ -96,7 +104,8 @@ export async function signIn(settings: CommonSettings, runner: AuthEnvironment):
     authorityHost: endpoints.authorityHost,
     disableInstanceDiscovery: endpoints.customAuthority,
   };
-  let credential: TokenCredential;
+  // A factory: a fresh credential has an empty token cache (see TokenSource's `fresh`).
+  let credential: () => TokenCredential;
   let describeFailure: () => string = () => '';
   let description: string;
   switch (kind) {
@@ -117,26 +126,27 @@ export async function signIn(settings: CommonSettings, runner: AuthEnvironment):
       let minted: { token: Promise<string>; at: number } | undefined;
       // A GitHub ID token lives about 5 minutes: mint a new one for every Entra token request.
       // MSAL asks for the assertion twice while it builds one request; both asks share one token.
-      credential = new identity.ClientAssertionCredential(
-        settings.tenantId,
-        settings.clientId,
-        async () => {
-          if (!minted || Date.now() - minted.at > ONE_REQUEST_MS) {
-            minted = { token: runner.getIDToken(endpoints.audience), at: Date.now() };
-          }
-          lastIdToken = await minted.token;
-          return lastIdToken;
-        },
-        authority,
-      );
+      const { tenantId, clientId } = settings;
+      credential = () =>
+        new identity.ClientAssertionCredential(
+          tenantId,
+          clientId,
+          async () => {
+            if (!minted || Date.now() - minted.at > ONE_REQUEST_MS) {
+              minted = { token: runner.getIDToken(endpoints.audience), at: Date.now() };
+            }
+            lastIdToken = await minted.token;
+            return lastIdToken;
+          },
+          authority,
+        );
       describeFailure = () => describeIdToken(lastIdToken, settings.clientId);
       description = `OIDC federation (client ${settings.clientId}, tenant ${settings.tenantId}, audience ${endpoints.audience})`;
       break;
     }
     case 'azure-cli':
-      credential = new identity.AzureCliCredential(
-        settings.tenantId ? { tenantId: settings.tenantId } : {},
-      );
+      credential = () =>
+        new identity.AzureCliCredential(settings.tenantId ? { tenantId: settings.tenantId } : {});
       description = 'the Azure CLI sign-in';
       break;
     case 'environment': {
@@ -151,14 +161,15 @@ export async function signIn(settings: CommonSettings, runner: AuthEnvironment):
         );
       }
       if (secret) runner.mask(secret);
-      credential = secret
-        ? new identity.ClientSecretCredential(tenantId, clientId, secret, authority)
-        : new identity.ClientCertificateCredential(
-            tenantId,
-            clientId,
-            { certificatePath },
-            authority,
-          );
+      credential = () =>
+        secret
+          ? new identity.ClientSecretCredential(tenantId, clientId, secret, authority)
+          : new identity.ClientCertificateCredential(
+              tenantId,
+              clientId,
+              { certificatePath },
+              authority,
+            );
       description = `a service principal from the environment (client ${clientId}, ${secret ? 'secret' : 'certificate'})`;
       break;
     }
@@ -166,23 +177,30 @@ export async function signIn(settings: CommonSettings, runner: AuthEnvironment):
   return {
     kind,
     description: `Signing in with ${description}; auth ${settings.auth === 'auto' ? `auto picked ${kind}: ${why}` : kind}.`,
-    tokens: tokenSource(credential, kind, runner, describeFailure),
+    tokens: tokenSource(credential, kind, runner, describeFailure, signal),
   };
 }
 
 function tokenSource(
-  credential: TokenCredential,
+  newCredential: () => TokenCredential,
   kind: AzureAuthKind,
   runner: AuthEnvironment,
   describeFailure: () => string,
+  signal: AbortSignal | undefined,
 ): TokenSource {
   const masked = new Set<string>();
+  let credential = newCredential();
   return {
-    async getToken(scope) {
+    async getToken(scope, options = {}) {
+      // @azure/identity keeps tokens until they are close to expiry by the runner's clock; a
+      // token the server calls expired needs a credential with an empty cache.
+      if (options.fresh) credential = newCredential();
       let token: string | undefined;
       try {
-        token = (await credential.getToken(scope))?.token;
+        const request = credential.getToken(scope, signal ? { abortSignal: signal } : {});
+        token = (await raceAbort(request, signal))?.token;
       } catch (error) {
+        if (signal?.aborted) throw signal.reason;
         throw signInFailure(kind, scope, error, describeFailure());
       }
       if (!token)
