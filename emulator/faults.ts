@@ -56,6 +56,7 @@ export function describeFault(fault: Fault): string {
   if ('drop' in fault) return `drop:${fault.drop}`;
   if ('delayMs' in fault) return `delay:${fault.delayMs}`;
   if ('expireToken' in fault) return 'expireToken';
+  if ('cut' in fault) return `cut:${fault.cut}`;
   return 'moveLocation';
 }
 
@@ -79,6 +80,10 @@ export async function applyFault(ex: Exchange, fault: Fault, hooks: FaultHooks):
   if ('expireToken' in fault) {
     hooks.expired(ex);
     return true;
+  }
+  if ('cut' in fault) {
+    ex.cut = fault;
+    return false;
   }
   if ('moveLocation' in fault) {
     ex.moveLocation = fault.origin ?? true;

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
@@ -54,7 +54,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const ca = createCa();
   const caPath = path.join(dataDir, 'ca.pem');
   writeFileSync(caPath, ca.certPem);
-  const tls = issueServerCertificate(ca);
+  const tls = issueServerCertificate(
+    ca,
+    opts.hostNames ? [opts.hostNames.arm, opts.hostNames.entra] : [],
+  );
 
   const secrets = new Set<string>();
   const remember = (secret: string): void => {
@@ -130,6 +133,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
         status: 0,
         kind: route.kind,
       };
+      const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+      if (bearer) record.tokenHash = createHash('sha256').update(bearer).digest('hex');
       requests.push(record);
       res.on('close', () =>
         log(
@@ -158,8 +163,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
 
   const armServer = createServer({ key: tls.keyPem, cert: tls.certPem }, serve(armSite));
   const entraServer = createServer({ key: tls.keyPem, cert: tls.certPem }, serve(entraSite));
-  endpoints.arm = `https://${HOST}:${await listen(armServer, opts.armPort ?? 0)}`;
-  endpoints.entra = `https://${HOST}:${await listen(entraServer, opts.entraPort ?? 0)}`;
+  const names = opts.hostNames ?? { arm: HOST, entra: HOST };
+  endpoints.arm = `https://${names.arm}:${await listen(armServer, opts.armPort ?? 0)}`;
+  endpoints.entra = `https://${names.entra}:${await listen(entraServer, opts.entraPort ?? 0)}`;
 
   return {
     armEndpoint: endpoints.arm,
