@@ -20574,6 +20574,22 @@ function proxyFor(url) {
 function describeProxy(proxy, target = "https") {
   return `the proxy ${proxy.protocol}//${proxy.host} (${target === "https" ? "HTTPS_PROXY" : "HTTP_PROXY"})`;
 }
+async function proxyRefusalFor(url, timeoutMs = 1e4) {
+  const proxy = proxyFor(url);
+  if (!proxy) return void 0;
+  const target = new URL(url);
+  const scheme = target.protocol === "https:" ? "https" : "http";
+  const port = Number(target.port || (scheme === "https" ? 443 : 80));
+  const host = target.hostname.replace(/^\[|\]$/g, "");
+  try {
+    const socket = await openTunnel(proxy, { host, port, scheme }, AbortSignal.timeout(timeoutMs));
+    socket.destroy();
+    return void 0;
+  } catch (error2) {
+    const code = error2.code;
+    return code?.startsWith("EPROXY") || /proxy/.test(String(error2)) ? error2 : void 0;
+  }
+}
 function codedError(code, message) {
   return Object.assign(new Error(message), { code });
 }
@@ -20723,10 +20739,12 @@ function connectDirect(target, signal) {
 }
 function proxyRefusal(proxy, status, authority, scheme) {
   const who = describeProxy(proxy, scheme);
-  if (status === 407) {
+  if (status === 407 || status === 401) {
+    const answer = status === 407 ? "407 Proxy Authentication Required" : "401 Unauthorized";
+    const why = proxy.username ? "it refused the user and password in the proxy URL" : "it needs a user and password";
     return codedError(
       "EPROXYAUTH",
-      `${who} answered 407 Proxy Authentication Required to CONNECT ${authority}: ${proxy.username ? "it refused the user and password in the proxy URL" : "it needs a user and password"} (a proxy problem, not one of the service)`
+      `${who} answered ${answer} to CONNECT ${authority}: ${why} (a proxy problem, not one of the service)`
     );
   }
   return codedError(
@@ -21466,10 +21484,10 @@ async function signIn(settings, runner2, signal) {
   return {
     kind,
     description: `Signing in with ${description}; auth ${settings.auth === "auto" ? `auto picked ${kind}: ${why}` : kind}.`,
-    tokens: tokenSource(credential, kind, runner2, describeFailure, signal)
+    tokens: tokenSource(credential, kind, runner2, describeFailure, signal, endpoints.authorityHost)
   };
 }
-function tokenSource(newCredential, kind, runner2, describeFailure, signal) {
+function tokenSource(newCredential, kind, runner2, describeFailure, signal, authorityHost) {
   const masked = /* @__PURE__ */ new Set();
   let credential = newCredential();
   return {
@@ -21481,6 +21499,8 @@ function tokenSource(newCredential, kind, runner2, describeFailure, signal) {
         token = (await raceAbort(request, signal))?.token;
       } catch (error2) {
         if (signal?.aborted) throw signal.reason;
+        const proxyProblem = kind === "azure-cli" ? void 0 : await proxyRefusalFor(authorityHost);
+        if (proxyProblem) throw proxySignInFailure(kind, scope, proxyProblem);
         throw signInFailure(kind, scope, error2, describeFailure());
       }
       if (!token)
@@ -21498,6 +21518,12 @@ var FIXES = {
   "azure-cli": "Run azure/login earlier in the same job, or choose auth: oidc.",
   environment: "Check AZURE_CLIENT_ID, AZURE_TENANT_ID and the secret or certificate (an expired secret is a common cause)."
 };
+function proxySignInFailure(kind, scope, problem) {
+  return new SignInError(
+    `Sign-in (${kind}) failed while requesting a token for ${scope}: ${problem.message}`,
+    "This is a proxy problem: check the user and password in HTTPS_PROXY (http://user:password@host:port, URL-encoded), NO_PROXY, and that the proxy lets the runner reach the authority host."
+  );
+}
 function signInFailure(kind, scope, error2, detail) {
   const firstLine = errorMessage(error2).split("\n").find((line) => line.trim() !== "") ?? "unknown error";
   return new SignInError(

@@ -6,6 +6,7 @@ import type { TokenSource } from './arm-client.ts';
 import { InputError, SignInError, errorMessage } from './errors.ts';
 import { isRecord, parseJson } from './json.ts';
 import type { AuthKind, CommonSettings } from './settings.ts';
+import { proxyRefusalFor } from './proxy.ts';
 import { raceAbort } from './timing.ts';
 
 /** How long the asks for an assertion within one Entra token request can be apart. */
@@ -177,7 +178,7 @@ export async function signIn(
   return {
     kind,
     description: `Signing in with ${description}; auth ${settings.auth === 'auto' ? `auto picked ${kind}: ${why}` : kind}.`,
-    tokens: tokenSource(credential, kind, runner, describeFailure, signal),
+    tokens: tokenSource(credential, kind, runner, describeFailure, signal, endpoints.authorityHost),
   };
 }
 
@@ -187,6 +188,7 @@ function tokenSource(
   runner: AuthEnvironment,
   describeFailure: () => string,
   signal: AbortSignal | undefined,
+  authorityHost: string,
 ): TokenSource {
   const masked = new Set<string>();
   let credential = newCredential();
@@ -201,6 +203,10 @@ function tokenSource(
         token = (await raceAbort(request, signal))?.token;
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
+        // @azure/identity hides a proxy's refusal (e.g. endpoints_resolution_error): ask it.
+        const proxyProblem =
+          kind === 'azure-cli' ? undefined : await proxyRefusalFor(authorityHost);
+        if (proxyProblem) throw proxySignInFailure(kind, scope, proxyProblem);
         throw signInFailure(kind, scope, error, describeFailure());
       }
       if (!token)
@@ -220,6 +226,13 @@ const FIXES: Record<AzureAuthKind, string> = {
   environment:
     'Check AZURE_CLIENT_ID, AZURE_TENANT_ID and the secret or certificate (an expired secret is a common cause).',
 };
+
+function proxySignInFailure(kind: AzureAuthKind, scope: string, problem: Error): SignInError {
+  return new SignInError(
+    `Sign-in (${kind}) failed while requesting a token for ${scope}: ${problem.message}`,
+    'This is a proxy problem: check the user and password in HTTPS_PROXY (http://user:password@host:port, URL-encoded), NO_PROXY, and that the proxy lets the runner reach the authority host.',
+  );
+}
 
 function signInFailure(
   kind: AzureAuthKind,

@@ -24,6 +24,28 @@ export function describeProxy(proxy: URL, target: 'https' | 'http' = 'https'): s
   return `the proxy ${proxy.protocol}//${proxy.host} (${target === 'https' ? 'HTTPS_PROXY' : 'HTTP_PROXY'})`;
 }
 
+/**
+ * Whether the proxy for `url` lets a tunnel to it through: its refusal (407, an unreachable
+ * proxy, …) said as a proxy problem, or undefined when there is no proxy or it lets through.
+ * For failures of libraries that hide the proxy's answer (the Entra sign-in).
+ */
+export async function proxyRefusalFor(url: string, timeoutMs = 10_000): Promise<Error | undefined> {
+  const proxy = proxyFor(url);
+  if (!proxy) return undefined;
+  const target = new URL(url);
+  const scheme = target.protocol === 'https:' ? 'https' : 'http';
+  const port = Number(target.port || (scheme === 'https' ? 443 : 80));
+  const host = target.hostname.replace(/^\[|\]$/g, '');
+  try {
+    const socket = await openTunnel(proxy, { host, port, scheme }, AbortSignal.timeout(timeoutMs));
+    socket.destroy();
+    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code?.startsWith('EPROXY') || /proxy/.test(String(error)) ? (error as Error) : undefined;
+  }
+}
+
 /** Judges the server of a fresh TLS connection before any request is written on it. */
 export type ServerCheck = (socket: tls.TLSSocket) => Error | undefined;
 
@@ -237,10 +259,15 @@ function proxyRefusal(
   scheme: Target['scheme'],
 ): Error {
   const who = describeProxy(proxy, scheme);
-  if (status === 407) {
+  // 407 is the standard answer; some proxies (tinyproxy) answer 401 to wrong credentials.
+  if (status === 407 || status === 401) {
+    const answer = status === 407 ? '407 Proxy Authentication Required' : '401 Unauthorized';
+    const why = proxy.username
+      ? 'it refused the user and password in the proxy URL'
+      : 'it needs a user and password';
     return codedError(
       'EPROXYAUTH',
-      `${who} answered 407 Proxy Authentication Required to CONNECT ${authority}: ${proxy.username ? 'it refused the user and password in the proxy URL' : 'it needs a user and password'} (a proxy problem, not one of the service)`,
+      `${who} answered ${answer} to CONNECT ${authority}: ${why} (a proxy problem, not one of the service)`,
     );
   }
   return codedError(
