@@ -74,7 +74,14 @@ export async function applyFault(ex: Exchange, fault: Fault, hooks: FaultHooks):
     return true;
   }
   if ('delayMs' in fault) {
-    await sleep(fault.delayMs);
+    // A client that gives up ends the wait: a long delay must not outlive the exchange.
+    const gone = new AbortController();
+    ex.res.once('close', () => gone.abort());
+    try {
+      await sleep(fault.delayMs, undefined, { signal: gone.signal });
+    } catch {
+      return true;
+    }
     return false;
   }
   if ('expireToken' in fault) {

@@ -146,3 +146,56 @@ describe('expired tokens', () => {
     assert.equal(new Set(hashes).size, hashes.length, 'every retry had its own token');
   });
 });
+
+describe("Service Fabric's Entra sign-in answers the timeout and cancellation", () => {
+  let gw: ServiceFabricGateway;
+  before(async () => {
+    gw = await startServiceFabricGateway({
+      ca: lab.emu.ca,
+      mode: 'aad',
+      aadTenantId: lab.emu.tenantId,
+      aadAuthority: lab.emu.authorityHost,
+      verifyAadToken: (bearer, audience) => lab.emu.verifyToken(bearer, audience),
+    });
+  });
+  after(() => gw.stop());
+
+  function signInThatHangs(options: Parameters<typeof runAction>[2]): Promise<ActionRun> {
+    // Every token request hangs far longer than the step may take.
+    lab.emu.inject({ kind: 'token', times: 20, fault: { delayMs: 600_000 } });
+    const id = gw.addFaultOperation({ type: 'PartitionDataLoss', durationSeconds: 60 });
+    return runAction(
+      {
+        operation: 'cancel-fault',
+        cluster: gw.url,
+        'operation-id': id,
+        auth: 'environment',
+        timeout: '4s',
+      },
+      lab.emu,
+      { killAfterMs: 40_000, ...options },
+    );
+  }
+
+  it('a hanging token endpoint ends in TimedOut with outputs', async () => {
+    const run = await signInThatHangs({});
+    lab.emu.clearFaults();
+    assert.equal(run.signal, null, 'the process ended by itself');
+    assert.equal(run.code, 1, run.stdout);
+    assert.equal(run.outputs.status, 'TimedOut', run.stdout);
+    assert.ok(run.durationMs < 15_000, `took ${run.durationMs} ms`);
+    assert.match(run.summary, /TimedOut/);
+  });
+
+  it('SIGINT during a hanging sign-in ends in Interrupted with outputs', async () => {
+    const run = await signInThatHangs({
+      env: { INPUT_TIMEOUT: '10m' },
+      interrupt: { signal: 'SIGINT', when: (stdout) => /requesting tokens for/.test(stdout) },
+    });
+    lab.emu.clearFaults();
+    assert.equal(run.signal, null, 'the process ended by itself');
+    assert.equal(run.code, 1, run.stdout);
+    assert.equal(run.outputs.status, 'Interrupted', run.stdout);
+    assert.ok(run.endedAt - run.startedAt < 15_000);
+  });
+});
