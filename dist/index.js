@@ -20571,6 +20571,22 @@ function proxyFor(url) {
   const proxy = getProxyUrl2(url);
   return proxy ? new URL(proxy) : void 0;
 }
+function proxyPasswords(env) {
+  const passwords = /* @__PURE__ */ new Set();
+  for (const name of ["https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY"]) {
+    const value = env(name);
+    if (!value) continue;
+    try {
+      const { password } = new URL(value.includes("://") ? value : `http://${value}`);
+      if (password) {
+        passwords.add(password);
+        passwords.add(decodeURIComponent(password));
+      }
+    } catch {
+    }
+  }
+  return [...passwords];
+}
 function describeProxy(proxy, target = "https") {
   return `the proxy ${proxy.protocol}//${proxy.host} (${target === "https" ? "HTTPS_PROXY" : "HTTP_PROXY"})`;
 }
@@ -26389,6 +26405,7 @@ async function run() {
     afterPublish: []
   };
   const stopListening = listenForCancellation(state.interrupt);
+  for (const password of proxyPasswords(runner.env)) runner.mask(password);
   let operation = "unknown";
   let cluster = getInput("cluster");
   let outcome;

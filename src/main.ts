@@ -12,6 +12,7 @@ import {
 import { readSettings, runnerInputs } from './inputs.ts';
 import { formatProgress, inert } from './log.ts';
 import { publish } from './outputs.ts';
+import { proxyPasswords } from './proxy.ts';
 import { pollUntilDone } from './poller.ts';
 import type { Facts, Outcome, Report } from './report.ts';
 import { ARM_RETRY, SERVICE_FABRIC_RETRY, type RetryPolicy } from './retry.ts';
@@ -53,6 +54,8 @@ export async function run(): Promise<void> {
     afterPublish: [],
   };
   const stopListening = listenForCancellation(state.interrupt);
+  // Never printed by the action; masked in case a library's error quotes the proxy URL.
+  for (const password of proxyPasswords(runner.env)) runner.mask(password);
   let operation: Report['operation'] = 'unknown';
   let cluster = core.getInput('cluster');
   let outcome: Outcome;

@@ -19,6 +19,25 @@ export function proxyFor(url: string): URL | undefined {
   return proxy ? new URL(proxy) : undefined;
 }
 
+/** The passwords in the proxy variables (as written and decoded), to register as secrets. */
+export function proxyPasswords(env: (name: string) => string): string[] {
+  const passwords = new Set<string>();
+  for (const name of ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY']) {
+    const value = env(name);
+    if (!value) continue;
+    try {
+      const { password } = new URL(value.includes('://') ? value : `http://${value}`);
+      if (password) {
+        passwords.add(password);
+        passwords.add(decodeURIComponent(password));
+      }
+    } catch {
+      // Not a URL: the proxy code ignores it too.
+    }
+  }
+  return [...passwords];
+}
+
 /** A proxy for messages: its origin only, never the user or password of the URL. */
 export function describeProxy(proxy: URL, target: 'https' | 'http' = 'https'): string {
   return `the proxy ${proxy.protocol}//${proxy.host} (${target === 'https' ? 'HTTPS_PROXY' : 'HTTP_PROXY'})`;

@@ -15,7 +15,7 @@ import {
   type ServiceFabricGatewayOptions,
 } from '../../emulator/service-fabric.ts';
 import { emulatorPerFile } from '../helpers/emulator.ts';
-import { runAction, type ActionRun } from '../helpers/action.ts';
+import { runAction, visibleStdout, type ActionRun } from '../helpers/action.ts';
 import {
   startInspectingProxy,
   startTinyproxy,
@@ -56,7 +56,8 @@ const tunnelsTo = (tunnels: Tunnel[], url: string) =>
 /** No trace of the text anywhere people or later steps can read. */
 function assertNowhere(run: ActionRun, text: string): void {
   for (const [where, value] of Object.entries({
-    stdout: run.stdout,
+    // ::add-mask:: registrations are consumed by the runner, never shown.
+    stdout: visibleStdout(run.stdout),
     stderr: run.stderr,
     outputs: JSON.stringify(run.outputs),
     summary: run.summary,
@@ -127,6 +128,7 @@ describe('through a real proxy (tinyproxy)', () => {
     assert.ok(tunnelsTo(tunnels, lab.emu.armEndpoint) >= 1, JSON.stringify(tunnels));
     assert.ok(tunnelsTo(tunnels, lab.emu.authorityHost) >= 2, 'OIDC and Entra tunnels');
     assertNowhere(run, PASSWORD);
+    assert.match(run.stdout, new RegExp(`^::add-mask::${PASSWORD}$`, 'm'), 'masked for the log');
   });
 
   it('the Service Fabric gateway goes through it with the client certificate, pinned', async () => {
