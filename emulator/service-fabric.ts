@@ -194,7 +194,11 @@ export async function startServiceFabricGateway(
     }
     if (fault && 'delayMs' in fault) {
       ex.record.fault = `delay ${fault.delayMs}ms`;
-      await sleep(fault.delayMs);
+      // A client that gives up ends the wait: a long delay must not outlive the exchange.
+      const gone = new AbortController();
+      ex.res.once('close', () => gone.abort());
+      const waited = await sleep(fault.delayMs, true, { signal: gone.signal }).catch(() => false);
+      if (!waited) return undefined;
     } else if (fault) {
       const code = fault.code ?? defaultFaultCode(fault.status);
       ex.record.fault = `${fault.status} ${code ?? ''}`.trim();
