@@ -8,6 +8,7 @@ import { MAX_BODY_BYTES, exchange } from '../../src/http.ts';
 import { refuseForeignAudience } from '../../src/service-fabric-client.ts';
 import type { CancelFaultSettings } from '../../src/settings.ts';
 import { ActionError } from '../../src/errors.ts';
+import { describeProxy, proxyFor, proxyPasswords } from '../../src/proxy.ts';
 
 type Behaviour = (res: http.ServerResponse) => void;
 const behaviours = new Map<string, Behaviour>();
@@ -174,5 +175,38 @@ describe('GetAadMetadata audiences', () => {
       'https://sfcluster.contoso.com',
     ])
       assert.doesNotThrow(() => refuseForeignAudience(audience, settings), audience);
+  });
+});
+
+describe('proxy settings', () => {
+  const names = ['HTTPS_PROXY', 'https_proxy', 'NO_PROXY', 'no_proxy'] as const;
+  const saved = names.map((name) => [name, process.env[name]] as const);
+  after(() => {
+    for (const [name, value] of saved) {
+      if (value === undefined) Reflect.deleteProperty(process.env, name);
+      else process.env[name] = value;
+    }
+  });
+
+  it('uses HTTPS_PROXY except for NO_PROXY hosts and loopback', () => {
+    delete process.env.https_proxy;
+    delete process.env.no_proxy;
+    process.env.HTTPS_PROXY = 'http://user:p%40ss@127.0.0.1:3128';
+    process.env.NO_PROXY = 'skip.emulator.test,.internal.example';
+    assert.equal(proxyFor('https://arm.emulator.test:443/x')?.host, '127.0.0.1:3128');
+    assert.equal(proxyFor('https://skip.emulator.test/x'), undefined);
+    assert.equal(proxyFor('https://a.internal.example/x'), undefined);
+    assert.equal(proxyFor('https://127.0.0.1:8443/x'), undefined);
+    assert.equal(proxyFor('https://localhost/x'), undefined);
+  });
+
+  it('finds the proxy password to mask, as written and decoded, and never prints it', () => {
+    const env = (name: string) =>
+      ({ HTTPS_PROXY: 'http://user:p%40ss@proxy:3128', http_proxy: 'proxy:80' })[name] ?? '';
+    assert.deepEqual(proxyPasswords(env).sort(), ['p%40ss', 'p@ss']);
+    assert.equal(
+      describeProxy(new URL('http://user:p%40ss@proxy:3128')),
+      'the proxy http://proxy:3128 (HTTPS_PROXY)',
+    );
   });
 });
