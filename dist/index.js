@@ -20590,7 +20590,7 @@ function proxyPasswords(env) {
 function describeProxy(proxy, target = "https") {
   return `the proxy ${proxy.protocol}//${proxy.host} (${target === "https" ? "HTTPS_PROXY" : "HTTP_PROXY"})`;
 }
-async function proxyRefusalFor(url, timeoutMs = 1e4) {
+async function proxyRefusalFor(url, signal, timeoutMs = 1e4) {
   const proxy = proxyFor(url);
   if (!proxy) return void 0;
   const target = new URL(url);
@@ -20598,7 +20598,9 @@ async function proxyRefusalFor(url, timeoutMs = 1e4) {
   const port = Number(target.port || (scheme === "https" ? 443 : 80));
   const host = target.hostname.replace(/^\[|\]$/g, "");
   try {
-    const socket = await openTunnel(proxy, { host, port, scheme }, AbortSignal.timeout(timeoutMs));
+    const deadline2 = AbortSignal.timeout(timeoutMs);
+    const stop = signal ? AbortSignal.any([signal, deadline2]) : deadline2;
+    const socket = await openTunnel(proxy, { host, port, scheme }, stop);
     socket.destroy();
     return void 0;
   } catch (error2) {
@@ -21515,7 +21517,8 @@ function tokenSource(newCredential, kind, runner2, describeFailure, signal, auth
         token = (await raceAbort(request, signal))?.token;
       } catch (error2) {
         if (signal?.aborted) throw signal.reason;
-        const proxyProblem = kind === "azure-cli" ? void 0 : await proxyRefusalFor(authorityHost);
+        const proxyProblem = kind === "azure-cli" ? void 0 : await proxyRefusalFor(authorityHost, signal);
+        if (signal?.aborted) throw signal.reason;
         if (proxyProblem) throw proxySignInFailure(kind, scope, proxyProblem);
         throw signInFailure(kind, scope, error2, describeFailure());
       }

@@ -205,7 +205,8 @@ function tokenSource(
         if (signal?.aborted) throw signal.reason;
         // @azure/identity hides a proxy's refusal (e.g. endpoints_resolution_error): ask it.
         const proxyProblem =
-          kind === 'azure-cli' ? undefined : await proxyRefusalFor(authorityHost);
+          kind === 'azure-cli' ? undefined : await proxyRefusalFor(authorityHost, signal);
+        if (signal?.aborted) throw signal.reason;
         if (proxyProblem) throw proxySignInFailure(kind, scope, proxyProblem);
         throw signInFailure(kind, scope, error, describeFailure());
       }

@@ -48,7 +48,11 @@ export function describeProxy(proxy: URL, target: 'https' | 'http' = 'https'): s
  * proxy, …) said as a proxy problem, or undefined when there is no proxy or it lets through.
  * For failures of libraries that hide the proxy's answer (the Entra sign-in).
  */
-export async function proxyRefusalFor(url: string, timeoutMs = 10_000): Promise<Error | undefined> {
+export async function proxyRefusalFor(
+  url: string,
+  signal?: AbortSignal,
+  timeoutMs = 10_000,
+): Promise<Error | undefined> {
   const proxy = proxyFor(url);
   if (!proxy) return undefined;
   const target = new URL(url);
@@ -56,7 +60,9 @@ export async function proxyRefusalFor(url: string, timeoutMs = 10_000): Promise<
   const port = Number(target.port || (scheme === 'https' ? 443 : 80));
   const host = target.hostname.replace(/^\[|\]$/g, '');
   try {
-    const socket = await openTunnel(proxy, { host, port, scheme }, AbortSignal.timeout(timeoutMs));
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const stop = signal ? AbortSignal.any([signal, deadline]) : deadline;
+    const socket = await openTunnel(proxy, { host, port, scheme }, stop);
     socket.destroy();
     return undefined;
   } catch (error) {
