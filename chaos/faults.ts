@@ -30,6 +30,8 @@ const POLL_ONLY: Fault[] = [
   { status: 200, body: '{"id":"trunc', contentType: 'application/json' },
   { status: 200, body: 'OK', contentType: 'text/plain' },
   { moveLocation: true },
+  { cut: 'mid-body' },
+  { cut: 'after-headers', stallMs: 300 },
 ];
 
 /** A slow answer, past the action's request timeout for the run's `timeout`. */
@@ -92,7 +94,9 @@ export function describeRule(rule: FaultRule): string {
           ? `slow ${f.delayMs} ms`
           : 'expireToken' in f
             ? 'expired token'
-            : 'moved Location';
+            : 'cut' in f
+              ? `cut ${f.cut}`
+              : 'moved Location';
   return `${rule.kind ?? 'any'}${rule.skip ? ` after ${rule.skip}` : ''} x${rule.times ?? 1}: ${what}`;
 }
 

@@ -9,10 +9,10 @@ import {
 var require_tunnel = __commonJS({
   "node_modules/tunnel/lib/tunnel.js"(exports) {
     "use strict";
-    var net = __require("net");
-    var tls2 = __require("tls");
-    var http2 = __require("http");
-    var https2 = __require("https");
+    var net2 = __require("net");
+    var tls3 = __require("tls");
+    var http4 = __require("http");
+    var https4 = __require("https");
     var events = __require("events");
     var assert4 = __require("assert");
     var util = __require("util");
@@ -22,24 +22,24 @@ var require_tunnel = __commonJS({
     exports.httpsOverHttps = httpsOverHttps2;
     function httpOverHttp2(options) {
       var agent = new TunnelingAgent(options);
-      agent.request = http2.request;
+      agent.request = http4.request;
       return agent;
     }
     function httpsOverHttp2(options) {
       var agent = new TunnelingAgent(options);
-      agent.request = http2.request;
+      agent.request = http4.request;
       agent.createSocket = createSecureSocket;
       agent.defaultPort = 443;
       return agent;
     }
     function httpOverHttps2(options) {
       var agent = new TunnelingAgent(options);
-      agent.request = https2.request;
+      agent.request = https4.request;
       return agent;
     }
     function httpsOverHttps2(options) {
       var agent = new TunnelingAgent(options);
-      agent.request = https2.request;
+      agent.request = https4.request;
       agent.createSocket = createSecureSocket;
       agent.defaultPort = 443;
       return agent;
@@ -48,7 +48,7 @@ var require_tunnel = __commonJS({
       var self = this;
       self.options = options || {};
       self.proxyOptions = self.options.proxy || {};
-      self.maxSockets = self.options.maxSockets || http2.Agent.defaultMaxSockets;
+      self.maxSockets = self.options.maxSockets || http4.Agent.defaultMaxSockets;
       self.requests = [];
       self.sockets = [];
       self.on("free", function onFree(socket, host, port, localAddress) {
@@ -186,7 +186,7 @@ var require_tunnel = __commonJS({
           socket,
           servername: hostHeader ? hostHeader.replace(/:.*$/, "") : options.host
         });
-        var secureSocket = tls2.connect(0, tlsOptions);
+        var secureSocket = tls3.connect(0, tlsOptions);
         self.sockets[self.sockets.indexOf(socket)] = secureSocket;
         cb(secureSocket);
       });
@@ -936,7 +936,7 @@ var require_util = __commonJS({
     var { kDestroyed, kBodyUsed, kListeners, kBody } = require_symbols();
     var { IncomingMessage } = __require("node:http");
     var stream = __require("node:stream");
-    var net = __require("node:net");
+    var net2 = __require("node:net");
     var { Blob: Blob2 } = __require("node:buffer");
     var nodeUtil = __require("node:util");
     var { stringify } = __require("node:querystring");
@@ -1081,7 +1081,7 @@ var require_util = __commonJS({
       }
       assert4(typeof host === "string");
       const servername = getHostname(host);
-      if (net.isIP(servername)) {
+      if (net2.isIP(servername)) {
         return "";
       }
       return servername;
@@ -2482,14 +2482,14 @@ var require_timers = __commonJS({
 var require_connect = __commonJS({
   "node_modules/undici/lib/core/connect.js"(exports, module) {
     "use strict";
-    var net = __require("node:net");
+    var net2 = __require("node:net");
     var assert4 = __require("node:assert");
     var util = require_util();
     var { InvalidArgumentError, ConnectTimeoutError } = require_errors();
     var timers = require_timers();
     function noop() {
     }
-    var tls2;
+    var tls3;
     var SessionCache;
     if (global.FinalizationRegistry && !(process.env.NODE_V8_COVERAGE || process.env.UNDICI_NO_FG)) {
       SessionCache = class WeakSessionCache {
@@ -2550,15 +2550,15 @@ var require_connect = __commonJS({
       return function connect2({ hostname, host, protocol, port, servername, localAddress, httpSocket }, callback) {
         let socket;
         if (protocol === "https:") {
-          if (!tls2) {
-            tls2 = __require("node:tls");
+          if (!tls3) {
+            tls3 = __require("node:tls");
           }
           servername = servername || options.servername || util.getServerName(host) || null;
           const sessionKey = servername || hostname;
           assert4(sessionKey);
           const session = customSession || sessionCache.get(sessionKey) || null;
           port = port || 443;
-          socket = tls2.connect({
+          socket = tls3.connect({
             highWaterMark: 16384,
             // TLS in node can't have bigger HWM anyway...
             ...options,
@@ -2578,7 +2578,7 @@ var require_connect = __commonJS({
         } else {
           assert4(!httpSocket, "httpSocket can only be sent on TLS update");
           port = port || 80;
-          socket = net.connect({
+          socket = net2.connect({
             highWaterMark: 64 * 1024,
             // Same as nodejs fs streams.
             ...options,
@@ -6867,11 +6867,11 @@ var require_client_h2 = __commonJS({
     var kOpenStreams = /* @__PURE__ */ Symbol("open streams");
     var extractBody;
     var h2ExperimentalWarned = false;
-    var http2;
+    var http22;
     try {
-      http2 = __require("node:http2");
+      http22 = __require("node:http2");
     } catch {
-      http2 = { constants: {} };
+      http22 = { constants: {} };
     }
     var {
       constants: {
@@ -6883,7 +6883,7 @@ var require_client_h2 = __commonJS({
         HTTP2_HEADER_EXPECT,
         HTTP2_HEADER_STATUS
       }
-    } = http2;
+    } = http22;
     function parseH2Headers(headers) {
       const result = [];
       for (const [name, value] of Object.entries(headers)) {
@@ -6909,7 +6909,7 @@ var require_client_h2 = __commonJS({
           code: "UNDICI-H2"
         });
       }
-      const session = http2.connect(client[kUrl], {
+      const session = http22.connect(client[kUrl], {
         createConnection: () => socket,
         peerMaxConcurrentStreams: client[kMaxConcurrentStreams]
       });
@@ -7591,8 +7591,8 @@ var require_client = __commonJS({
   "node_modules/undici/lib/dispatcher/client.js"(exports, module) {
     "use strict";
     var assert4 = __require("node:assert");
-    var net = __require("node:net");
-    var http2 = __require("node:http");
+    var net2 = __require("node:net");
+    var http4 = __require("node:http");
     var util = require_util();
     var { channels } = require_diagnostics();
     var Request = require_request();
@@ -7676,7 +7676,7 @@ var require_client = __commonJS({
         keepAliveTimeoutThreshold,
         socketPath,
         pipelining,
-        tls: tls2,
+        tls: tls3,
         strictContentLength,
         maxCachedSessions,
         maxRedirections,
@@ -7741,7 +7741,7 @@ var require_client = __commonJS({
         if (maxRequestsPerClient != null && (!Number.isInteger(maxRequestsPerClient) || maxRequestsPerClient < 0)) {
           throw new InvalidArgumentError("maxRequestsPerClient must be a positive number");
         }
-        if (localAddress != null && (typeof localAddress !== "string" || net.isIP(localAddress) === 0)) {
+        if (localAddress != null && (typeof localAddress !== "string" || net2.isIP(localAddress) === 0)) {
           throw new InvalidArgumentError("localAddress must be valid string IP address");
         }
         if (maxResponseSize != null && (!Number.isInteger(maxResponseSize) || maxResponseSize < -1)) {
@@ -7758,7 +7758,7 @@ var require_client = __commonJS({
         }
         if (typeof connect3 !== "function") {
           connect3 = buildConnector({
-            ...tls2,
+            ...tls3,
             maxCachedSessions,
             allowH2,
             socketPath,
@@ -7781,7 +7781,7 @@ var require_client = __commonJS({
         this[kUrl] = util.parseOrigin(url);
         this[kConnector] = connect3;
         this[kPipelining] = pipelining != null ? pipelining : 1;
-        this[kMaxHeadersSize] = maxHeaderSize || http2.maxHeaderSize;
+        this[kMaxHeadersSize] = maxHeaderSize || http4.maxHeaderSize;
         this[kKeepAliveDefaultTimeout] = keepAliveTimeout == null ? 4e3 : keepAliveTimeout;
         this[kKeepAliveMaxTimeout] = keepAliveMaxTimeout == null ? 6e5 : keepAliveMaxTimeout;
         this[kKeepAliveTimeoutThreshold] = keepAliveTimeoutThreshold == null ? 2e3 : keepAliveTimeoutThreshold;
@@ -7905,7 +7905,7 @@ var require_client = __commonJS({
         const idx = hostname.indexOf("]");
         assert4(idx !== -1);
         const ip = hostname.substring(1, idx);
-        assert4(net.isIP(ip));
+        assert4(net2.isIP(ip));
         hostname = ip;
       }
       client[kConnecting] = true;
@@ -8362,7 +8362,7 @@ var require_pool = __commonJS({
         factory = defaultFactory,
         connect: connect2,
         connectTimeout,
-        tls: tls2,
+        tls: tls3,
         maxCachedSessions,
         socketPath,
         autoSelectFamily,
@@ -8381,7 +8381,7 @@ var require_pool = __commonJS({
         }
         if (typeof connect2 !== "function") {
           connect2 = buildConnector({
-            ...tls2,
+            ...tls3,
             maxCachedSessions,
             allowH2,
             socketPath,
@@ -8589,7 +8589,7 @@ var require_agent = __commonJS({
       return opts && opts.connections === 1 ? new Client(origin, opts) : new Pool(origin, opts);
     }
     var Agent3 = class extends DispatcherBase {
-      constructor({ factory = defaultFactory, maxRedirections = 0, connect: connect2, tls: tls2, ...options } = {}) {
+      constructor({ factory = defaultFactory, maxRedirections = 0, connect: connect2, tls: tls3, ...options } = {}) {
         if (typeof factory !== "function") {
           throw new InvalidArgumentError("factory must be a function.");
         }
@@ -8603,11 +8603,11 @@ var require_agent = __commonJS({
         if (connect2 && typeof connect2 !== "function") {
           connect2 = { ...connect2 };
         }
-        if (tls2 && typeof tls2 !== "function") {
-          tls2 = { ...tls2 };
+        if (tls3 && typeof tls3 !== "function") {
+          tls3 = { ...tls3 };
         }
         this[kInterceptors] = options.interceptors?.Agent && Array.isArray(options.interceptors.Agent) ? options.interceptors.Agent : [createRedirectInterceptor({ maxRedirections })];
-        this[kOptions] = { ...util.deepClone(options), connect: connect2, tls: tls2 };
+        this[kOptions] = { ...util.deepClone(options), connect: connect2, tls: tls3 };
         this[kOptions].interceptors = options.interceptors ? { ...options.interceptors } : void 0;
         this[kMaxRedirections] = maxRedirections;
         this[kFactory] = factory;
@@ -11610,7 +11610,7 @@ var require_dump = __commonJS({
 var require_dns = __commonJS({
   "node_modules/undici/lib/interceptor/dns.js"(exports, module) {
     "use strict";
-    var { isIP: isIP2 } = __require("node:net");
+    var { isIP } = __require("node:net");
     var { lookup } = __require("node:dns");
     var DecoratorHandler = require_decorator_handler();
     var { InvalidArgumentError, InformationalError } = require_errors();
@@ -11865,7 +11865,7 @@ var require_dns = __commonJS({
       return (dispatch) => {
         return function dnsInterceptor(origDispatchOpts, handler) {
           const origin = origDispatchOpts.origin.constructor === URL ? origDispatchOpts.origin : new URL(origDispatchOpts.origin);
-          if (isIP2(origin.hostname) !== 0) {
+          if (isIP(origin.hostname) !== 0) {
             return dispatch(origDispatchOpts, handler);
           }
           instance.runLookup(origin, origDispatchOpts, (err2, newOrigin) => {
@@ -19373,6 +19373,10 @@ var MediaTypes;
 (function(MediaTypes2) {
   MediaTypes2["ApplicationJson"] = "application/json";
 })(MediaTypes || (MediaTypes = {}));
+function getProxyUrl2(serverUrl) {
+  const proxyUrl = getProxyUrl(new URL(serverUrl));
+  return proxyUrl ? proxyUrl.href : "";
+}
 var HttpRedirectCodes = [
   HttpCodes.MovedPermanently,
   HttpCodes.ResourceMoved,
@@ -20502,6 +20506,10 @@ function sameOrigin(a, b) {
 }
 var AKS_SERVER_APP_ID = "6dae42f8-4368-4678-94ff-3960e28e3630";
 
+// src/http.ts
+import http3 from "node:http";
+import https3 from "node:https";
+
 // src/errors.ts
 var ActionError = class extends Error {
   fix;
@@ -20542,9 +20550,252 @@ function describeAnswer(status, requestId) {
   return `HTTP ${status}${requestId ? `, x-ms-request-id ${requestId}` : ""}`;
 }
 var TransportError = class extends ActionError {
+  /** The last failure's code (ECONNRESET, EPROXYAUTH, ECERTPIN, …), when it had one. */
+  code;
+  constructor(message, fix, code) {
+    super(message, fix);
+    this.code = code;
+  }
 };
 function errorMessage(error2) {
   return error2 instanceof Error ? error2.message : String(error2);
+}
+
+// src/proxy.ts
+import http2 from "node:http";
+import https2 from "node:https";
+import net from "node:net";
+import tls from "node:tls";
+function proxyFor(url) {
+  const proxy = getProxyUrl2(url);
+  return proxy ? new URL(proxy) : void 0;
+}
+function proxyPasswords(env) {
+  const passwords = /* @__PURE__ */ new Set();
+  for (const name of ["https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY"]) {
+    const value = env(name);
+    if (!value) continue;
+    try {
+      const { password } = new URL(value.includes("://") ? value : `http://${value}`);
+      if (password) {
+        passwords.add(password);
+        passwords.add(decodeURIComponent(password));
+      }
+    } catch {
+    }
+  }
+  return [...passwords];
+}
+function describeProxy(proxy, target = "https") {
+  return `the proxy ${proxy.protocol}//${proxy.host} (${target === "https" ? "HTTPS_PROXY" : "HTTP_PROXY"})`;
+}
+async function proxyRefusalFor(url, signal, timeoutMs = 1e4) {
+  const proxy = proxyFor(url);
+  if (!proxy) return void 0;
+  const target = new URL(url);
+  const scheme = target.protocol === "https:" ? "https" : "http";
+  const port = Number(target.port || (scheme === "https" ? 443 : 80));
+  const host = target.hostname.replace(/^\[|\]$/g, "");
+  try {
+    const deadline2 = AbortSignal.timeout(timeoutMs);
+    const stop = signal ? AbortSignal.any([signal, deadline2]) : deadline2;
+    const socket = await openTunnel(proxy, { host, port, scheme }, stop);
+    socket.destroy();
+    return void 0;
+  } catch (error2) {
+    const code = error2.code;
+    return code?.startsWith("EPROXY") || /proxy/.test(String(error2)) ? error2 : void 0;
+  }
+}
+function codedError(code, message) {
+  return Object.assign(new Error(message), { code });
+}
+var Connections = class {
+  settings;
+  agents = /* @__PURE__ */ new Map();
+  constructor(settings) {
+    this.settings = settings;
+  }
+  agentFor(url) {
+    const proxy = proxyFor(url.href);
+    const key = `${url.protocol}|${proxy?.href ?? "direct"}`;
+    let agent = this.agents.get(key);
+    if (!agent) {
+      agent = url.protocol === "https:" ? new TlsAgent(this.settings, proxy) : new PlainAgent(this.settings, proxy);
+      this.agents.set(key, agent);
+    }
+    return agent;
+  }
+  destroy() {
+    for (const agent of this.agents.values()) agent.destroy();
+    this.agents.clear();
+  }
+};
+var TlsAgent = class extends https2.Agent {
+  settings;
+  proxy;
+  constructor(settings, proxy) {
+    super({ keepAlive: true, ...settings.tls });
+    this.settings = settings;
+    this.proxy = proxy;
+  }
+  createConnection(options, callback) {
+    const target = {
+      host: hostOf(options),
+      port: Number(options.port ?? 443),
+      scheme: "https"
+    };
+    const timer = connectTimer(this.settings.connectTimeoutMs, target, callback);
+    openTunnel(this.proxy, target, timer.signal).then((tunnel2) => secure(tunnel2, options, this.settings.checkServer, timer.signal)).then(
+      (socket) => timer.done(null, socket),
+      (error2) => timer.done(error2)
+    );
+    return void 0;
+  }
+};
+var PlainAgent = class extends http2.Agent {
+  settings;
+  proxy;
+  constructor(settings, proxy) {
+    super({ keepAlive: true });
+    this.settings = settings;
+    this.proxy = proxy;
+  }
+  createConnection(options, callback) {
+    const target = {
+      host: hostOf(options),
+      port: Number(options.port ?? 80),
+      scheme: "http"
+    };
+    const timer = connectTimer(this.settings.connectTimeoutMs, target, callback);
+    openTunnel(this.proxy, target, timer.signal).then(
+      (socket) => timer.done(null, socket),
+      (error2) => timer.done(error2)
+    );
+    return void 0;
+  }
+};
+function hostOf(options) {
+  return (options.host ?? options.hostname ?? "localhost").replace(/^\[|\]$/g, "");
+}
+function connectTimer(timeoutMs, target, callback) {
+  const controller = new AbortController();
+  let settled = false;
+  const timer = setTimeout(() => {
+    const error2 = codedError(
+      "ETIMEDOUT",
+      `no connection to ${target.host}:${target.port} within ${Math.round(timeoutMs / 1e3)} s`
+    );
+    controller.abort(error2);
+    done(error2);
+  }, timeoutMs);
+  const done = (error2, socket) => {
+    clearTimeout(timer);
+    if (settled) {
+      socket?.destroy();
+      return;
+    }
+    settled = true;
+    if (error2) callback(error2);
+    else callback(null, socket);
+  };
+  return { signal: controller.signal, done };
+}
+function openTunnel(proxy, target, signal) {
+  if (!proxy) return connectDirect(target, signal);
+  return new Promise((resolve2, reject) => {
+    const authority = target.host.includes(":") ? `[${target.host}]:${target.port}` : `${target.host}:${target.port}`;
+    const credentials = proxy.username || proxy.password ? `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}` : void 0;
+    const request = (proxy.protocol === "https:" ? https2 : http2).request({
+      host: proxy.hostname.replace(/^\[|\]$/g, ""),
+      port: Number(proxy.port || (proxy.protocol === "https:" ? 443 : 80)),
+      method: "CONNECT",
+      path: authority,
+      headers: {
+        host: authority,
+        ...credentials ? { "proxy-authorization": `Basic ${Buffer.from(credentials).toString("base64")}` } : {}
+      },
+      agent: false
+    });
+    const onAbort = () => request.destroy(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    request.once("connect", (response, socket) => {
+      signal.removeEventListener("abort", onAbort);
+      const status = response.statusCode ?? 0;
+      if (status === 200) return resolve2(socket);
+      socket.destroy();
+      reject(proxyRefusal(proxy, status, authority, target.scheme));
+    });
+    request.once("error", (error2) => {
+      signal.removeEventListener("abort", onAbort);
+      reject(
+        signal.aborted ? signal.reason : codedError(
+          error2.code ?? "EPROXY",
+          `cannot reach ${describeProxy(proxy, target.scheme)}: ${error2.message}`
+        )
+      );
+    });
+    request.end();
+  });
+}
+function connectDirect(target, signal) {
+  return new Promise((resolve2, reject) => {
+    const socket = new net.Socket();
+    const onAbort = () => socket.destroy(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    socket.once("error", (error2) => {
+      signal.removeEventListener("abort", onAbort);
+      reject(error2);
+    });
+    socket.connect(target.port, target.host, () => {
+      signal.removeEventListener("abort", onAbort);
+      socket.removeAllListeners("error");
+      resolve2(socket);
+    });
+  });
+}
+function proxyRefusal(proxy, status, authority, scheme) {
+  const who = describeProxy(proxy, scheme);
+  if (status === 407 || status === 401) {
+    const answer = status === 407 ? "407 Proxy Authentication Required" : "401 Unauthorized";
+    const why = proxy.username ? "it refused the user and password in the proxy URL" : "it needs a user and password";
+    return codedError(
+      "EPROXYAUTH",
+      `${who} answered ${answer} to CONNECT ${authority}: ${why} (a proxy problem, not one of the service)`
+    );
+  }
+  return codedError(
+    status >= 500 ? "EPROXYUPSTREAM" : "EPROXYREFUSED",
+    `${who} answered ${status} to CONNECT ${authority} (a proxy problem, not one of the service)`
+  );
+}
+function secure(socket, options, checkServer, signal) {
+  return new Promise((resolve2, reject) => {
+    const host = hostOf(options);
+    const secured = tls.connect({
+      ...options,
+      host,
+      socket,
+      servername: options.servername || (net.isIP(host) ? void 0 : host),
+      // With pins the pin is the identity: checked below, before anything is written.
+      ...checkServer ? { rejectUnauthorized: false } : {}
+    });
+    const onAbort = () => secured.destroy(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    const fail = (error2) => {
+      signal.removeEventListener("abort", onAbort);
+      secured.destroy();
+      reject(error2);
+    };
+    secured.once("error", fail);
+    secured.once("secureConnect", () => {
+      const refused = checkServer?.(secured);
+      if (refused) return fail(refused);
+      signal.removeEventListener("abort", onAbort);
+      secured.removeListener("error", fail);
+      resolve2(secured);
+    });
+  });
 }
 
 // src/timing.ts
@@ -20623,7 +20874,11 @@ var TRANSIENT_ERROR_CODES = /* @__PURE__ */ new Set([
   "EHOSTUNREACH",
   "UND_ERR_SOCKET",
   "ERR_STREAM_PREMATURE_CLOSE",
-  "REQUEST_TIMEOUT"
+  "REQUEST_TIMEOUT",
+  // The answer's body was cut off: the connection dropped mid-answer.
+  "ERR_BODY_CUT",
+  // The proxy could not reach the service (its 502/503/504 to CONNECT).
+  "EPROXYUPSTREAM"
 ]);
 function decideRetry(outcome, retriesSoFar, elapsedMs, policy, random = Math.random) {
   if (outcome.kind === "ok" || retriesSoFar >= policy.maxRetries) return { retry: false };
@@ -20693,10 +20948,10 @@ function isUntrustedCertificate(code) {
   return code !== void 0 && UNTRUSTED_CODES.has(code);
 }
 function untrustedMessage(url, code) {
-  return `the server's certificate is not trusted: ${hostOf(url)} presented a certificate that does not chain to a trusted root (${code}).`;
+  return `the server's certificate is not trusted: ${hostOf2(url)} presented a certificate that does not chain to a trusted root (${code}).`;
 }
 function trustFix(url) {
-  return `If ${hostOf(url)} uses a private CA (Azure Stack Hub, a TLS-inspecting proxy, the emulator), put that CA's PEM certificate on the runner and point NODE_EXTRA_CA_CERTS at it before this step, e.g. \`echo "NODE_EXTRA_CA_CERTS=$PWD/ca.pem" >> "$GITHUB_ENV"\` in an earlier step. Do not switch verification off.`;
+  return `If ${hostOf2(url)} uses a private CA (Azure Stack Hub, a TLS-inspecting proxy, the emulator), put that CA's PEM certificate on the runner and point NODE_EXTRA_CA_CERTS at it before this step, e.g. \`echo "NODE_EXTRA_CA_CERTS=$PWD/ca.pem" >> "$GITHUB_ENV"\` in an earlier step. Do not switch verification off.`;
 }
 function isAzureCliUntrusted(message) {
   return PYTHON_UNTRUSTED.test(message);
@@ -20736,7 +20991,7 @@ function probeServer(url, timeoutMs = 5e3) {
     socket.once("timeout", () => done({ kind: "unreachable", reason: "no answer" }));
   });
 }
-function hostOf(url) {
+function hostOf2(url) {
   try {
     return new URL(url).host;
   } catch {
@@ -20752,30 +21007,18 @@ function requestTimeouts(totalTimeoutMs) {
     writeMs: clamp(totalTimeoutMs / 2, 1e4, 65e3)
   };
 }
+var MAX_BODY_BYTES = 8 * 1024 * 1024;
 var Transport = class {
-  reads;
-  writes;
+  connections;
+  timeouts;
   options;
   constructor(options) {
     this.options = options;
-    const timeouts = options.timeouts ?? requestTimeouts(Infinity);
-    this.reads = this.createClient(timeouts.readMs);
-    this.writes = this.createClient(timeouts.writeMs);
-  }
-  createClient(socketTimeout) {
-    const tls2 = this.options.tls;
-    const handlers = tls2 ? [
-      {
-        prepareRequest: (request) => Object.assign(request, tls2),
-        canHandleAuthentication: () => false,
-        handleAuthentication: () => Promise.reject(new Error("not supported"))
-      }
-    ] : [];
-    return new HttpClient(this.options.userAgent, handlers, {
-      socketTimeout,
-      keepAlive: true,
-      allowRetries: false,
-      allowRedirects: false
+    this.timeouts = options.timeouts ?? requestTimeouts(Infinity);
+    this.connections = new Connections({
+      tls: options.tls,
+      checkServer: options.checkServer,
+      connectTimeoutMs: this.timeouts.readMs
     });
   }
   async send(method, url, body, headers) {
@@ -20831,50 +21074,109 @@ var Transport = class {
     }
     throw new TransportError(
       `${method} ${displayUrl(url)} failed: ${message}${retried}`,
-      "Check that the endpoint is reachable from the runner (proxy, firewall, DNS)."
+      fixForTransportError(code),
+      code
     );
   }
   async attempt(method, url, body, headers) {
     this.options.stats.requests++;
-    const client = method === "GET" ? this.reads : this.writes;
+    const target = new URL(url);
     try {
-      const response = await raceAbort(
-        client.request(method, url, body ?? null, headers),
-        this.options.signal
-      );
-      const text = await raceAbort(response.readBody(), this.options.signal);
-      return {
-        kind: "response",
-        result: {
-          status: response.message.statusCode ?? 0,
-          headers: response.message.headers,
-          text,
-          url
-        }
-      };
+      const result = await exchange({
+        url: target,
+        method,
+        body,
+        headers: { ...headers, "user-agent": this.options.userAgent },
+        agent: this.connections.agentFor(target),
+        deadlineMs: method === "GET" ? this.timeouts.readMs : this.timeouts.writeMs,
+        signal: this.options.signal
+      });
+      return { kind: "response", result };
     } catch (error2) {
-      if (this.options.signal.aborted) throw error2;
-      return { kind: "error", code: errorCode(error2), message: errorText(error2) };
+      if (this.options.signal.aborted) throw this.options.signal.reason;
+      return { kind: "error", code: errorCode(error2), message: errorMessage(error2) };
     }
   }
   /** Closes kept-alive sockets so the process can end as soon as its work is done. */
   dispose() {
-    this.reads.dispose();
-    this.writes.dispose();
+    this.connections.destroy();
   }
 };
-function errorCode(error2) {
-  if (error2 instanceof Error) {
-    const code = error2.code;
-    if (code) return code;
-    if (error2.message.startsWith("Request timeout")) return "REQUEST_TIMEOUT";
-  }
-  return void 0;
+function fixForTransportError(code) {
+  if (code === "EPROXYAUTH")
+    return "This is a proxy problem: check the user and password in HTTPS_PROXY (http://user:password@host:port, URL-encoded), or ask the proxy's owners whether the runner may use it.";
+  if (code?.startsWith("EPROXY"))
+    return "This is a proxy problem: check HTTPS_PROXY and NO_PROXY, and that the proxy lets the runner reach this host and port.";
+  return "Check that the endpoint is reachable from the runner (proxy, firewall, DNS).";
 }
-function errorText(error2) {
-  if (!(error2 instanceof Error)) return String(error2);
-  if (error2.message.startsWith("Request timeout")) return "no answer within the request timeout";
-  return error2.message;
+function exchange(options) {
+  const { url, method, body, signal } = options;
+  return new Promise((resolve2, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const request = (url.protocol === "https:" ? https3 : http3).request(url, {
+      method,
+      agent: options.agent,
+      headers: {
+        ...options.headers,
+        ...body === void 0 ? {} : { "content-length": Buffer.byteLength(body) }
+      }
+    });
+    let settled = false;
+    const finish = (outcome) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+      if (outcome instanceof Error) {
+        request.destroy();
+        reject(outcome);
+      } else resolve2(outcome);
+    };
+    const timer = setTimeout(
+      () => finish(
+        codedError(
+          "REQUEST_TIMEOUT",
+          `no complete answer within the request timeout (${Math.round(options.deadlineMs / 1e3)} s)`
+        )
+      ),
+      options.deadlineMs
+    );
+    const onAbort = () => finish(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    request.on("error", (error2) => finish(error2));
+    request.on("response", (response) => {
+      const chunks = [];
+      let size = 0;
+      const cut = () => codedError("ERR_BODY_CUT", "the connection closed before the whole answer arrived");
+      response.on("data", (chunk) => {
+        size += chunk.length;
+        if (size > MAX_BODY_BYTES) {
+          finish(
+            codedError(
+              "ERR_BODY_TOO_LARGE",
+              `the answer is larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB, more than the service ever sends`
+            )
+          );
+        } else chunks.push(chunk);
+      });
+      response.on(
+        "end",
+        () => finish({
+          status: response.statusCode ?? 0,
+          headers: response.headers,
+          text: Buffer.concat(chunks).toString("utf8"),
+          url: url.href
+        })
+      );
+      response.on("aborted", () => finish(cut()));
+      response.on("error", () => finish(cut()));
+      response.on("close", () => finish(cut()));
+    });
+    request.end(body);
+  });
+}
+function errorCode(error2) {
+  return error2 instanceof Error ? error2.code : void 0;
 }
 function plainId(value) {
   return value && /^[\w.:-]{1,100}$/.test(value) ? value : void 0;
@@ -21220,17 +21522,19 @@ var ArmClient = class {
     const url = this.resolve(pathOrUrl);
     const body = options.body === void 0 ? void 0 : JSON.stringify(options.body);
     let result = await this.sendOnce(method, url, body);
-    for (let retry = 1; retry <= EXPIRED_TOKEN_RETRIES && isExpiredToken(result); retry++) {
+    let retry = 1;
+    for (; retry <= EXPIRED_TOKEN_RETRIES && isExpiredToken(result); retry++) {
       this.options.onExpiredToken?.(method, url, retry);
-      result = await this.sendOnce(method, url, body);
+      result = await this.sendOnce(method, url, body, { fresh: true });
     }
     const ok = result.status >= 200 && result.status < 300 || options.accept?.includes(result.status);
+    if (!ok && retry > 1 && isExpiredToken(result)) throw clockSkewError(result, retry - 1);
     if (!ok) throw toServiceError(result);
     return { status: result.status, headers: result.headers, body: parseJson(result.text), url };
   }
-  sendOnce(method, url, body) {
+  sendOnce(method, url, body, token = {}) {
     return this.options.transport.send(method, url, body, async () => ({
-      authorization: `Bearer ${await this.options.tokens.getToken(this.scope)}`,
+      authorization: `Bearer ${await this.options.tokens.getToken(this.scope, token)}`,
       accept: "application/json",
       "x-ms-client-request-id": randomUUID2(),
       "x-ms-correlation-request-id": this.options.correlationId,
@@ -21243,6 +21547,15 @@ function parseArmError(result) {
   const error2 = readArmError(isRecord(body) && isRecord(body.error) ? body.error : body);
   if (error2?.code) return error2;
   return { code: `HTTP${result.status}`, message: describeNonJsonBody(result.text) };
+}
+function clockSkewError(result, newTokens) {
+  const { code, message } = parseArmError(result);
+  return new ServiceError(
+    result.status,
+    code,
+    `${message} ARM refused ${newTokens} newly issued token(s) as expired, so the clocks of ARM, Entra ID and the runner may disagree.`,
+    "Check the runner's clock (timedatectl; NTP) and retry later; if it keeps happening on a hosted runner, it is a service-side clock problem to report to Azure support."
+  );
 }
 function toServiceError(result) {
   const { code, message } = parseArmError(result);
@@ -21340,7 +21653,7 @@ function onPath(program, path7) {
     }
   });
 }
-async function signIn(settings, runner2) {
+async function signIn(settings, runner2, signal) {
   const { kind, why } = pickAzureAuth(settings, runner2.env);
   const identity = await import("./chunks/esm-4MVCKVAD.js");
   const { endpoints } = settings;
@@ -21367,9 +21680,10 @@ async function signIn(settings, runner2) {
       }
       let lastIdToken = "";
       let minted;
-      credential = new identity.ClientAssertionCredential(
-        settings.tenantId,
-        settings.clientId,
+      const { tenantId, clientId } = settings;
+      credential = () => new identity.ClientAssertionCredential(
+        tenantId,
+        clientId,
         async () => {
           if (!minted || Date.now() - minted.at > ONE_REQUEST_MS) {
             minted = { token: runner2.getIDToken(endpoints.audience), at: Date.now() };
@@ -21384,9 +21698,7 @@ async function signIn(settings, runner2) {
       break;
     }
     case "azure-cli":
-      credential = new identity.AzureCliCredential(
-        settings.tenantId ? { tenantId: settings.tenantId } : {}
-      );
+      credential = () => new identity.AzureCliCredential(settings.tenantId ? { tenantId: settings.tenantId } : {});
       description = "the Azure CLI sign-in";
       break;
     case "environment": {
@@ -21401,7 +21713,7 @@ async function signIn(settings, runner2) {
         );
       }
       if (secret) runner2.mask(secret);
-      credential = secret ? new identity.ClientSecretCredential(tenantId, clientId, secret, authority) : new identity.ClientCertificateCredential(
+      credential = () => secret ? new identity.ClientSecretCredential(tenantId, clientId, secret, authority) : new identity.ClientCertificateCredential(
         tenantId,
         clientId,
         { certificatePath },
@@ -21411,24 +21723,31 @@ async function signIn(settings, runner2) {
       break;
     }
     case "managed-identity":
-      credential = settings.clientId ? new identity.ManagedIdentityCredential({ clientId: settings.clientId }) : new identity.ManagedIdentityCredential();
+      credential = () => settings.clientId ? new identity.ManagedIdentityCredential({ clientId: settings.clientId }) : new identity.ManagedIdentityCredential();
       description = settings.clientId ? `the machine's user-assigned managed identity (client ${settings.clientId})` : "the machine's system-assigned managed identity";
       break;
   }
   return {
     kind,
     description: `Signing in with ${description}; auth ${settings.auth === "auto" ? `auto picked ${kind}: ${why}` : kind}.`,
-    tokens: tokenSource(credential, kind, runner2, describeFailure, endpoints.authorityHost)
+    tokens: tokenSource(credential, kind, runner2, describeFailure, signal, endpoints.authorityHost)
   };
 }
-function tokenSource(credential, kind, runner2, describeFailure, authorityHost) {
+function tokenSource(newCredential, kind, runner2, describeFailure, signal, authorityHost) {
   const masked = /* @__PURE__ */ new Set();
+  let credential = newCredential();
   return {
-    async getToken(scope) {
+    async getToken(scope, options = {}) {
+      if (options.fresh) credential = newCredential();
       let token;
       try {
-        token = (await credential.getToken(scope))?.token;
+        const request = credential.getToken(scope, signal ? { abortSignal: signal } : {});
+        token = (await raceAbort(request, signal))?.token;
       } catch (error2) {
+        if (signal?.aborted) throw signal.reason;
+        const proxyProblem = kind === "azure-cli" ? void 0 : await proxyRefusalFor(authorityHost, signal);
+        if (signal?.aborted) throw signal.reason;
+        if (proxyProblem) throw proxySignInFailure(kind, scope, proxyProblem);
         throw await connectionSignInFailure(kind, scope, error2, authorityHost) ?? signInFailure(kind, scope, error2, describeFailure());
       }
       if (!token)
@@ -21471,6 +21790,12 @@ async function connectionSignInFailure(kind, scope, error2, authorityHost) {
     );
   }
   return void 0;
+}
+function proxySignInFailure(kind, scope, problem) {
+  return new SignInError(
+    `Sign-in (${kind}) failed while requesting a token for ${scope}: ${problem.message}`,
+    "This is a proxy problem: check the user and password in HTTPS_PROXY (http://user:password@host:port, URL-encoded), NO_PROXY, and that the proxy lets the runner reach the authority host."
+  );
 }
 function signInFailure(kind, scope, error2, detail) {
   const firstLine = errorMessage(error2).split("\n").find((line) => line.trim() !== "") ?? "unknown error";
@@ -21909,8 +22234,7 @@ async function pollUntilDone(observe, options) {
 
 // src/tls.ts
 import { X509Certificate } from "node:crypto";
-import { isIP } from "node:net";
-import tls from "node:tls";
+import tls2 from "node:tls";
 var PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
 function pemBlocks(text) {
   return [...text.matchAll(PEM_BLOCK)].map((match3) => ({ label: match3[1] ?? "", pem: match3[0] }));
@@ -21966,7 +22290,7 @@ function parseClientCertificate(input, password) {
 }
 function validate(options, explain) {
   try {
-    tls.createSecureContext(options);
+    tls2.createSecureContext(options);
   } catch (error2) {
     const message = errorMessage(error2);
     const known = explain(message);
@@ -21989,8 +22313,8 @@ function describeCertificate(pem) {
 }
 function describePfx(options) {
   try {
-    const context = tls.createSecureContext(options);
-    const socket = new tls.TLSSocket(null, { secureContext: context });
+    const context = tls2.createSecureContext(options);
+    const socket = new tls2.TLSSocket(null, { secureContext: context });
     const cert = socket.getCertificate();
     socket.destroy();
     if (cert && "raw" in cert && cert.raw) {
@@ -22028,80 +22352,24 @@ function parseCaBundle(input) {
   }
   return certs;
 }
-async function pinnedTrust(gatewayUrl, pins, caBundle, policy, signal) {
-  const server = await fetchServerCertificate(gatewayUrl, policy, signal);
-  if (!matchesPin(pins, server)) {
-    const { sha1, sha256 } = thumbprintsOf(server);
-    throw new ActionError(
-      `The server ${new URL(gatewayUrl).host} presented a certificate (${server.subject.replace(/\n/g, ", ")}; SHA-256 ${sha256}, SHA-1 ${sha1}) that matches no server-cert-thumbprint; nothing was sent to it.`,
-      "If the cluster certificate was renewed, update server-cert-thumbprint (the README shows how to read it); otherwise something is intercepting the connection."
-    );
-  }
-  return {
-    server,
-    tls: {
-      ca: [server.toString(), ...caBundle],
-      // The pinned certificate itself is the trust anchor, also when a CA issued it.
-      allowPartialTrustChain: true,
-      checkServerIdentity: (_host, cert) => matchesPin(pins, cert) ? void 0 : new Error(
-        `the server certificate (SHA-256 ${thumbprintsOf(cert).sha256}) matches no server-cert-thumbprint`
-      )
+function pinnedServerCheck(gatewayUrl, pins, onMatch) {
+  const host = new URL(gatewayUrl).host;
+  let announced = false;
+  return (socket) => {
+    const peer = socket.getPeerCertificate();
+    if (!peer?.raw) return codedError("ECERTPIN", `The server ${host} presented no certificate.`);
+    const server = new X509Certificate(peer.raw);
+    if (matchesPin(pins, server)) {
+      if (!announced) onMatch(server);
+      announced = true;
+      return void 0;
     }
-  };
-}
-var HANDSHAKE_TIMEOUT_MS = 3e4;
-async function fetchServerCertificate(url, policy, signal) {
-  const last = await withRetries(
-    async () => {
-      try {
-        return { outcome: { kind: "ok" }, value: await handshake(url, signal) };
-      } catch (error2) {
-        if (signal.aborted) throw signal.reason;
-        const code = error2.code;
-        return {
-          outcome: { kind: "error", code, message: errorMessage(error2) },
-          value: error2
-        };
-      }
-    },
-    { policy, signal }
-  );
-  if (last.value instanceof X509Certificate) return last.value;
-  throw new TransportError(
-    `Could not read the server certificate of ${new URL(url).host}: ${errorMessage(last.value)}`,
-    "Check that the gateway is reachable from the runner (its HTTP gateway port, usually 19080)."
-  );
-}
-function handshake(url, signal) {
-  const { hostname, port } = new URL(url);
-  const host = hostname.replace(/^\[|\]$/g, "");
-  return new Promise((resolve2, reject) => {
-    const socket = tls.connect({
-      host,
-      port: Number(port || 443),
-      ...isIP(host) ? {} : { servername: host },
-      // Only to read the certificate: it is judged by the pins below, and nothing is sent.
-      rejectUnauthorized: false
-    });
-    const onAbort = () => socket.destroy(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    const finish = (result) => {
-      signal.removeEventListener("abort", onAbort);
-      socket.destroy();
-      if (result instanceof Error) reject(result);
-      else resolve2(result);
-    };
-    socket.setTimeout(
-      HANDSHAKE_TIMEOUT_MS,
-      () => finish(Object.assign(new Error("no TLS handshake within 30 s"), { code: "ETIMEDOUT" }))
+    const { sha1, sha256 } = thumbprintsOf(server);
+    return codedError(
+      "ECERTPIN",
+      `the server ${host} presented a certificate (${server.subject.replace(/\n/g, ", ")}; SHA-256 ${sha256}, SHA-1 ${sha1}) that matches no server-cert-thumbprint; nothing was sent to it`
     );
-    socket.once("error", finish);
-    socket.once("secureConnect", () => {
-      const peer = socket.getPeerCertificate();
-      if (!peer?.raw) finish(new Error("the server presented no certificate"));
-      else finish(new X509Certificate(peer.raw));
-    });
-  });
+  };
 }
 
 // src/service-fabric-client.ts
@@ -22147,13 +22415,13 @@ function pickGatewayAuth(settings, env) {
 }
 async function connectServiceFabric(settings, options) {
   const { kind, why } = pickGatewayAuth(settings, options.runner.env);
-  const https2 = settings.gatewayUrl.startsWith("https:");
+  const https4 = settings.gatewayUrl.startsWith("https:");
   if (settings.certificatePassword) options.runner.mask(settings.certificatePassword);
   const certificate = kind !== "none" && settings.certificate ? parseClientCertificate(settings.certificate, settings.certificatePassword) : void 0;
   for (const secret of certificate?.secrets ?? []) options.runner.mask(secret);
   if (kind === "none" && settings.certificate)
     options.warn("auth is none: the certificate input is not used.");
-  if (!https2) {
+  if (!https4) {
     options.warn(
       `The gateway ${settings.gatewayUrl} is plain http: nothing is encrypted or authenticated. Use it only for local or test clusters.`
     );
@@ -22162,39 +22430,37 @@ async function connectServiceFabric(settings, options) {
   if (kind === "certificate")
     options.log(`Signing in with the ${certificate?.description}; ${auth}.`);
   if (kind === "none") options.log(`Calling the gateway without credentials; ${auth}.`);
-  const tls2 = https2 ? await serverTrust(settings, options) : void 0;
+  const trust = https4 ? serverTrust(settings, options) : void 0;
+  const tls3 = trust?.tls;
   const client = new ServiceFabricClient(
     settings.gatewayUrl,
-    options.transport(certificate ? { ...tls2, ...certificate.options } : tls2),
+    options.transport(certificate ? { ...tls3, ...certificate.options } : tls3, trust?.checkServer),
     kind,
     options.requestTimeouts ?? DEFAULT_REQUEST_TIMEOUTS
   );
   if (kind === "entra") await signInWithEntra(client, settings, options, auth);
   return client;
 }
-async function serverTrust(settings, options) {
+function serverTrust(settings, options) {
   const caBundle = settings.caCertificate ? parseCaBundle(settings.caCertificate) : [];
   if (settings.serverCertThumbprints.length > 0) {
-    const pinned = await pinnedTrust(
+    const checkServer = pinnedServerCheck(
       settings.gatewayUrl,
       settings.serverCertThumbprints,
-      caBundle,
-      SERVICE_FABRIC_RETRY,
-      options.signal
+      (server) => options.log(
+        `The server certificate (${server.subject.replace(/\n/g, ", ")}, SHA-256 ${thumbprintsOf(server).sha256}) matches server-cert-thumbprint; every connection is checked against the pin.`
+      )
     );
-    options.log(
-      `The server certificate (${pinned.server.subject.replace(/\n/g, ", ")}, SHA-256 ${thumbprintsOf(pinned.server).sha256}) matches server-cert-thumbprint; every connection is checked against the pin.`
-    );
-    return pinned.tls;
+    return { tls: void 0, checkServer };
   }
   if (caBundle.length > 0) {
     options.log(`The server certificate must chain to ca-certificate (${caBundle.length} CA).`);
-    return { ca: caBundle };
+    return { tls: { ca: caBundle } };
   }
   options.log(
     "The server certificate must chain to a trusted root (system roots and NODE_EXTRA_CA_CERTS)."
   );
-  return void 0;
+  return { tls: void 0 };
 }
 async function signInWithEntra(client, settings, options, auth) {
   const metadata = await client.aadMetadata();
@@ -22204,13 +22470,53 @@ async function signInWithEntra(client, settings, options, auth) {
       "Use auth: certificate with an admin client certificate (certificate input)."
     );
   }
-  const login = await signIn(settings, options.runner);
+  refuseForeignAudience(metadata.cluster, settings);
+  const login = await signIn(settings, options.runner, options.signal);
   const scope = `${metadata.cluster}/.default`;
   options.log(
     `${login.description.replace(/\.$/, "")}; ${auth}. The cluster uses Entra ID: requesting tokens for ${scope}.`
   );
-  await login.tokens.getToken(scope);
+  await raceAbort(login.tokens.getToken(scope), options.signal);
   client.useBearer(() => login.tokens.getToken(scope));
+}
+var FOREIGN_AUDIENCE_HOSTS = [
+  "management.azure.com",
+  "management.core.windows.net",
+  "management.usgovcloudapi.net",
+  "management.core.usgovcloudapi.net",
+  "management.chinacloudapi.cn",
+  "management.core.chinacloudapi.cn",
+  "graph.microsoft.com",
+  "graph.windows.net",
+  "graph.microsoft.us",
+  "dod-graph.microsoft.us",
+  "graph.usgovcloudapi.net",
+  "microsoftgraph.chinacloudapi.cn",
+  "graph.chinacloudapi.cn"
+];
+var FOREIGN_AUDIENCE_IDS = [
+  "797f4846-ba00-4fd7-ba43-dac1f8f63013",
+  "00000003-0000-0000-c000-000000000000",
+  "00000002-0000-0000-c000-000000000000"
+];
+function refuseForeignAudience(audience, settings) {
+  const normalised = audience.trim().toLowerCase();
+  const host = hostOfAudience(normalised);
+  const own = [settings.endpoints.armEndpoint, settings.endpoints.audience].map((value) => hostOfAudience(value.toLowerCase())).filter((value) => value !== void 0);
+  const foreign = FOREIGN_AUDIENCE_IDS.includes(normalised) || host !== void 0 && (own.includes(host) || FOREIGN_AUDIENCE_HOSTS.some((known) => host === known || host.endsWith(`.${known}`)));
+  if (!foreign) return;
+  throw new ActionError(
+    `The gateway ${settings.gatewayUrl} asked for a token for ${clip(audience, 100)} (GetAadMetadata), which is an Azure management or Graph resource, not a Service Fabric cluster application; no token was requested.`,
+    "A real cluster names its own Entra application. Check that cluster is the right gateway and that nothing intercepts the connection (pin it with server-cert-thumbprint or ca-certificate)."
+  );
+}
+function hostOfAudience(value) {
+  try {
+    const url = new URL(/^[a-z][a-z0-9+.-]*:\/\//.test(value) ? value : `https://${value}`);
+    return url.hostname.replace(/\.$/, "") || void 0;
+  } catch {
+    return void 0;
+  }
 }
 var ServiceFabricClient = class {
   gatewayUrl;
@@ -22292,6 +22598,13 @@ var ServiceFabricClient = class {
         ...this.bearer && !anonymous ? { authorization: `Bearer ${await this.bearer()}` } : {}
       }));
     } catch (error2) {
+      if (error2 instanceof TransportError && error2.code === "ECERTPIN") {
+        throw new TransportError(
+          error2.message,
+          "If the cluster certificate was renewed, update server-cert-thumbprint (the README shows how to read it); otherwise something is intercepting the connection.",
+          error2.code
+        );
+      }
       if (error2 instanceof TransportError && /certificate|altnames|thumbprint|self.signed/i.test(error2.message)) {
         throw new TransportError(
           error2.message,
@@ -26601,9 +26914,11 @@ async function run() {
     facts: {},
     stats: { requests: 0, retries: 0, polls: 0 },
     interrupt: new AbortController(),
-    disposers: []
+    disposers: [],
+    afterPublish: []
   };
   const stopListening = listenForCancellation(state.interrupt);
+  for (const password of proxyPasswords(runner.env)) runner.mask(password);
   let operation = "unknown";
   let cluster = getInput("cluster");
   let outcome;
@@ -26611,10 +26926,7 @@ async function run() {
     const settings = readSettings(runnerInputs());
     operation = settings.operation;
     cluster = settings.operation === "cancel-fault" ? settings.gatewayUrl : settings.cluster.resourceId;
-    const signal = AbortSignal.any([
-      state.interrupt.signal,
-      AbortSignal.timeout(settings.timeoutMs)
-    ]);
+    const signal = AbortSignal.any([state.interrupt.signal, deadline(settings.timeoutMs, state)]);
     outcome = await perform(settings, state, signal, startedAt);
   } catch (error2) {
     outcome = outcomeOfError(error2, state);
@@ -26630,6 +26942,16 @@ async function run() {
     ...state.stats
   });
   stopListening();
+  for (const dispose of state.afterPublish) dispose();
+}
+function deadline(timeoutMs, state) {
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () => controller.abort(new DOMException("The step timeout ran out.", "TimeoutError")),
+    timeoutMs
+  );
+  state.afterPublish.push(() => clearTimeout(timer));
+  return controller.signal;
 }
 async function perform(settings, state, signal, startedAt) {
   const base = operationContext(settings, state, signal, startedAt);
@@ -26639,13 +26961,16 @@ async function perform(settings, state, signal, startedAt) {
       signal,
       log: base.log,
       warn: base.warn,
-      transport: (tls2) => createTransport(state, signal, settings.timeoutMs, tls2, SERVICE_FABRIC_RETRY),
+      transport: (tls3, checkServer) => createTransport(state, signal, settings.timeoutMs, SERVICE_FABRIC_RETRY, {
+        tls: tls3,
+        checkServer
+      }),
       requestTimeouts: requestTimeouts(settings.timeoutMs)
     });
     return cancelFault(base, settings, client);
   }
   const attachment = settings.operation === "run-command" ? await prepareRunCommand(settings) : void 0;
-  const login = await signIn(settings, runner);
+  const login = await signIn(settings, runner, signal);
   info(login.description);
   const armTransport = createTransport(state, signal, settings.timeoutMs);
   state.facts.correlationId = randomUUID4();
@@ -26677,14 +27002,14 @@ function performAks(ctx, settings, attachment, tokens) {
       return operationStatus(ctx, settings);
   }
 }
-function createTransport(state, signal, stepTimeoutMs, tls2, policy = ARM_RETRY) {
+function createTransport(state, signal, stepTimeoutMs, policy = ARM_RETRY, trust = {}) {
   const transport = new Transport({
     userAgent: USER_AGENT,
     policy,
     signal,
     stats: state.stats,
     timeouts: requestTimeouts(stepTimeoutMs),
-    tls: tls2,
+    ...trust,
     onRetry: (notice) => info(
       `Retrying ${notice.method} ${displayUrl(notice.url)} in ${formatDuration(notice.delayMs)} (${notice.reason}; retry ${notice.attempt}).`
     ),

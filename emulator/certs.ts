@@ -88,11 +88,11 @@ export function issueCertificate(ca: PemPair, opts: IssueOptions): PemPair {
   return { certPem: forge.pki.certificateToPem(cert), keyPem };
 }
 
-export function issueServerCertificate(ca: PemPair): PemPair {
+export function issueServerCertificate(ca: PemPair, hostNames: string[] = []): PemPair {
   return issueCertificate(ca, {
     commonName: 'localhost',
     ipSans: ['127.0.0.1'],
-    dnsSans: ['localhost'],
+    dnsSans: ['localhost', ...hostNames],
   });
 }
 

@@ -56,6 +56,7 @@ export function describeFault(fault: Fault): string {
   if ('drop' in fault) return `drop:${fault.drop}`;
   if ('delayMs' in fault) return `delay:${fault.delayMs}`;
   if ('expireToken' in fault) return 'expireToken';
+  if ('cut' in fault) return `cut:${fault.cut}`;
   return 'moveLocation';
 }
 
@@ -73,12 +74,23 @@ export async function applyFault(ex: Exchange, fault: Fault, hooks: FaultHooks):
     return true;
   }
   if ('delayMs' in fault) {
-    await sleep(fault.delayMs);
+    // A client that gives up ends the wait: a long delay must not outlive the exchange.
+    const gone = new AbortController();
+    ex.res.once('close', () => gone.abort());
+    try {
+      await sleep(fault.delayMs, undefined, { signal: gone.signal });
+    } catch {
+      return true;
+    }
     return false;
   }
   if ('expireToken' in fault) {
     hooks.expired(ex);
     return true;
+  }
+  if ('cut' in fault) {
+    ex.cut = fault;
+    return false;
   }
   if ('moveLocation' in fault) {
     ex.moveLocation = fault.origin ?? true;

@@ -1,5 +1,5 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import type { RequestRecord } from './types.ts';
+import type { Fault, RequestRecord } from './types.ts';
 
 /** One request in flight, as the routers see it. */
 export interface Exchange {
@@ -11,6 +11,8 @@ export interface Exchange {
   baseHeaders: OutgoingHttpHeaders;
   /** Set by the moveLocation fault: a 202 poll answer must hand out a new Location (on another origin when a string). */
   moveLocation: boolean | string;
+  /** Set by the cut fault: the answer is cut off and the connection closed. */
+  cut?: Extract<Fault, { cut: string }>;
 }
 
 export function send(
@@ -26,8 +28,27 @@ export function send(
     all['content-type'] = 'application/json; charset=utf-8';
   all['content-length'] = Buffer.byteLength(text);
   ex.record.status = status;
+  if (ex.cut) return cutAnswer(ex, status, all, text, ex.cut);
   ex.res.writeHead(status, all);
   ex.res.end(text);
+}
+
+/** Sends part of an answer that declares more, then drops the connection (a cut connection). */
+export function cutAnswer(
+  ex: Pick<Exchange, 'req' | 'res'>,
+  status: number,
+  headers: OutgoingHttpHeaders,
+  text: string,
+  cut: Extract<Fault, { cut: string }>,
+): void {
+  const body = Buffer.from(text);
+  const declared = Object.fromEntries(
+    Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'content-length'),
+  );
+  ex.res.writeHead(status, { ...declared, 'content-length': body.length + 64 });
+  if (cut.cut === 'mid-body') ex.res.write(body.subarray(0, Math.floor(body.length / 2)));
+  else ex.res.flushHeaders();
+  setTimeout(() => ex.req.socket.destroy(), cut.stallMs ?? (cut.cut === 'mid-body' ? 50 : 500));
 }
 
 export function armError(

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
@@ -58,7 +58,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const ca = createCa();
   const caPath = path.join(dataDir, 'ca.pem');
   writeFileSync(caPath, ca.certPem);
-  const tls = issueServerCertificate(ca);
+  const tls = issueServerCertificate(
+    ca,
+    opts.hostNames ? [opts.hostNames.arm, opts.hostNames.entra] : [],
+  );
 
   const secrets = new Set<string>();
   const remember = (secret: string): void => {
@@ -153,6 +156,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
         kind: route.kind,
         ...sentIds(req),
       };
+      const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+      if (bearer) record.tokenHash = createHash('sha256').update(bearer).digest('hex');
       requests.push(record);
       res.on('close', () =>
         log(
@@ -183,8 +188,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
 
   const armServer = createServer({ key: tls.keyPem, cert: tls.certPem }, serve(armSite));
   const entraServer = createServer({ key: tls.keyPem, cert: tls.certPem }, serve(entraSite));
-  endpoints.arm = `https://${HOST}:${await listen(armServer, opts.armPort ?? 0)}`;
-  endpoints.entra = `https://${HOST}:${await listen(entraServer, opts.entraPort ?? 0)}`;
+  const names = opts.hostNames ?? { arm: HOST, entra: HOST };
+  endpoints.arm = `https://${names.arm}:${await listen(armServer, opts.armPort ?? 0)}`;
+  endpoints.entra = `https://${names.entra}:${await listen(entraServer, opts.entraPort ?? 0)}`;
   // IMDS is plain http (it is only reachable from the machine itself).
   const imdsServer = createHttpServer(serve(imdsSite));
   endpoints.imds = `http://${HOST}:${await listen(imdsServer, opts.imdsPort ?? 0)}`;

@@ -7,6 +7,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { issueCertificate, sha1Thumbprint, toPfxBase64 } from './certs.ts';
+import { cutAnswer } from './http.ts';
+import type { Fault } from './types.ts';
 import type { PemPair } from './certs.ts';
 import { selfSignedServerCertificate } from './service-fabric-certs.ts';
 import {
@@ -29,6 +31,8 @@ export interface ServiceFabricGatewayOptions {
   aadAuthority?: string;
   aadTenantId?: string;
   log?: (line: string) => void;
+  /** The host name in `url` (the certificate covers it); it still listens on 127.0.0.1. */
+  hostName?: string;
 }
 
 export interface SfRequestRecord {
@@ -46,7 +50,10 @@ export interface SfFaultRule {
   skip?: number;
   path?: string;
   fault:
-    { status: number; code?: string; message?: string } | { drop: 'reset' } | { delayMs: number };
+    | { status: number; code?: string; message?: string }
+    | { drop: 'reset' }
+    | { delayMs: number }
+    | Extract<Fault, { cut: string }>;
 }
 
 export interface SfCancelCall {
@@ -90,6 +97,7 @@ interface Exchange {
   query: URLSearchParams;
   record: SfRequestRecord;
   cancelCall?: SfCancelCall;
+  cut?: Extract<Fault, { cut: string }>;
 }
 
 interface RuleCounter {
@@ -102,7 +110,7 @@ export async function startServiceFabricGateway(
   opts: ServiceFabricGatewayOptions,
 ): Promise<ServiceFabricGateway> {
   const mode = opts.mode ?? 'certificate';
-  const serverCert = serverCertificate(opts, mode);
+  const serverCert = serverCertificate(opts, mode, opts.hostName);
   const aad = {
     clusterAppId: opts.aadClusterAppId ?? randomUUID(),
     clientAppId: randomUUID(),
@@ -179,9 +187,18 @@ export async function startServiceFabricGateway(
     }
     const fault = takeFault(ex.rawPathAndQuery);
     if (fault && 'drop' in fault) return drop(ex);
+    if (fault && 'cut' in fault) {
+      ex.record.fault = `cut ${fault.cut}`;
+      ex.cut = fault;
+      return route(ex);
+    }
     if (fault && 'delayMs' in fault) {
       ex.record.fault = `delay ${fault.delayMs}ms`;
-      await sleep(fault.delayMs);
+      // A client that gives up ends the wait: a long delay must not outlive the exchange.
+      const gone = new AbortController();
+      ex.res.once('close', () => gone.abort());
+      const waited = await sleep(fault.delayMs, true, { signal: gone.signal }).catch(() => false);
+      if (!waited) return undefined;
     } else if (fault) {
       const code = fault.code ?? defaultFaultCode(fault.status);
       ex.record.fault = `${fault.status} ${code ?? ''}`.trim();
@@ -271,7 +288,8 @@ export async function startServiceFabricGateway(
     const body = reply.body === undefined ? '' : JSON.stringify(reply.body);
     const headers: http.OutgoingHttpHeaders = { 'Content-Length': Buffer.byteLength(body) };
     if (body) headers['Content-Type'] = 'application/json; charset=utf-8';
-    ex.res.writeHead(reply.status, headers).end(body);
+    if (ex.cut) cutAnswer(ex, reply.status, headers, body, ex.cut);
+    else ex.res.writeHead(reply.status, headers).end(body);
     settle(ex, reply.status);
   }
 
@@ -324,7 +342,7 @@ export async function startServiceFabricGateway(
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  url = `${mode === 'none' ? 'http' : 'https'}://127.0.0.1:${port}`;
+  url = `${mode === 'none' ? 'http' : 'https'}://${opts.hostName ?? '127.0.0.1'}:${port}`;
 
   return {
     url,
@@ -355,11 +373,18 @@ export async function startServiceFabricGateway(
 const SERVER_NAME = 'sfcluster.emulator';
 const SERVER_SANS = { ipSans: ['127.0.0.1'], dnsSans: ['localhost'] };
 
-function serverCertificate(opts: ServiceFabricGatewayOptions, mode: string): PemPair {
+function serverCertificate(
+  opts: ServiceFabricGatewayOptions,
+  mode: string,
+  hostName: string | undefined,
+): PemPair {
   if (mode === 'none') return { certPem: '', keyPem: '' };
+  const sans = hostName
+    ? { ...SERVER_SANS, dnsSans: [...SERVER_SANS.dnsSans, hostName] }
+    : SERVER_SANS;
   return opts.selfSignedServerCert
-    ? selfSignedServerCertificate(SERVER_NAME, SERVER_SANS)
-    : issueCertificate(opts.ca, { commonName: SERVER_NAME, ...SERVER_SANS });
+    ? selfSignedServerCertificate(SERVER_NAME, sans)
+    : issueCertificate(opts.ca, { commonName: SERVER_NAME, ...sans });
 }
 
 function isCancelRoute(ex: Exchange): boolean {

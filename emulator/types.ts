@@ -19,6 +19,11 @@ export interface EmulatorOptions {
    * and the public cloud's audiences.
    */
   armAudience?: string;
+  /**
+   * Host names for ARM and Entra in the URLs the emulator hands out (its certificate covers
+   * them); it still listens on 127.0.0.1. For tests through a proxy that alone resolves them.
+   */
+  hostNames?: { arm: string; entra: string };
   /** Fixed ports (0 = random, the default). */
   armPort?: number;
   entraPort?: number;
@@ -178,6 +183,8 @@ export interface RequestRecord {
   correlationRequestId?: string;
   /** The `x-ms-request-id` the emulator answered with. */
   requestId?: string;
+  /** SHA-256 of the bearer token the request carried (to tell tokens apart without keeping them). */
+  tokenHash?: string;
 }
 
 export type Fault =
@@ -191,7 +198,13 @@ export type Fault =
   | { drop: 'reset' | 'close' }
   | { delayMs: number }
   | { expireToken: true }
-  | { moveLocation: true; origin?: string };
+  | { moveLocation: true; origin?: string }
+  /**
+   * The real answer, cut off: `mid-body` sends the headers and half the body, `after-headers`
+   * only the headers; either declares a longer body, waits `stallMs` (default 50 / 500) and
+   * closes the connection.
+   */
+  | { cut: 'mid-body' | 'after-headers'; stallMs?: number };
 
 export interface FaultRule {
   kind?: string;

@@ -8,7 +8,8 @@ import { headerValue } from './retry.ts';
 
 /** Anything that can hand out a bearer token for a scope; asked before every request. */
 export interface TokenSource {
-  getToken(scope: string): Promise<string>;
+  /** `fresh`: not from a cache (the service called the cached one expired). */
+  getToken(scope: string, options?: { fresh?: boolean }): Promise<string>;
 }
 
 export interface ArmResponse {
@@ -80,13 +81,16 @@ export class ArmClient {
     const url = this.resolve(pathOrUrl);
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
     let result = await this.sendOnce(method, url, body);
-    // A token can expire between issue and use (or by the server's clock): ask the credential again.
-    for (let retry = 1; retry <= EXPIRED_TOKEN_RETRIES && isExpiredToken(result); retry++) {
+    // A token can expire between issue and use (or by the server's clock): ask Entra for a new
+    // one, past the credential's cache, which still holds the refused token.
+    let retry = 1;
+    for (; retry <= EXPIRED_TOKEN_RETRIES && isExpiredToken(result); retry++) {
       this.options.onExpiredToken?.(method, url, retry);
-      result = await this.sendOnce(method, url, body);
+      result = await this.sendOnce(method, url, body, { fresh: true });
     }
     const ok =
       (result.status >= 200 && result.status < 300) || options.accept?.includes(result.status);
+    if (!ok && retry > 1 && isExpiredToken(result)) throw clockSkewError(result, retry - 1);
     if (!ok) throw toServiceError(result);
     return { status: result.status, headers: result.headers, body: parseJson(result.text), url };
   }
@@ -95,10 +99,11 @@ export class ArmClient {
     method: 'GET' | 'POST',
     url: string,
     body: string | undefined,
+    token: { fresh?: boolean } = {},
   ): Promise<HttpResult> {
     // Asked once per attempt: a retry is a new request with its own client request id.
     return this.options.transport.send(method, url, body, async () => ({
-      authorization: `Bearer ${await this.options.tokens.getToken(this.scope)}`,
+      authorization: `Bearer ${await this.options.tokens.getToken(this.scope, token)}`,
       accept: 'application/json',
       'x-ms-client-request-id': randomUUID(),
       'x-ms-correlation-request-id': this.options.correlationId,
@@ -113,6 +118,17 @@ export function parseArmError(result: Pick<HttpResult, 'status' | 'text'>): ArmE
   const error = readArmError(isRecord(body) && isRecord(body.error) ? body.error : body);
   if (error?.code) return error;
   return { code: `HTTP${result.status}`, message: describeNonJsonBody(result.text) };
+}
+
+/** ARM kept calling newly issued tokens expired: its clock and Entra's (or the runner's) disagree. */
+function clockSkewError(result: HttpResult, newTokens: number): ServiceError {
+  const { code, message } = parseArmError(result);
+  return new ServiceError(
+    result.status,
+    code,
+    `${message} ARM refused ${newTokens} newly issued token(s) as expired, so the clocks of ARM, Entra ID and the runner may disagree.`,
+    "Check the runner's clock (timedatectl; NTP) and retry later; if it keeps happening on a hosted runner, it is a service-side clock problem to report to Azure support.",
+  );
 }
 
 function toServiceError(result: HttpResult): ServiceError {

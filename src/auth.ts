@@ -13,6 +13,8 @@ import {
   trustFix,
   untrustedMessage,
 } from './trust.ts';
+import { proxyRefusalFor } from './proxy.ts';
+import { raceAbort } from './timing.ts';
 
 /** How long the asks for an assertion within one Entra token request can be apart. */
 const ONE_REQUEST_MS = 500;
@@ -121,8 +123,15 @@ function onPath(program: string, path: string): boolean {
   });
 }
 
-/** Signs in with the chosen credential. `@azure/identity` is loaded only here, when a token is needed. */
-export async function signIn(settings: CommonSettings, runner: AuthEnvironment): Promise<SignIn> {
+/**
+ * Signs in with the chosen credential. `@azure/identity` is loaded only here, when a token is
+ * needed. Every token request answers `signal` (the step's timeout and cancellation).
+ */
+export async function signIn(
+  settings: CommonSettings,
+  runner: AuthEnvironment,
+  signal?: AbortSignal,
+): Promise<SignIn> {
   const { kind, why } = pickAzureAuth(settings, runner.env);
   const identity = await import('@azure/identity');
   const { endpoints } = settings;
@@ -130,7 +139,8 @@ export async function signIn(settings: CommonSettings, runner: AuthEnvironment):
     authorityHost: endpoints.authorityHost,
     disableInstanceDiscovery: endpoints.customAuthority,
   };
-  let credential: TokenCredential;
+  // A factory: a fresh credential has an empty token cache (see TokenSource's `fresh`).
+  let credential: () => TokenCredential;
   let describeFailure: () => string = () => '';
   let description: string;
   switch (kind) {
@@ -151,26 +161,27 @@ export async function signIn(settings: CommonSettings, runner: AuthEnvironment):
       let minted: { token: Promise<string>; at: number } | undefined;
       // A GitHub ID token lives about 5 minutes: mint a new one for every Entra token request.
       // MSAL asks for the assertion twice while it builds one request; both asks share one token.
-      credential = new identity.ClientAssertionCredential(
-        settings.tenantId,
-        settings.clientId,
-        async () => {
-          if (!minted || Date.now() - minted.at > ONE_REQUEST_MS) {
-            minted = { token: runner.getIDToken(endpoints.audience), at: Date.now() };
-          }
-          lastIdToken = await minted.token;
-          return lastIdToken;
-        },
-        authority,
-      );
+      const { tenantId, clientId } = settings;
+      credential = () =>
+        new identity.ClientAssertionCredential(
+          tenantId,
+          clientId,
+          async () => {
+            if (!minted || Date.now() - minted.at > ONE_REQUEST_MS) {
+              minted = { token: runner.getIDToken(endpoints.audience), at: Date.now() };
+            }
+            lastIdToken = await minted.token;
+            return lastIdToken;
+          },
+          authority,
+        );
       describeFailure = () => describeIdToken(lastIdToken, settings.clientId);
       description = `OIDC federation (client ${settings.clientId}, tenant ${settings.tenantId}, audience ${endpoints.audience})`;
       break;
     }
     case 'azure-cli':
-      credential = new identity.AzureCliCredential(
-        settings.tenantId ? { tenantId: settings.tenantId } : {},
-      );
+      credential = () =>
+        new identity.AzureCliCredential(settings.tenantId ? { tenantId: settings.tenantId } : {});
       description = 'the Azure CLI sign-in';
       break;
     case 'environment': {
@@ -185,23 +196,25 @@ export async function signIn(settings: CommonSettings, runner: AuthEnvironment):
         );
       }
       if (secret) runner.mask(secret);
-      credential = secret
-        ? new identity.ClientSecretCredential(tenantId, clientId, secret, authority)
-        : new identity.ClientCertificateCredential(
-            tenantId,
-            clientId,
-            { certificatePath },
-            authority,
-          );
+      credential = () =>
+        secret
+          ? new identity.ClientSecretCredential(tenantId, clientId, secret, authority)
+          : new identity.ClientCertificateCredential(
+              tenantId,
+              clientId,
+              { certificatePath },
+              authority,
+            );
       description = `a service principal from the environment (client ${clientId}, ${secret ? 'secret' : 'certificate'})`;
       break;
     }
     case 'managed-identity':
       // The identity endpoint (IMDS, or the one the host names in IDENTITY_ENDPOINT/MSI_ENDPOINT)
       // is found by @azure/identity; client-id picks a user-assigned identity.
-      credential = settings.clientId
-        ? new identity.ManagedIdentityCredential({ clientId: settings.clientId })
-        : new identity.ManagedIdentityCredential();
+      credential = () =>
+        settings.clientId
+          ? new identity.ManagedIdentityCredential({ clientId: settings.clientId })
+          : new identity.ManagedIdentityCredential();
       description = settings.clientId
         ? `the machine's user-assigned managed identity (client ${settings.clientId})`
         : "the machine's system-assigned managed identity";
@@ -210,24 +223,36 @@ export async function signIn(settings: CommonSettings, runner: AuthEnvironment):
   return {
     kind,
     description: `Signing in with ${description}; auth ${settings.auth === 'auto' ? `auto picked ${kind}: ${why}` : kind}.`,
-    tokens: tokenSource(credential, kind, runner, describeFailure, endpoints.authorityHost),
+    tokens: tokenSource(credential, kind, runner, describeFailure, signal, endpoints.authorityHost),
   };
 }
 
 function tokenSource(
-  credential: TokenCredential,
+  newCredential: () => TokenCredential,
   kind: AzureAuthKind,
   runner: AuthEnvironment,
   describeFailure: () => string,
+  signal: AbortSignal | undefined,
   authorityHost: string,
 ): TokenSource {
   const masked = new Set<string>();
+  let credential = newCredential();
   return {
-    async getToken(scope) {
+    async getToken(scope, options = {}) {
+      // @azure/identity keeps tokens until they are close to expiry by the runner's clock; a
+      // token the server calls expired needs a credential with an empty cache.
+      if (options.fresh) credential = newCredential();
       let token: string | undefined;
       try {
-        token = (await credential.getToken(scope))?.token;
+        const request = credential.getToken(scope, signal ? { abortSignal: signal } : {});
+        token = (await raceAbort(request, signal))?.token;
       } catch (error) {
+        if (signal?.aborted) throw signal.reason;
+        // @azure/identity hides a proxy's refusal (e.g. endpoints_resolution_error): ask it.
+        const proxyProblem =
+          kind === 'azure-cli' ? undefined : await proxyRefusalFor(authorityHost, signal);
+        if (signal?.aborted) throw signal.reason;
+        if (proxyProblem) throw proxySignInFailure(kind, scope, proxyProblem);
         throw (
           (await connectionSignInFailure(kind, scope, error, authorityHost)) ??
           signInFailure(kind, scope, error, describeFailure())
@@ -291,6 +316,13 @@ async function connectionSignInFailure(
     );
   }
   return undefined;
+}
+
+function proxySignInFailure(kind: AzureAuthKind, scope: string, problem: Error): SignInError {
+  return new SignInError(
+    `Sign-in (${kind}) failed while requesting a token for ${scope}: ${problem.message}`,
+    'This is a proxy problem: check the user and password in HTTPS_PROXY (http://user:password@host:port, URL-encoded), NO_PROXY, and that the proxy lets the runner reach the authority host.',
+  );
 }
 
 function signInFailure(

@@ -53,7 +53,14 @@ export function describeAnswer(status: number, requestId: string | undefined): s
 }
 
 /** The request never got an answer (connection refused, reset, timed out) after retries. */
-export class TransportError extends ActionError {}
+export class TransportError extends ActionError {
+  /** The last failure's code (ECONNRESET, EPROXYAUTH, ECERTPIN, …), when it had one. */
+  readonly code: string | undefined;
+  constructor(message: string, fix?: string, code?: string) {
+    super(message, fix);
+    this.code = code;
+  }
+}
 
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

@@ -1,7 +1,7 @@
-import type { OutgoingHttpHeaders } from 'node:http';
-import type { RequestOptions as TlsRequestOptions } from 'node:https';
-import { HttpClient } from '@actions/http-client';
-import { TransportError } from './errors.ts';
+import http, { type Agent, type OutgoingHttpHeaders } from 'node:http';
+import https from 'node:https';
+import { TransportError, errorMessage } from './errors.ts';
+import { Connections, codedError, type ConnectionSettings, type ServerCheck } from './proxy.ts';
 import { headerValue, withRetries, type AttemptOutcome, type RetryPolicy } from './retry.ts';
 import { raceAbort } from './timing.ts';
 import { isUntrustedCertificate, trustFix, untrustedMessage } from './trust.ts';
@@ -50,7 +50,9 @@ export interface TransportOptions {
   onAttempt?: ((record: AttemptRecord) => void) | undefined;
   timeouts?: RequestTimeouts | undefined;
   /** TLS settings applied to every request (client certificate, trust, pinning). */
-  tls?: TlsRequestOptions;
+  tls?: ConnectionSettings['tls'];
+  /** Checks the server of every new connection before a request is written (pins). */
+  checkServer?: ServerCheck | undefined;
 }
 
 export interface RequestTimeouts {
@@ -72,37 +74,29 @@ export function requestTimeouts(totalTimeoutMs: number): RequestTimeouts {
 }
 
 /**
+ * The largest answer the action reads. ARM's answers are a few kB; the largest is a command's
+ * result, whose logs AKS caps at 512 kB, which JSON escaping can grow up to six-fold (\u00XX
+ * for control bytes): 3 MB. 8 MiB leaves room above that and stops a runaway answer early.
+ */
+export const MAX_BODY_BYTES = 8 * 1024 * 1024;
+
+/**
  * HTTP with the one retry policy: every call of the action goes through `send`, which retries
- * transient failures and returns the final answer, whatever its status.
+ * transient failures and returns the final answer, whatever its status. Connections go through
+ * the proxy when one applies, with the transport's TLS settings on the tunnelled socket.
  */
 export class Transport {
-  private readonly reads: HttpClient;
-  private readonly writes: HttpClient;
+  private readonly connections: Connections;
+  private readonly timeouts: RequestTimeouts;
   private readonly options: TransportOptions;
 
   constructor(options: TransportOptions) {
     this.options = options;
-    const timeouts = options.timeouts ?? requestTimeouts(Infinity);
-    this.reads = this.createClient(timeouts.readMs);
-    this.writes = this.createClient(timeouts.writeMs);
-  }
-
-  private createClient(socketTimeout: number): HttpClient {
-    const tls = this.options.tls;
-    const handlers = tls
-      ? [
-          {
-            prepareRequest: (request: OutgoingHttpHeaders | object) => Object.assign(request, tls),
-            canHandleAuthentication: () => false,
-            handleAuthentication: () => Promise.reject(new Error('not supported')),
-          },
-        ]
-      : [];
-    return new HttpClient(this.options.userAgent, handlers, {
-      socketTimeout,
-      keepAlive: true,
-      allowRetries: false,
-      allowRedirects: false,
+    this.timeouts = options.timeouts ?? requestTimeouts(Infinity);
+    this.connections = new Connections({
+      tls: options.tls,
+      checkServer: options.checkServer,
+      connectTimeoutMs: this.timeouts.readMs,
     });
   }
 
@@ -173,7 +167,8 @@ export class Transport {
     }
     throw new TransportError(
       `${method} ${displayUrl(url)} failed: ${message}${retried}`,
-      'Check that the endpoint is reachable from the runner (proxy, firewall, DNS).',
+      fixForTransportError(code),
+      code,
     );
   }
 
@@ -186,48 +181,125 @@ export class Transport {
     { kind: 'response'; result: HttpResult } | Extract<AttemptOutcome, { kind: 'error' }>
   > {
     this.options.stats.requests++;
-    const client = method === 'GET' ? this.reads : this.writes;
+    const target = new URL(url);
     try {
-      const response = await raceAbort(
-        client.request(method, url, body ?? null, headers),
-        this.options.signal,
-      );
-      const text = await raceAbort(response.readBody(), this.options.signal);
-      return {
-        kind: 'response',
-        result: {
-          status: response.message.statusCode ?? 0,
-          headers: response.message.headers,
-          text,
-          url,
-        },
-      };
+      const result = await exchange({
+        url: target,
+        method,
+        body,
+        headers: { ...headers, 'user-agent': this.options.userAgent },
+        agent: this.connections.agentFor(target),
+        deadlineMs: method === 'GET' ? this.timeouts.readMs : this.timeouts.writeMs,
+        signal: this.options.signal,
+      });
+      return { kind: 'response', result };
     } catch (error) {
-      if (this.options.signal.aborted) throw error;
-      return { kind: 'error', code: errorCode(error), message: errorText(error) };
+      if (this.options.signal.aborted) throw this.options.signal.reason;
+      return { kind: 'error', code: errorCode(error), message: errorMessage(error) };
     }
   }
 
   /** Closes kept-alive sockets so the process can end as soon as its work is done. */
   dispose(): void {
-    this.reads.dispose();
-    this.writes.dispose();
+    this.connections.destroy();
   }
+}
+
+function fixForTransportError(code: string | undefined): string {
+  if (code === 'EPROXYAUTH')
+    return "This is a proxy problem: check the user and password in HTTPS_PROXY (http://user:password@host:port, URL-encoded), or ask the proxy's owners whether the runner may use it.";
+  if (code?.startsWith('EPROXY'))
+    return 'This is a proxy problem: check HTTPS_PROXY and NO_PROXY, and that the proxy lets the runner reach this host and port.';
+  return 'Check that the endpoint is reachable from the runner (proxy, firewall, DNS).';
+}
+
+interface Exchange {
+  url: URL;
+  method: 'GET' | 'POST';
+  body: string | undefined;
+  headers: OutgoingHttpHeaders;
+  agent: Agent;
+  /** The whole exchange (connection, answer and body) must be done within this. */
+  deadlineMs: number;
+  signal: AbortSignal;
+}
+
+/**
+ * One request and its whole answer. Settles exactly once: with the answer once its body has
+ * ended, or with an error when the connection fails, the body is cut off (`aborted`, `error`,
+ * or `close` before the end: a dropped connection, retried as such), the body outgrows
+ * MAX_BODY_BYTES, or the deadline passes. Its timer keeps the process alive while it waits.
+ */
+export function exchange(options: Exchange): Promise<HttpResult> {
+  const { url, method, body, signal } = options;
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const request = (url.protocol === 'https:' ? https : http).request(url, {
+      method,
+      agent: options.agent,
+      headers: {
+        ...options.headers,
+        ...(body === undefined ? {} : { 'content-length': Buffer.byteLength(body) }),
+      },
+    });
+    let settled = false;
+    const finish = (outcome: Error | HttpResult) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      if (outcome instanceof Error) {
+        request.destroy();
+        reject(outcome);
+      } else resolve(outcome);
+    };
+    const timer = setTimeout(
+      () =>
+        finish(
+          codedError(
+            'REQUEST_TIMEOUT',
+            `no complete answer within the request timeout (${Math.round(options.deadlineMs / 1000)} s)`,
+          ),
+        ),
+      options.deadlineMs,
+    );
+    const onAbort = () => finish(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    request.on('error', (error) => finish(error));
+    request.on('response', (response) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const cut = () =>
+        codedError('ERR_BODY_CUT', 'the connection closed before the whole answer arrived');
+      response.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_BODY_BYTES) {
+          finish(
+            codedError(
+              'ERR_BODY_TOO_LARGE',
+              `the answer is larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB, more than the service ever sends`,
+            ),
+          );
+        } else chunks.push(chunk);
+      });
+      response.on('end', () =>
+        finish({
+          status: response.statusCode ?? 0,
+          headers: response.headers,
+          text: Buffer.concat(chunks).toString('utf8'),
+          url: url.href,
+        }),
+      );
+      response.on('aborted', () => finish(cut()));
+      response.on('error', () => finish(cut()));
+      response.on('close', () => finish(cut()));
+    });
+    request.end(body);
+  });
 }
 
 function errorCode(error: unknown): string | undefined {
-  if (error instanceof Error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code) return code;
-    if (error.message.startsWith('Request timeout')) return 'REQUEST_TIMEOUT';
-  }
-  return undefined;
-}
-
-function errorText(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  if (error.message.startsWith('Request timeout')) return 'no answer within the request timeout';
-  return error.message;
+  return error instanceof Error ? (error as NodeJS.ErrnoException).code : undefined;
 }
 
 /** An id from a header as it may be printed: a short plain token, or nothing (it is service text). */

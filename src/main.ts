@@ -4,10 +4,18 @@ import { resolveArmScope } from './arm-audience.ts';
 import { ArmClient } from './arm-client.ts';
 import { signIn, type AuthEnvironment } from './auth.ts';
 import { ActionError, errorMessage } from './errors.ts';
-import { Transport, displayUrl, formatAttempt, requestTimeouts, type CallStats } from './http.ts';
+import {
+  Transport,
+  displayUrl,
+  formatAttempt,
+  requestTimeouts,
+  type CallStats,
+  type TransportOptions,
+} from './http.ts';
 import { readSettings, runnerInputs } from './inputs.ts';
 import { formatProgress, inert } from './log.ts';
 import { publish } from './outputs.ts';
+import { proxyPasswords } from './proxy.ts';
 import { pollUntilDone } from './poller.ts';
 import type { Facts, Outcome, Report } from './report.ts';
 import { ARM_RETRY, SERVICE_FABRIC_RETRY, type RetryPolicy } from './retry.ts';
@@ -28,6 +36,8 @@ interface RunState {
   stats: CallStats & { polls: number };
   interrupt: AbortController;
   disposers: (() => void)[];
+  /** Run once the outputs are written. */
+  afterPublish: (() => void)[];
 }
 
 const runner: AuthEnvironment = {
@@ -44,8 +54,11 @@ export async function run(): Promise<void> {
     stats: { requests: 0, retries: 0, polls: 0 },
     interrupt: new AbortController(),
     disposers: [],
+    afterPublish: [],
   };
   const stopListening = listenForCancellation(state.interrupt);
+  // Never printed by the action; masked in case a library's error quotes the proxy URL.
+  for (const password of proxyPasswords(runner.env)) runner.mask(password);
   let operation: Report['operation'] = 'unknown';
   let cluster = core.getInput('cluster');
   let outcome: Outcome;
@@ -54,10 +67,7 @@ export async function run(): Promise<void> {
     operation = settings.operation;
     cluster =
       settings.operation === 'cancel-fault' ? settings.gatewayUrl : settings.cluster.resourceId;
-    const signal = AbortSignal.any([
-      state.interrupt.signal,
-      AbortSignal.timeout(settings.timeoutMs),
-    ]);
+    const signal = AbortSignal.any([state.interrupt.signal, deadline(settings.timeoutMs, state)]);
     outcome = await perform(settings, state, signal, startedAt);
   } catch (error) {
     outcome = outcomeOfError(error, state);
@@ -73,6 +83,22 @@ export async function run(): Promise<void> {
     ...state.stats,
   });
   stopListening();
+  for (const dispose of state.afterPublish) dispose();
+}
+
+/**
+ * The step's deadline. Its timer is deliberately not unref'd (AbortSignal.timeout's is): while
+ * the run waits, it keeps the event loop alive, so the process cannot end with nothing written
+ * even if every socket is gone; it is cleared once the outputs are published.
+ */
+function deadline(timeoutMs: number, state: RunState): AbortSignal {
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () => controller.abort(new DOMException('The step timeout ran out.', 'TimeoutError')),
+    timeoutMs,
+  );
+  state.afterPublish.push(() => clearTimeout(timer));
+  return controller.signal;
 }
 
 async function perform(
@@ -88,8 +114,11 @@ async function perform(
       signal,
       log: base.log,
       warn: base.warn,
-      transport: (tls) =>
-        createTransport(state, signal, settings.timeoutMs, tls, SERVICE_FABRIC_RETRY),
+      transport: (tls, checkServer) =>
+        createTransport(state, signal, settings.timeoutMs, SERVICE_FABRIC_RETRY, {
+          tls,
+          checkServer,
+        }),
       requestTimeouts: requestTimeouts(settings.timeoutMs),
     });
     return cancelFault(base, settings, client);
@@ -97,7 +126,7 @@ async function perform(
   // Attachments are checked before sign-in: a refused file costs no call at all.
   const attachment =
     settings.operation === 'run-command' ? await prepareRunCommand(settings) : undefined;
-  const login = await signIn(settings, runner);
+  const login = await signIn(settings, runner, signal);
   core.info(login.description);
   const armTransport = createTransport(state, signal, settings.timeoutMs);
   // One correlation id for every ARM request of the run: support finds all of them by it.
@@ -141,8 +170,8 @@ function createTransport(
   state: RunState,
   signal: AbortSignal,
   stepTimeoutMs: number,
-  tls?: ConstructorParameters<typeof Transport>[0]['tls'],
   policy: RetryPolicy = ARM_RETRY,
+  trust: Pick<TransportOptions, 'tls' | 'checkServer'> = {},
 ): Transport {
   const transport = new Transport({
     userAgent: USER_AGENT,
@@ -150,7 +179,7 @@ function createTransport(
     signal,
     stats: state.stats,
     timeouts: requestTimeouts(stepTimeoutMs),
-    tls,
+    ...trust,
     onRetry: (notice) =>
       core.info(
         `Retrying ${notice.method} ${displayUrl(notice.url)} in ${formatDuration(notice.delayMs)} (${notice.reason}; retry ${notice.attempt}).`,

@@ -42,6 +42,10 @@ const TRANSIENT_ERROR_CODES = new Set([
   'UND_ERR_SOCKET',
   'ERR_STREAM_PREMATURE_CLOSE',
   'REQUEST_TIMEOUT',
+  // The answer's body was cut off: the connection dropped mid-answer.
+  'ERR_BODY_CUT',
+  // The proxy could not reach the service (its 502/503/504 to CONNECT).
+  'EPROXYUPSTREAM',
 ]);
 
 export type AttemptOutcome =

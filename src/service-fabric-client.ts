@@ -5,12 +5,13 @@ import { pickAzureAuth, signIn, type AuthEnvironment } from './auth.ts';
 import { ActionError, InputError, ServiceError, SignInError, TransportError } from './errors.ts';
 import { displayUrl, type HttpResult, type Transport } from './http.ts';
 import { clip } from './parsers.ts';
-import { SERVICE_FABRIC_RETRY } from './retry.ts';
 import type { CancelFaultSettings } from './settings.ts';
+import type { ServerCheck } from './proxy.ts';
+import { raceAbort } from './timing.ts';
 import {
   parseCaBundle,
   parseClientCertificate,
-  pinnedTrust,
+  pinnedServerCheck,
   thumbprintsOf,
   type GatewayTls,
 } from './tls.ts';
@@ -45,8 +46,11 @@ export interface ConnectOptions {
   signal: AbortSignal;
   log(line: string): void;
   warn(line: string): void;
-  /** The one transport of the run, with the Service Fabric retry policy and these TLS options. */
-  transport(tls: GatewayTls | undefined): Transport;
+  /**
+   * The one transport of the run, with the Service Fabric retry policy, these TLS options and
+   * this check of every new connection (pins).
+   */
+  transport(tls: GatewayTls | undefined, checkServer?: ServerCheck): Transport;
   /** The transport's per-request timeouts, when the run shortens them. */
   requestTimeouts?: { readMs: number; writeMs: number } | undefined;
 }
@@ -119,10 +123,11 @@ export async function connectServiceFabric(
   if (kind === 'certificate')
     options.log(`Signing in with the ${certificate?.description}; ${auth}.`);
   if (kind === 'none') options.log(`Calling the gateway without credentials; ${auth}.`);
-  const tls = https ? await serverTrust(settings, options) : undefined;
+  const trust = https ? serverTrust(settings, options) : undefined;
+  const tls = trust?.tls;
   const client = new ServiceFabricClient(
     settings.gatewayUrl,
-    options.transport(certificate ? { ...tls, ...certificate.options } : tls),
+    options.transport(certificate ? { ...tls, ...certificate.options } : tls, trust?.checkServer),
     kind,
     options.requestTimeouts ?? DEFAULT_REQUEST_TIMEOUTS,
   );
@@ -130,32 +135,34 @@ export async function connectServiceFabric(
   return client;
 }
 
-async function serverTrust(
+/**
+ * How the gateway is trusted. Pins are checked on every connection, direct or through the
+ * proxy's tunnel, before a request is written on it; a CA bundle replaces the trusted roots.
+ */
+function serverTrust(
   settings: CancelFaultSettings,
   options: ConnectOptions,
-): Promise<GatewayTls | undefined> {
+): { tls: GatewayTls | undefined; checkServer?: ServerCheck } {
   const caBundle = settings.caCertificate ? parseCaBundle(settings.caCertificate) : [];
   if (settings.serverCertThumbprints.length > 0) {
-    const pinned = await pinnedTrust(
+    const checkServer = pinnedServerCheck(
       settings.gatewayUrl,
       settings.serverCertThumbprints,
-      caBundle,
-      SERVICE_FABRIC_RETRY,
-      options.signal,
+      (server) =>
+        options.log(
+          `The server certificate (${server.subject.replace(/\n/g, ', ')}, SHA-256 ${thumbprintsOf(server).sha256}) matches server-cert-thumbprint; every connection is checked against the pin.`,
+        ),
     );
-    options.log(
-      `The server certificate (${pinned.server.subject.replace(/\n/g, ', ')}, SHA-256 ${thumbprintsOf(pinned.server).sha256}) matches server-cert-thumbprint; every connection is checked against the pin.`,
-    );
-    return pinned.tls;
+    return { tls: undefined, checkServer };
   }
   if (caBundle.length > 0) {
     options.log(`The server certificate must chain to ca-certificate (${caBundle.length} CA).`);
-    return { ca: caBundle };
+    return { tls: { ca: caBundle } };
   }
   options.log(
     'The server certificate must chain to a trusted root (system roots and NODE_EXTRA_CA_CERTS).',
   );
-  return undefined;
+  return { tls: undefined };
 }
 
 async function signInWithEntra(
@@ -171,14 +178,73 @@ async function signInWithEntra(
       'Use auth: certificate with an admin client certificate (certificate input).',
     );
   }
-  const login = await signIn(settings, options.runner);
+  refuseForeignAudience(metadata.cluster, settings);
+  const login = await signIn(settings, options.runner, options.signal);
   const scope = `${metadata.cluster}/.default`;
   options.log(
     `${login.description.replace(/\.$/, '')}; ${auth}. The cluster uses Entra ID: requesting tokens for ${scope}.`,
   );
   // Fail here, with the sign-in's own message, rather than on the first call.
-  await login.tokens.getToken(scope);
+  await raceAbort(login.tokens.getToken(scope), options.signal);
   client.useBearer(() => login.tokens.getToken(scope));
+}
+
+/** Resources whose tokens open far more than one cluster: Azure management and the Graph APIs. */
+const FOREIGN_AUDIENCE_HOSTS = [
+  'management.azure.com',
+  'management.core.windows.net',
+  'management.usgovcloudapi.net',
+  'management.core.usgovcloudapi.net',
+  'management.chinacloudapi.cn',
+  'management.core.chinacloudapi.cn',
+  'graph.microsoft.com',
+  'graph.windows.net',
+  'graph.microsoft.us',
+  'dod-graph.microsoft.us',
+  'graph.usgovcloudapi.net',
+  'microsoftgraph.chinacloudapi.cn',
+  'graph.chinacloudapi.cn',
+];
+/** The same resources by application id: ARM, Microsoft Graph, Azure AD Graph. */
+const FOREIGN_AUDIENCE_IDS = [
+  '797f4846-ba00-4fd7-ba43-dac1f8f63013',
+  '00000003-0000-0000-c000-000000000000',
+  '00000002-0000-0000-c000-000000000000',
+];
+
+/**
+ * The gateway names the audience of the token it wants (GetAadMetadata's `cluster`). Anyone who
+ * answers for the gateway can name any audience; a token for Azure management or Graph would
+ * open everything the identity can reach, so only a cluster application is accepted.
+ */
+export function refuseForeignAudience(
+  audience: string,
+  settings: Pick<CancelFaultSettings, 'endpoints' | 'gatewayUrl'>,
+): void {
+  const normalised = audience.trim().toLowerCase();
+  const host = hostOfAudience(normalised);
+  const own = [settings.endpoints.armEndpoint, settings.endpoints.audience]
+    .map((value) => hostOfAudience(value.toLowerCase()))
+    .filter((value) => value !== undefined);
+  const foreign =
+    FOREIGN_AUDIENCE_IDS.includes(normalised) ||
+    (host !== undefined &&
+      (own.includes(host) ||
+        FOREIGN_AUDIENCE_HOSTS.some((known) => host === known || host.endsWith(`.${known}`))));
+  if (!foreign) return;
+  throw new ActionError(
+    `The gateway ${settings.gatewayUrl} asked for a token for ${clip(audience, 100)} (GetAadMetadata), which is an Azure management or Graph resource, not a Service Fabric cluster application; no token was requested.`,
+    'A real cluster names its own Entra application. Check that cluster is the right gateway and that nothing intercepts the connection (pin it with server-cert-thumbprint or ca-certificate).',
+  );
+}
+
+function hostOfAudience(value: string): string | undefined {
+  try {
+    const url = new URL(/^[a-z][a-z0-9+.-]*:\/\//.test(value) ? value : `https://${value}`);
+    return url.hostname.replace(/\.$/, '') || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The fault-operation calls of the gateway, with Service Fabric's errors made readable. */
@@ -279,6 +345,13 @@ export class ServiceFabricClient {
         ...(this.bearer && !anonymous ? { authorization: `Bearer ${await this.bearer()}` } : {}),
       }));
     } catch (error) {
+      if (error instanceof TransportError && error.code === 'ECERTPIN') {
+        throw new TransportError(
+          error.message,
+          'If the cluster certificate was renewed, update server-cert-thumbprint (the README shows how to read it); otherwise something is intercepting the connection.',
+          error.code,
+        );
+      }
       if (
         error instanceof TransportError &&
         /certificate|altnames|thumbprint|self.signed/i.test(error.message)

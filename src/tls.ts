@@ -1,14 +1,12 @@
 // TLS for the Service Fabric gateway: the client certificate (PEM or PFX), the trust in the
 // server (CA bundle, or a pinned thumbprint for self-signed cluster certificates).
 import { X509Certificate } from 'node:crypto';
-import type { RequestOptions } from 'node:https';
-import { isIP } from 'node:net';
 import tls from 'node:tls';
-import { ActionError, InputError, TransportError, errorMessage } from './errors.ts';
-import { withRetries, type RetryPolicy } from './retry.ts';
+import { InputError, errorMessage } from './errors.ts';
+import { codedError, type ServerCheck } from './proxy.ts';
 
 export type GatewayTls = Pick<
-  RequestOptions,
+  tls.ConnectionOptions,
   | 'cert'
   | 'key'
   | 'pfx'
@@ -189,100 +187,31 @@ export function parseCaBundle(input: string): string[] {
 }
 
 /**
- * Trust for a pinned server. A preflight TLS handshake (no HTTP data) fetches the certificate the
- * server presents and checks it against the pins; the real requests then trust exactly that
- * certificate and re-check the pin on every connection during the handshake, before any request
- * is written. The server name is not checked: the pin is the identity (cluster certificates
- * rarely name the address the gateway is reached at).
+ * The check of a pinned server, run on every new connection (direct or through the proxy's
+ * tunnel) once its TLS handshake is done and before any request is written on it. The server
+ * name and chain are not checked: the pin is the identity (cluster certificates rarely name the
+ * address the gateway is reached at). `onMatch` hears of the first accepted certificate.
  */
-export async function pinnedTrust(
+export function pinnedServerCheck(
   gatewayUrl: string,
   pins: readonly string[],
-  caBundle: readonly string[],
-  policy: RetryPolicy,
-  signal: AbortSignal,
-): Promise<{ tls: GatewayTls; server: X509Certificate }> {
-  const server = await fetchServerCertificate(gatewayUrl, policy, signal);
-  if (!matchesPin(pins, server)) {
+  onMatch: (server: X509Certificate) => void,
+): ServerCheck {
+  const host = new URL(gatewayUrl).host;
+  let announced = false;
+  return (socket) => {
+    const peer = socket.getPeerCertificate();
+    if (!peer?.raw) return codedError('ECERTPIN', `The server ${host} presented no certificate.`);
+    const server = new X509Certificate(peer.raw);
+    if (matchesPin(pins, server)) {
+      if (!announced) onMatch(server);
+      announced = true;
+      return undefined;
+    }
     const { sha1, sha256 } = thumbprintsOf(server);
-    throw new ActionError(
-      `The server ${new URL(gatewayUrl).host} presented a certificate (${server.subject.replace(/\n/g, ', ')}; SHA-256 ${sha256}, SHA-1 ${sha1}) that matches no server-cert-thumbprint; nothing was sent to it.`,
-      'If the cluster certificate was renewed, update server-cert-thumbprint (the README shows how to read it); otherwise something is intercepting the connection.',
+    return codedError(
+      'ECERTPIN',
+      `the server ${host} presented a certificate (${server.subject.replace(/\n/g, ', ')}; SHA-256 ${sha256}, SHA-1 ${sha1}) that matches no server-cert-thumbprint; nothing was sent to it`,
     );
-  }
-  return {
-    server,
-    tls: {
-      ca: [server.toString(), ...caBundle],
-      // The pinned certificate itself is the trust anchor, also when a CA issued it.
-      allowPartialTrustChain: true,
-      checkServerIdentity: (_host, cert) =>
-        matchesPin(pins, cert)
-          ? undefined
-          : new Error(
-              `the server certificate (SHA-256 ${thumbprintsOf(cert).sha256}) matches no server-cert-thumbprint`,
-            ),
-    },
   };
-}
-
-const HANDSHAKE_TIMEOUT_MS = 30_000;
-
-/** The certificate a TLS server presents, from a handshake that sends no application data. */
-export async function fetchServerCertificate(
-  url: string,
-  policy: RetryPolicy,
-  signal: AbortSignal,
-): Promise<X509Certificate> {
-  const last = await withRetries<X509Certificate | Error>(
-    async () => {
-      try {
-        return { outcome: { kind: 'ok' }, value: await handshake(url, signal) };
-      } catch (error) {
-        if (signal.aborted) throw signal.reason;
-        const code = (error as NodeJS.ErrnoException).code;
-        return {
-          outcome: { kind: 'error', code, message: errorMessage(error) },
-          value: error as Error,
-        };
-      }
-    },
-    { policy, signal },
-  );
-  if (last.value instanceof X509Certificate) return last.value;
-  throw new TransportError(
-    `Could not read the server certificate of ${new URL(url).host}: ${errorMessage(last.value)}`,
-    'Check that the gateway is reachable from the runner (its HTTP gateway port, usually 19080).',
-  );
-}
-
-function handshake(url: string, signal: AbortSignal): Promise<X509Certificate> {
-  const { hostname, port } = new URL(url);
-  const host = hostname.replace(/^\[|\]$/g, '');
-  return new Promise((resolve, reject) => {
-    const socket = tls.connect({
-      host,
-      port: Number(port || 443),
-      ...(isIP(host) ? {} : { servername: host }),
-      // Only to read the certificate: it is judged by the pins below, and nothing is sent.
-      rejectUnauthorized: false,
-    });
-    const onAbort = () => socket.destroy(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-    const finish = (result: X509Certificate | Error) => {
-      signal.removeEventListener('abort', onAbort);
-      socket.destroy();
-      if (result instanceof Error) reject(result);
-      else resolve(result);
-    };
-    socket.setTimeout(HANDSHAKE_TIMEOUT_MS, () =>
-      finish(Object.assign(new Error('no TLS handshake within 30 s'), { code: 'ETIMEDOUT' })),
-    );
-    socket.once('error', finish);
-    socket.once('secureConnect', () => {
-      const peer = socket.getPeerCertificate();
-      if (!peer?.raw) finish(new Error('the server presented no certificate'));
-      else finish(new X509Certificate(peer.raw));
-    });
-  });
 }

@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import https from 'node:https';
 import { after, before, describe, it } from 'node:test';
 import { createCa, issueCertificate, toPfxBase64, type PemPair } from '../../emulator/certs.ts';
 import {
   startServiceFabricGateway,
   type ServiceFabricGateway,
 } from '../../emulator/service-fabric.ts';
-import { InputError, SignInError } from '../../src/errors.ts';
+import { InputError, SignInError, TransportError } from '../../src/errors.ts';
 import { parseThumbprints } from '../../src/parsers.ts';
 import { SERVICE_FABRIC_RETRY } from '../../src/retry.ts';
 import {
@@ -20,10 +19,10 @@ import {
   matchesPin,
   parseCaBundle,
   parseClientCertificate,
-  pinnedTrust,
+  pinnedServerCheck,
   thumbprintsOf,
-  type GatewayTls,
 } from '../../src/tls.ts';
+import { Transport } from '../../src/http.ts';
 
 let ca: PemPair;
 let client: PemPair;
@@ -139,36 +138,44 @@ describe('pinned connections', () => {
     await impostor.stop();
   });
 
-  function get(url: string, tls: GatewayTls): Promise<string> {
-    return new Promise((resolve) => {
-      const req = https.request(`${url}/Faults/?api-version=6.0&TypeFilter=1&StateFilter=1`, {
-        ...tls,
-        agent: false,
-      });
-      req.on('response', (res) => {
-        res.resume();
-        resolve(String(res.statusCode));
-      });
-      req.on('error', (error) => resolve(`error: ${error.message}`));
-      req.end();
+  function transport(pin: string, seen: X509Certificate[]): Transport {
+    return new Transport({
+      userAgent: 'tls-test',
+      policy: { ...SERVICE_FABRIC_RETRY, maxRetries: 0 },
+      signal: new AbortController().signal,
+      stats: { requests: 0, retries: 0 },
+      onRetry: () => undefined,
+      checkServer: pinnedServerCheck(pinned.url, [pin], (server) => seen.push(server)),
     });
   }
 
-  it('trusts exactly the pinned certificate and checks it on every connection', async () => {
+  it('trusts exactly the pinned certificate, checked on the connection the requests use', async () => {
     const pin = thumbprintsOf(new X509Certificate(pinned.serverCertPem)).sha256;
-    const signal = new AbortController().signal;
-    const trust = await pinnedTrust(pinned.url, [pin], [], SERVICE_FABRIC_RETRY, signal);
-    assert.equal(pinned.requests.length, 0, 'the preflight sends no HTTP request');
-    assert.equal(await get(pinned.url, trust.tls), '403');
-    assert.equal(pinned.requests.length, 1);
-    // Another server later (DNS moved, interception): refused during the handshake.
-    assert.match(await get(impostor.url, trust.tls), /^error: /);
-    assert.equal(impostor.requests.length, 0);
-    await assert.rejects(
-      pinnedTrust(impostor.url, [pin], [], SERVICE_FABRIC_RETRY, signal),
-      /matches no server-cert-thumbprint; nothing was sent/,
-    );
-    assert.equal(impostor.requests.length, 0);
+    const seen: X509Certificate[] = [];
+    const client = transport(pin, seen);
+    const list = (url: string) =>
+      client.send(
+        'GET',
+        `${url}/Faults/?api-version=6.0&TypeFilter=1&StateFilter=1`,
+        undefined,
+        () => Promise.resolve({}),
+      );
+    try {
+      assert.equal((await list(pinned.url)).status, 403);
+      assert.equal((await list(pinned.url)).status, 403);
+      assert.equal(pinned.requests.length, 2, 'no separate pre-flight connection or request');
+      assert.equal(seen.length, 1, 'the match is announced once');
+      // Another server later (DNS moved, interception): refused before anything is written.
+      await assert.rejects(list(impostor.url), (error: unknown) => {
+        assert.ok(error instanceof TransportError);
+        assert.equal(error.code, 'ECERTPIN');
+        assert.match(error.message, /matches no server-cert-thumbprint; nothing was sent/);
+        return true;
+      });
+      assert.equal(impostor.requests.length, 0);
+    } finally {
+      client.dispose();
+    }
   });
 });
 
