@@ -201,9 +201,13 @@ describe('through a real proxy (tinyproxy)', () => {
 
   it('a 407 on the sign-in is explained as a proxy problem too', async () => {
     const c = lab.emu.addCluster({ resourceGroup: 'rg-proxy', name: 'aks-proxy-407' });
-    const run = await runAction({ cluster: c.resourceId, command: 'true' }, lab.emu, {
-      env: { HTTPS_PROXY: proxyUrl(WRONG_PASSWORD) },
-    });
+    // ARM on its loopback address (never proxied), so the first call through the proxy is Entra's.
+    const armOnLoopback = `https://127.0.0.1:${new URL(lab.emu.armEndpoint).port}`;
+    const run = await runAction(
+      { cluster: c.resourceId, command: 'true', 'arm-endpoint': armOnLoopback },
+      lab.emu,
+      { env: { HTTPS_PROXY: proxyUrl(WRONG_PASSWORD) } },
+    );
     assert.equal(run.code, 1, run.stdout);
     assert.match(run.stdout, /^::error::Sign-in .*refused the user and password in the proxy URL/m);
     assert.match(run.stdout, /check the user and password in HTTPS_PROXY/);
