@@ -67,7 +67,7 @@ export async function runCommand(
       dir,
     ),
   );
-  const location = `${ctx.armEndpoint()}${cluster.resourceId}/commandResults/${id}?api-version=${encodeURIComponent(apiVersion)}`;
+  const location = `${ctx.armEndpoint()}${encodeURI(cluster.resourceId)}/commandResults/${id}?api-version=${encodeURIComponent(apiVersion)}`;
   send(ex, 202, undefined, { location });
 }
 

@@ -11,6 +11,8 @@ export interface Exchange {
   baseHeaders: OutgoingHttpHeaders;
   /** Set by the moveLocation fault: a 202 poll answer must hand out a new Location (on another origin when a string). */
   moveLocation: boolean | string;
+  /** Set by the rewriteLocation fault: the template every Location of this answer is rewritten with. */
+  rewriteLocation?: string;
 }
 
 export function send(
@@ -22,6 +24,8 @@ export function send(
   if (ex.res.headersSent || ex.res.destroyed) return;
   const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
   const all: OutgoingHttpHeaders = { ...ex.baseHeaders, ...headers };
+  if (ex.rewriteLocation !== undefined && typeof all.location === 'string')
+    all.location = rewriteLocation(ex.rewriteLocation, all.location);
   if (text.length > 0 && all['content-type'] === undefined)
     all['content-type'] = 'application/json; charset=utf-8';
   all['content-length'] = Buffer.byteLength(text);
@@ -68,4 +72,13 @@ export function pollLocation(ex: Exchange, origin: string): string {
   const query = new URLSearchParams(ex.url.searchParams);
   query.set('moved', String(moveCounter));
   return `${origin}${ex.url.pathname.toLowerCase()}?${query.toString()}`;
+}
+
+/** Fills a rewriteLocation template from the real Location. */
+export function rewriteLocation(template: string, location: string): string {
+  const url = new URL(location);
+  return template
+    .replaceAll('{origin}', url.origin)
+    .replaceAll('{path}', url.pathname)
+    .replaceAll('{query}', url.search.slice(1));
 }

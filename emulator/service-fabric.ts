@@ -46,7 +46,11 @@ export interface SfFaultRule {
   skip?: number;
   path?: string;
   fault:
-    { status: number; code?: string; message?: string } | { drop: 'reset' } | { delayMs: number };
+    | { status: number; code?: string; message?: string }
+    | { drop: 'reset' }
+    | { delayMs: number }
+    /** Answers with this status and body, as a gateway that says odd things would. */
+    | { reply: { status: number; body: unknown } };
 }
 
 export interface SfCancelCall {
@@ -179,6 +183,10 @@ export async function startServiceFabricGateway(
     }
     const fault = takeFault(ex.rawPathAndQuery);
     if (fault && 'drop' in fault) return drop(ex);
+    if (fault && 'reply' in fault) {
+      ex.record.fault = `reply ${fault.reply.status}`;
+      return fault.reply;
+    }
     if (fault && 'delayMs' in fault) {
       ex.record.fault = `delay ${fault.delayMs}ms`;
       await sleep(fault.delayMs);

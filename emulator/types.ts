@@ -116,7 +116,15 @@ export type Fault =
   | { drop: 'reset' | 'close' }
   | { delayMs: number }
   | { expireToken: true }
-  | { moveLocation: true; origin?: string };
+  | { moveLocation: true; origin?: string }
+  /**
+   * Routes the request as usual but rewrites the Location it answers with: `{origin}`, `{path}`
+   * and `{query}` stand for the parts of the real one. The result is sent as Latin-1, so a
+   * character U+0080-U+00FF arrives as one raw non-ASCII byte.
+   */
+  | { rewriteLocation: string }
+  /** Answers this HTTP status with an ARM error whose message echoes the request's headers and body. */
+  | { echoRequest: number };
 
 export interface FaultRule {
   kind?: string;

@@ -4,8 +4,9 @@ import { signIn, type AuthEnvironment } from './auth.ts';
 import { ActionError, errorMessage } from './errors.ts';
 import { Transport, displayUrl, requestTimeouts, type CallStats } from './http.ts';
 import { readSettings, runnerInputs } from './inputs.ts';
-import { formatProgress, inert } from './log.ts';
+import { formatProgress, inert, info } from './log.ts';
 import { publish } from './outputs.ts';
+import { registerSecret, secretsInEnvironment } from './secrets.ts';
 import { pollUntilDone } from './poller.ts';
 import type { Facts, Outcome, Report } from './report.ts';
 import { ARM_RETRY, SERVICE_FABRIC_RETRY, type RetryPolicy } from './retry.ts';
@@ -31,8 +32,15 @@ interface RunState {
 const runner: AuthEnvironment = {
   env: (name) => process.env[name] ?? '',
   getIDToken: (audience) => core.getIDToken(audience),
-  mask: (secret) => core.setSecret(secret),
+  mask: protectSecret,
 };
+
+/** Masks a secret in the runner's log and takes it out of everything the action publishes. */
+function protectSecret(secret: string): void {
+  if (secret.trim() === '') return;
+  core.setSecret(secret);
+  registerSecret(secret);
+}
 
 /** Reads the inputs, performs the one operation, and hands the result on, whatever happens. */
 export async function run(): Promise<void> {
@@ -44,6 +52,8 @@ export async function run(): Promise<void> {
     disposers: [],
   };
   const stopListening = listenForCancellation(state.interrupt);
+  // The runner already masks these in the log; registering them keeps them out of the outputs too.
+  for (const secret of secretsInEnvironment(process.env)) registerSecret(secret);
   let operation: Report['operation'] = 'unknown';
   let cluster = core.getInput('cluster');
   let outcome: Outcome;
@@ -94,16 +104,16 @@ async function perform(
   }
   // Attachments are checked before sign-in: a refused file costs no call at all.
   const attachment =
-    settings.operation === 'run-command' ? await prepareRunCommand(settings) : undefined;
+    settings.operation === 'run-command' ? await prepareRunCommand(settings, signal, info) : undefined;
   const login = await signIn(settings, runner);
-  core.info(login.description);
+  info(login.description);
   const arm = new ArmClient({
     endpoint: settings.endpoints.armEndpoint,
     tokens: login.tokens,
     transport: createTransport(state, signal, settings.timeoutMs),
     onExpiredToken: (method, url, retry) => {
       state.stats.retries++;
-      core.info(
+      info(
         `Retrying ${method} ${displayUrl(url)} with a new token (the token had expired; retry ${retry}).`,
       );
     },
@@ -145,7 +155,7 @@ function createTransport(
     timeouts: requestTimeouts(stepTimeoutMs),
     tls,
     onRetry: (notice) =>
-      core.info(
+      info(
         `Retrying ${notice.method} ${displayUrl(notice.url)} in ${formatDuration(notice.delayMs)} (${notice.reason}; retry ${notice.attempt}).`,
       ),
   });
@@ -162,8 +172,8 @@ function operationContext(
   return {
     facts: state.facts,
     signal,
-    log: (line) => core.info(inert(line)),
-    warn: (line) => core.warning(line),
+    log: info,
+    warn: (line) => core.warning(inert(line)),
     poll: async (observe, options = {}) => {
       const outcome = await pollUntilDone(observe, {
         ...options,

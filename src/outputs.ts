@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as core from '@actions/core';
 import type { Report } from './report.ts';
+import { redact, redactDeep } from './secrets.ts';
 import { renderSummary } from './summary.ts';
 
 /** The step's outputs, every one of them written in every case (empty when unknown). */
@@ -46,19 +47,27 @@ export function writeLogsFile(name: string, logs: string): string | undefined {
   const dir = process.env.RUNNER_TEMP;
   if (!dir) return undefined;
   const path = join(dir, `${name.replace(/[^\w.-]/g, '_')}.log`);
-  writeFileSync(path, logs);
+  writeFileSync(path, redact(logs));
   return path;
 }
 
-/** The one place that hands the result on: outputs, job summary, and the step's verdict. */
-export async function publish(report: Report): Promise<void> {
-  for (const [name, value] of Object.entries(outputValues(report))) core.setOutput(name, value);
+/**
+ * The one place that hands the result on: outputs, job summary, and the step's verdict. Every
+ * string of the report is redacted first (registered secrets, bearer tokens, JWTs), so nothing a
+ * service echoed back reaches a later step, the annotation or the summary.
+ */
+export async function publish(unredacted: Report): Promise<void> {
+  const report = redactDeep(unredacted);
+  for (const [name, value] of Object.entries(outputValues(report)))
+    core.setOutput(name, redact(value));
   if (process.env.GITHUB_STEP_SUMMARY) {
     try {
       await core.summary.addRaw(renderSummary(report)).write();
     } catch (error) {
       core.warning(
-        `Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`,
+        redact(
+          `Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`,
+        ),
       );
     }
   }

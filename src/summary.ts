@@ -9,6 +9,16 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/**
+ * A value for a table cell, the heading or the error paragraph. The summary is one run of HTML
+ * blocks, and Markdown ends an HTML block at a blank line: a value with a line break in it could
+ * end the block and have the rest rendered as Markdown (links, images, headings). So values carry
+ * no line break at all: each becomes `<br>`, after the HTML is escaped.
+ */
+export function escapeInline(text: string): string {
+  return escapeHtml(text).replace(/\r\n|\r|\n/g, '<br>');
+}
+
 const ICONS: Record<Report['verdict'], string> = { pass: '✅', warn: '⚠️', fail: '❌' };
 const HEADLINES: Record<Report['verdict'], string> = {
   pass: 'passed',
@@ -49,17 +59,17 @@ export function renderSummary(report: Report): string {
     .filter((row): row is [string, string] => row[1] !== undefined && row[1] !== '')
     .map(
       ([label, value]) =>
-        `<tr><th align="left">${escapeHtml(label)}</th><td>${escapeHtml(value)}</td></tr>`,
+        `<tr><th align="left">${escapeInline(label)}</th><td>${escapeInline(value)}</td></tr>`,
     )
     .join('\n');
   const parts = [
-    `<h3>${ICONS[report.verdict]} ${escapeHtml(report.operation)} ${HEADLINES[report.verdict]}: ${escapeHtml(report.status)}${report.exitCode === undefined ? '' : `, exit code ${report.exitCode}`}</h3>`,
+    `<h3>${ICONS[report.verdict]} ${escapeInline(report.operation)} ${HEADLINES[report.verdict]}: ${escapeInline(report.status)}${report.exitCode === undefined ? '' : `, exit code ${report.exitCode}`}</h3>`,
     `<table>\n${table}\n</table>`,
   ];
   if (report.message) {
-    const fix = report.fix ? `<br>\n<b>Fix:</b> ${escapeHtml(report.fix)}` : '';
+    const fix = report.fix ? `<br>\n<b>Fix:</b> ${escapeInline(report.fix)}` : '';
     parts.push(
-      `<p><b>${report.verdict === 'fail' ? 'Error' : 'Warning'}:</b> ${escapeHtml(report.message)}${fix}</p>`,
+      `<p><b>${report.verdict === 'fail' ? 'Error' : 'Warning'}:</b> ${escapeInline(report.message)}${fix}</p>`,
     );
   }
   if (report.logs !== undefined) parts.push(renderLogs(report.logs, report.logsFile));
@@ -71,7 +81,7 @@ function renderLogs(logs: string, logsFile: string | undefined): string {
   let note = '';
   if (Buffer.byteLength(escaped) > LOGS_BUDGET_BYTES) {
     escaped = truncateUtf8(escaped, LOGS_BUDGET_BYTES).replace(/&[^;]*$/, '');
-    note = `<p><i>Output cut to fit the summary; the whole output is in the logs-file output${logsFile ? ` (${escapeHtml(logsFile)})` : ''}.</i></p>`;
+    note = `<p><i>Output cut to fit the summary; the whole output is in the logs-file output${logsFile ? ` (${escapeInline(logsFile)})` : ''}.</i></p>`;
   }
   return `<details><summary>Command output</summary>\n\n<pre>${escaped}</pre>\n</details>${note}`;
 }
@@ -89,5 +99,6 @@ export function truncateUtf8(text: string, bytes: number): string {
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  return `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
+  if (bytes < 1024 ** 3) return `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
+  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
 }
