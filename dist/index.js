@@ -21669,13 +21669,21 @@ function writeLogsFile(name, logs) {
   writeFileSync(path6, redact(logs));
   return path6;
 }
-async function publish(unredacted) {
+function publishedForm(unredacted) {
   const report = redactDeep(unredacted);
-  for (const [name, value] of Object.entries(outputValues(report)))
-    setOutput(name, redact(value));
+  const outputs = Object.fromEntries(
+    Object.entries(outputValues(report)).map(([name, value]) => [name, redact(value)])
+  );
+  const text = [report.message, report.fix ? `Fix: ${report.fix}` : ""].filter(Boolean).join("\n");
+  const annotation = report.verdict === "fail" ? text || `${report.operation} ended with status ${report.status}` : report.verdict === "warn" && text ? text : void 0;
+  return { outputs, summary: renderSummary(report), annotation };
+}
+async function publish(report) {
+  const published = publishedForm(report);
+  for (const [name, value] of Object.entries(published.outputs)) setOutput(name, value);
   if (process.env.GITHUB_STEP_SUMMARY) {
     try {
-      await summary.addRaw(renderSummary(report)).write();
+      await summary.addRaw(published.summary).write();
     } catch (error2) {
       warning(
         redact(
@@ -21684,10 +21692,9 @@ async function publish(unredacted) {
       );
     }
   }
-  const text = [report.message, report.fix ? `Fix: ${report.fix}` : ""].filter(Boolean).join("\n");
-  if (report.verdict === "fail")
-    setFailed(text || `${report.operation} ended with status ${report.status}`);
-  else if (report.verdict === "warn" && text) warning(text);
+  if (published.annotation === void 0) return;
+  if (report.verdict === "fail") setFailed(published.annotation);
+  else warning(published.annotation);
 }
 
 // src/poller.ts

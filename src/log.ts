@@ -32,9 +32,7 @@ export function inert(text: string): string {
   return redact(text)
     .split(RUNNER_LINE_BREAK)
     .map((line) =>
-      isCommandLine(line)
-        ? line.replace(/::/g, ':\u200b:').replace(/##\[/g, '#\u200b#[')
-        : line,
+      isCommandLine(line) ? line.replace(/::/g, ':\u200b:').replace(/##\[/g, '#\u200b#[') : line,
     )
     .join('\n');
 }

@@ -104,7 +104,9 @@ async function perform(
   }
   // Attachments are checked before sign-in: a refused file costs no call at all.
   const attachment =
-    settings.operation === 'run-command' ? await prepareRunCommand(settings, signal, info) : undefined;
+    settings.operation === 'run-command'
+      ? await prepareRunCommand(settings, signal, info)
+      : undefined;
   const login = await signIn(settings, runner);
   info(login.description);
   const arm = new ArmClient({

@@ -51,18 +51,41 @@ export function writeLogsFile(name: string, logs: string): string | undefined {
   return path;
 }
 
+/** Everything a run hands on, in the form it is handed on. */
+export interface Published {
+  outputs: Record<string, string>;
+  summary: string;
+  /** The text of the error annotation (fail) or warning (warn); undefined when there is none. */
+  annotation: string | undefined;
+}
+
 /**
- * The one place that hands the result on: outputs, job summary, and the step's verdict. Every
- * string of the report is redacted first (registered secrets, bearer tokens, JWTs), so nothing a
- * service echoed back reaches a later step, the annotation or the summary.
+ * What the report becomes once published. Every string is redacted first (registered secrets,
+ * bearer tokens, JWTs), so nothing a service echoed back reaches a later step, the annotation or
+ * the summary.
  */
-export async function publish(unredacted: Report): Promise<void> {
+export function publishedForm(unredacted: Report): Published {
   const report = redactDeep(unredacted);
-  for (const [name, value] of Object.entries(outputValues(report)))
-    core.setOutput(name, redact(value));
+  const outputs = Object.fromEntries(
+    Object.entries(outputValues(report)).map(([name, value]) => [name, redact(value)]),
+  );
+  const text = [report.message, report.fix ? `Fix: ${report.fix}` : ''].filter(Boolean).join('\n');
+  const annotation =
+    report.verdict === 'fail'
+      ? text || `${report.operation} ended with status ${report.status}`
+      : report.verdict === 'warn' && text
+        ? text
+        : undefined;
+  return { outputs, summary: renderSummary(report), annotation };
+}
+
+/** The one place that hands the result on: outputs, job summary, and the step's verdict. */
+export async function publish(report: Report): Promise<void> {
+  const published = publishedForm(report);
+  for (const [name, value] of Object.entries(published.outputs)) core.setOutput(name, value);
   if (process.env.GITHUB_STEP_SUMMARY) {
     try {
-      await core.summary.addRaw(renderSummary(report)).write();
+      await core.summary.addRaw(published.summary).write();
     } catch (error) {
       core.warning(
         redact(
@@ -71,8 +94,7 @@ export async function publish(unredacted: Report): Promise<void> {
       );
     }
   }
-  const text = [report.message, report.fix ? `Fix: ${report.fix}` : ''].filter(Boolean).join('\n');
-  if (report.verdict === 'fail')
-    core.setFailed(text || `${report.operation} ended with status ${report.status}`);
-  else if (report.verdict === 'warn' && text) core.warning(text);
+  if (published.annotation === undefined) return;
+  if (report.verdict === 'fail') core.setFailed(published.annotation);
+  else core.warning(published.annotation);
 }

@@ -98,7 +98,10 @@ describe('workflow commands behind any white space the runner trims', () => {
     const run = await runAction({ cluster: c.resourceId, command: 'true' }, lab.emu);
     assert.equal(run.code, 1, run.stdout);
     assert.equal(run.outputs.status, 'Failed');
-    assert.match(run.stdout, /::error::The service accepted the command but its Location names no valid command id/);
+    assert.match(
+      run.stdout,
+      /::error::The service accepted the command but its Location names no valid command id/,
+    );
     assert.doesNotMatch(run.stdout, /Unexpected error/);
     assert.equal(run.outputs['command-id'], '', 'an id that is not one is never handed on');
     assertNoInjectedCommand(run, 'pwned-id');
@@ -232,6 +235,40 @@ describe('secrets echoed back by a service', () => {
   });
 });
 
+describe('secrets echoed back during OIDC sign-in', () => {
+  const oidc = () => ({
+    env: {
+      AZURE_CLIENT_SECRET: undefined,
+      AZURE_CLIENT_ID: undefined,
+      AZURE_TENANT_ID: undefined,
+      ACTIONS_ID_TOKEN_REQUEST_URL: lab.emu.oidcRequestUrl,
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: lab.emu.oidcRequestToken,
+    },
+  });
+  const inputs = (c: { resourceId: string }) => ({
+    cluster: c.resourceId,
+    command: 'true',
+    'client-id': lab.emu.clientId,
+    'tenant-id': lab.emu.tenantId,
+  });
+
+  it('Entra quoting the GitHub ID token (the client assertion): nothing published carries it', async () => {
+    const c = cluster();
+    lab.emu.inject({ kind: 'token', fault: { echoRequest: 400 } });
+    const run = await runAction(inputs(c), lab.emu, oidc());
+    assert.equal(run.code, 1, run.stdout);
+    assert.match(run.stdout, /AADSTS90000/);
+    assert.doesNotMatch(JSON.stringify(run.outputs) + run.summary, /client_assertion=eyJ/);
+  });
+
+  it("GitHub's token endpoint quoting the runtime's request token: nothing published carries it", async () => {
+    const c = cluster();
+    lab.emu.inject({ kind: 'idtoken', fault: { echoRequest: 400 } });
+    const run = await runAction(inputs(c), lab.emu, oidc());
+    assert.equal(run.code, 1, run.stdout);
+  });
+});
+
 describe('the job summary keeps its structure', () => {
   const MARKDOWN = [
     'ImagePullBackOff',
@@ -340,9 +377,13 @@ describe('attachments that would stall the process', () => {
     const c = cluster();
     const workspace = sparseWorkspace({ 'big/huge.bin': 3 * 1024 ** 3 });
     const before = lab.emu.requests.length;
-    const run = await runAction({ cluster: c.resourceId, command: 'true', files: 'big/' }, lab.emu, {
-      workspace,
-    });
+    const run = await runAction(
+      { cluster: c.resourceId, command: 'true', files: 'big/' },
+      lab.emu,
+      {
+        workspace,
+      },
+    );
     assert.equal(run.code, 1, run.stdout);
     assert.match(run.stdout, /::error::Input 'files': matches 1 files of 3\.00 GiB in total/);
     assert.doesNotMatch(run.stdout, /Unexpected error/);
@@ -362,17 +403,21 @@ describe('attachments that would stall the process', () => {
     const c = cluster();
     const workspace = sparseWorkspace({ 'big/zeros.bin': 1024 ** 3 });
     let signalledAt = 0;
-    const run = await runAction({ cluster: c.resourceId, command: 'true', files: 'big/' }, lab.emu, {
-      workspace,
-      interrupt: {
-        signal: 'SIGINT',
-        when: (stdout) => {
-          const zipping = /Zipping 1 files/.test(stdout);
-          if (zipping && !signalledAt) signalledAt = Date.now();
-          return zipping;
+    const run = await runAction(
+      { cluster: c.resourceId, command: 'true', files: 'big/' },
+      lab.emu,
+      {
+        workspace,
+        interrupt: {
+          signal: 'SIGINT',
+          when: (stdout) => {
+            const zipping = /Zipping 1 files/.test(stdout);
+            if (zipping && !signalledAt) signalledAt = Date.now();
+            return zipping;
+          },
         },
       },
-    });
+    );
     assert.ok(signalledAt > 0, run.stdout);
     assert.equal(run.outputs.status, 'Interrupted', run.stdout);
     const afterSignal = run.endedAt - signalledAt;
