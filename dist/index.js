@@ -21435,7 +21435,7 @@ import { randomUUID as randomUUID2 } from "node:crypto";
 // src/secrets.ts
 var MIN_SECRET_LENGTH = 6;
 var REPLACEMENT = "***";
-var BEARER = /\b(Bearer)(\s+)[A-Za-z0-9\-._~+/]{8,}=*/gi;
+var BEARER = /\b(Bearer)(\s+)(?=[A-Za-z]*[0-9\-._~+/])[A-Za-z0-9\-._~+/]{16,}=*/gi;
 var JWT = /\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
 var known = /* @__PURE__ */ new Set();
 var ordered = [];

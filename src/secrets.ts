@@ -7,8 +7,11 @@
 const MIN_SECRET_LENGTH = 6;
 const REPLACEMENT = '***';
 
-/** `Bearer <token>` in any case, with the token's base64/base64url/JWT characters. */
-const BEARER = /\b(Bearer)(\s+)[A-Za-z0-9\-._~+/]{8,}=*/gi;
+/**
+ * `Bearer <token>` in any case: 16 or more of the token characters of RFC 6750, at least one of
+ * them a digit or punctuation, so that English ("Bearer authentication") is left alone.
+ */
+const BEARER = /\b(Bearer)(\s+)(?=[A-Za-z]*[0-9\-._~+/])[A-Za-z0-9\-._~+/]{16,}=*/gi;
 /** A JWT (header and payload are base64url JSON objects, so they start with `eyJ`). */
 const JWT = /\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
 

@@ -258,9 +258,10 @@ describe('no registered secret in anything published', () => {
   it('bearer tokens and JWTs are taken out even when nobody registered them', () => {
     const jwt =
       'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyZXBvOm8vcjpyZWYiLCJhdWQiOiJhcGk6Ly9BenVyZUFEVG9rZW5FeGNoYW5nZSJ9.c2lnbmF0dXJl';
-    assert.equal(redact(`Authorization: Bearer abcdefghijklmnop`), 'Authorization: Bearer ***');
+    assert.equal(redact(`Authorization: Bearer abcdef0123456789xyz`), 'Authorization: Bearer ***');
     assert.equal(redact(`token ${jwt} end`), 'token *** end');
     assert.equal(redact('Bearer of bad news'), 'Bearer of bad news');
+    assert.equal(redact('uses Bearer authentication'), 'uses Bearer authentication');
   });
 });
 
