@@ -21001,6 +21001,13 @@ function parseThumbprints(input, raw) {
 function parseLines(raw) {
   return raw.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== "" && !line.startsWith("#"));
 }
+function decodeComponentOrKeep(text) {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
 function clip(value, max = 80) {
   const oneLine = value.replace(/[\r\n]+/g, " ");
   return oneLine.length > max ? `${oneLine.slice(0, max)}…` : oneLine;
@@ -21490,18 +21497,9 @@ function proxyPassword(value) {
   if (!value) return void 0;
   try {
     const url = new URL(value.includes("://") ? value : `http://${value}`);
-    if (!url.password) return void 0;
-    const decoded = safeDecode(url.password);
-    return decoded;
+    return url.password ? decodeComponentOrKeep(url.password) : void 0;
   } catch {
     return void 0;
-  }
-}
-function safeDecode(text) {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
   }
 }
 
@@ -26209,7 +26207,7 @@ function commandIdFrom(location) {
       `The service accepted the command but its Location does not name a command result: ${clip(pathname)}`
     );
   }
-  const id = decodeSegment(match3[1]);
+  const id = decodeComponentOrKeep(match3[1]);
   if (!isCommandId(id)) {
     throw new ActionError(
       `The service accepted the command but its Location names no valid command id ('${clip(id)}'), so its result cannot be read safely; the Location was: ${clip(location, 300)}`,
@@ -26217,13 +26215,6 @@ function commandIdFrom(location) {
     );
   }
   return id;
-}
-function decodeSegment(segment) {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
 }
 
 // src/operations/abort.ts

@@ -275,6 +275,15 @@ export function parseLines(raw: string): string[] {
     .filter((line) => line !== '' && !line.startsWith('#'));
 }
 
+/** A percent-decoded URL component, or the text as it is when its escapes are broken (`%E9`). */
+export function decodeComponentOrKeep(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 /** Keeps an echoed value short, so a pasted secret or a huge value never floods the log. */
 export function clip(value: string, max = 80): string {
   const oneLine = value.replace(/[\r\n]+/g, ' ');

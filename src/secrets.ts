@@ -2,6 +2,7 @@
 // bearer token or a JWT) out of every string the action publishes. The runner masks registered
 // secrets in the log and the summary, but step outputs reach later steps unmasked, and a service
 // that echoes a token back would otherwise hand it on.
+import { decodeComponentOrKeep } from './parsers.ts';
 
 /** Shorter values would blank out ordinary words; no real credential is this short. */
 const MIN_SECRET_LENGTH = 6;
@@ -84,18 +85,8 @@ function proxyPassword(value: string | undefined): string | undefined {
   if (!value) return undefined;
   try {
     const url = new URL(value.includes('://') ? value : `http://${value}`);
-    if (!url.password) return undefined;
-    const decoded = safeDecode(url.password);
-    return decoded;
+    return url.password ? decodeComponentOrKeep(url.password) : undefined;
   } catch {
     return undefined;
-  }
-}
-
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
   }
 }

@@ -27,6 +27,13 @@ function cluster(spec: Record<string, unknown> = {}) {
   return { ...handle, name };
 }
 
+/** Runs a command whose accepted answer carries a Location rewritten by `template`. */
+async function runWithLocation(template: string, command = 'true') {
+  const c = cluster();
+  lab.emu.inject({ kind: 'runCommand', cluster: c.name, fault: { rewriteLocation: template } });
+  return { c, run: await runAction({ cluster: c.resourceId, command }, lab.emu) };
+}
+
 /**
  * The runner processes no command the service text carried: every injected line is
  * `::warning::pwned-…` or `::add-mask::pwned-…`, so no processed command may start with `::{name}::pwned`.
@@ -89,13 +96,7 @@ describe('workflow commands behind any white space the runner trims', () => {
   });
 
   it('a command id decoded from Location is checked like the command-id input', async () => {
-    const c = cluster();
-    lab.emu.inject({
-      kind: 'runCommand',
-      cluster: c.name,
-      fault: { rewriteLocation: '{origin}{path}%0A%C2%85::warning::pwned-id?{query}' },
-    });
-    const run = await runAction({ cluster: c.resourceId, command: 'true' }, lab.emu);
+    const { run } = await runWithLocation('{origin}{path}%0A%C2%85::warning::pwned-id?{query}');
     assert.equal(run.code, 1, run.stdout);
     assert.equal(run.outputs.status, 'Failed');
     assert.match(
@@ -335,14 +336,8 @@ describe('inputs that used to fail late or wrongly', () => {
   });
 
   it('a Location with raw non-ASCII bytes: the command id is kept and the result read', async () => {
-    const c = cluster();
     // \u00e9 goes out as the single raw byte 0xE9 in the header.
-    lab.emu.inject({
-      kind: 'runCommand',
-      cluster: c.name,
-      fault: { rewriteLocation: '{origin}{path}?{query}&note=caf\u00e9' },
-    });
-    const run = await runAction({ cluster: c.resourceId, command: 'echo kept' }, lab.emu);
+    const { c, run } = await runWithLocation('{origin}{path}?{query}&note=caf\u00e9', 'echo kept');
     assert.doesNotMatch(run.stdout, /Unexpected error/);
     assert.equal(run.code, 0, run.stdout);
     assert.equal(run.outputs['command-id'], c.commands()[0]!.id);
@@ -351,9 +346,7 @@ describe('inputs that used to fail late or wrongly', () => {
 
   it('a Location whose id segment holds a raw byte or a broken escape is refused by name', async () => {
     for (const template of ['{origin}{path}\u00ff?{query}', '{origin}{path}%E9?{query}']) {
-      const c = cluster();
-      lab.emu.inject({ kind: 'runCommand', cluster: c.name, fault: { rewriteLocation: template } });
-      const run = await runAction({ cluster: c.resourceId, command: 'true' }, lab.emu);
+      const { run } = await runWithLocation(template);
       assert.equal(run.code, 1, run.stdout);
       assert.doesNotMatch(run.stdout, /Unexpected error/, template);
       assert.match(run.stdout, /Location names no valid command id/);

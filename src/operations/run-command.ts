@@ -1,7 +1,7 @@
 import { buildAttachment, type Attachment } from '../attachments.ts';
 import { AKS_SERVER_APP_ID, defaultScope } from '../cloud.ts';
 import { ActionError, ServiceError } from '../errors.ts';
-import { clip, isCommandId } from '../parsers.ts';
+import { clip, decodeComponentOrKeep, isCommandId } from '../parsers.ts';
 import { retryAfterMs } from '../retry.ts';
 import type { TokenSource } from '../arm-client.ts';
 import type { Outcome } from '../report.ts';
@@ -136,7 +136,7 @@ export function commandIdFrom(location: string): string {
       `The service accepted the command but its Location does not name a command result: ${clip(pathname)}`,
     );
   }
-  const id = decodeSegment(match[1]);
+  const id = decodeComponentOrKeep(match[1]);
   if (!isCommandId(id)) {
     throw new ActionError(
       `The service accepted the command but its Location names no valid command id ('${clip(id)}'), so its result cannot be read safely; the Location was: ${clip(location, 300)}`,
@@ -144,12 +144,4 @@ export function commandIdFrom(location: string): string {
     );
   }
   return id;
-}
-
-function decodeSegment(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
 }
