@@ -20824,7 +20824,7 @@ function parseDuration(input, raw) {
 function checkDuration(input, ms) {
   if (!Number.isFinite(ms) || ms <= 0) throw new InputError(input, "must be longer than zero");
   if (ms > MAX_DURATION_MS) throw new InputError(input, "must be at most 7 days (168h)");
-  return Math.round(ms);
+  return Math.max(1, Math.round(ms));
 }
 function parsePollInterval(input, raw) {
   const value = raw.trim().toLowerCase();
@@ -26015,7 +26015,9 @@ async function listFiles(entries, root, budget, signal) {
   }
   const listed = [];
   for (const [path6, file] of [...files.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-    listed.push({ path: path6, file, bytes: (await stat2(file)).size });
+    const info3 = await stat2(file);
+    if (!info3.isFile()) throw new InputError("files", `'${path6}' is not a regular file`);
+    listed.push({ path: path6, file, bytes: info3.size });
   }
   return listed;
 }

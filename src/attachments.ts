@@ -128,7 +128,10 @@ async function listFiles(
   }
   const listed: Listed[] = [];
   for (const [path, file] of [...files.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-    listed.push({ path, file, bytes: (await stat(file)).size });
+    const info = await stat(file);
+    // A FIFO or a device would block the read or never end; only regular files are sent.
+    if (!info.isFile()) throw new InputError('files', `'${path}' is not a regular file`);
+    listed.push({ path, file, bytes: info.size });
   }
   return listed;
 }

@@ -35,7 +35,7 @@ export function parseDuration(input: string, raw: string): number {
 function checkDuration(input: string, ms: number): number {
   if (!Number.isFinite(ms) || ms <= 0) throw new InputError(input, 'must be longer than zero');
   if (ms > MAX_DURATION_MS) throw new InputError(input, 'must be at most 7 days (168h)');
-  return Math.round(ms);
+  return Math.max(1, Math.round(ms));
 }
 
 /** `auto`, or a number of seconds (fractions allowed, at least 0.1). Returns milliseconds. */

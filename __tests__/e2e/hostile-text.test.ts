@@ -392,6 +392,23 @@ describe('attachments that would stall the process', () => {
     assert.ok(run.durationMs < 10_000, `refused in ${run.durationMs} ms`);
   });
 
+  it('a FIFO among the files is refused naming files, not read forever', async () => {
+    const c = cluster();
+    const workspace = sparseWorkspace({ 'k8s/app.yaml': 10 });
+    const made = spawnSync('mkfifo', [join(workspace, 'k8s', 'pipe')]);
+    assert.equal(made.status, 0, String(made.stderr));
+    const run = await runAction(
+      { cluster: c.resourceId, command: 'true', files: 'k8s/' },
+      lab.emu,
+      {
+        workspace,
+        killAfterMs: 20_000,
+      },
+    );
+    assert.equal(run.code, 1, run.stdout);
+    assert.match(run.stdout, /::error::Input 'files': 'k8s\/pipe' is not a regular file/);
+  });
+
   it('SIGINT while a 1 GiB file is being zipped ends Interrupted within seconds', async () => {
     const c = cluster();
     const workspace = sparseWorkspace({ 'big/zeros.bin': 1024 ** 3 });
