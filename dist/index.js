@@ -19558,12 +19558,12 @@ var HttpClient = class {
         throw new Error("Client has already been disposed.");
       }
       const parsedUrl = new URL(requestUrl);
-      let info2 = this._prepareRequest(verb, parsedUrl, headers);
+      let info3 = this._prepareRequest(verb, parsedUrl, headers);
       const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb) ? this._maxRetries + 1 : 1;
       let numTries = 0;
       let response;
       do {
-        response = yield this.requestRaw(info2, data);
+        response = yield this.requestRaw(info3, data);
         if (response && response.message && response.message.statusCode === HttpCodes.Unauthorized) {
           let authenticationHandler;
           for (const handler of this.handlers) {
@@ -19573,7 +19573,7 @@ var HttpClient = class {
             }
           }
           if (authenticationHandler) {
-            return authenticationHandler.handleAuthentication(this, info2, data);
+            return authenticationHandler.handleAuthentication(this, info3, data);
           } else {
             return response;
           }
@@ -19596,8 +19596,8 @@ var HttpClient = class {
               }
             }
           }
-          info2 = this._prepareRequest(verb, parsedRedirectUrl, headers);
-          response = yield this.requestRaw(info2, data);
+          info3 = this._prepareRequest(verb, parsedRedirectUrl, headers);
+          response = yield this.requestRaw(info3, data);
           redirectsRemaining--;
         }
         if (!response.message.statusCode || !HttpResponseRetryCodes.includes(response.message.statusCode)) {
@@ -19626,7 +19626,7 @@ var HttpClient = class {
    * @param info
    * @param data
    */
-  requestRaw(info2, data) {
+  requestRaw(info3, data) {
     return __awaiter(this, void 0, void 0, function* () {
       return new Promise((resolve2, reject) => {
         function callbackForResult(err2, res) {
@@ -19638,7 +19638,7 @@ var HttpClient = class {
             resolve2(res);
           }
         }
-        this.requestRawWithCallback(info2, data, callbackForResult);
+        this.requestRawWithCallback(info3, data, callbackForResult);
       });
     });
   }
@@ -19648,12 +19648,12 @@ var HttpClient = class {
    * @param data
    * @param onResult
    */
-  requestRawWithCallback(info2, data, onResult) {
+  requestRawWithCallback(info3, data, onResult) {
     if (typeof data === "string") {
-      if (!info2.options.headers) {
-        info2.options.headers = {};
+      if (!info3.options.headers) {
+        info3.options.headers = {};
       }
-      info2.options.headers["Content-Length"] = Buffer.byteLength(data, "utf8");
+      info3.options.headers["Content-Length"] = Buffer.byteLength(data, "utf8");
     }
     let callbackCalled = false;
     function handleResult(err2, res) {
@@ -19662,7 +19662,7 @@ var HttpClient = class {
         onResult(err2, res);
       }
     }
-    const req = info2.httpModule.request(info2.options, (msg) => {
+    const req = info3.httpModule.request(info3.options, (msg) => {
       const res = new HttpClientResponse(msg);
       handleResult(void 0, res);
     });
@@ -19674,7 +19674,7 @@ var HttpClient = class {
       if (socket) {
         socket.end();
       }
-      handleResult(new Error(`Request timeout: ${info2.options.path}`));
+      handleResult(new Error(`Request timeout: ${info3.options.path}`));
     });
     req.on("error", function(err2) {
       handleResult(err2);
@@ -19710,27 +19710,27 @@ var HttpClient = class {
     return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
   }
   _prepareRequest(method, requestUrl, headers) {
-    const info2 = {};
-    info2.parsedUrl = requestUrl;
-    const usingSsl = info2.parsedUrl.protocol === "https:";
-    info2.httpModule = usingSsl ? https : http;
+    const info3 = {};
+    info3.parsedUrl = requestUrl;
+    const usingSsl = info3.parsedUrl.protocol === "https:";
+    info3.httpModule = usingSsl ? https : http;
     const defaultPort = usingSsl ? 443 : 80;
-    info2.options = {};
-    info2.options.host = info2.parsedUrl.hostname;
-    info2.options.port = info2.parsedUrl.port ? parseInt(info2.parsedUrl.port) : defaultPort;
-    info2.options.path = (info2.parsedUrl.pathname || "") + (info2.parsedUrl.search || "");
-    info2.options.method = method;
-    info2.options.headers = this._mergeHeaders(headers);
+    info3.options = {};
+    info3.options.host = info3.parsedUrl.hostname;
+    info3.options.port = info3.parsedUrl.port ? parseInt(info3.parsedUrl.port) : defaultPort;
+    info3.options.path = (info3.parsedUrl.pathname || "") + (info3.parsedUrl.search || "");
+    info3.options.method = method;
+    info3.options.headers = this._mergeHeaders(headers);
     if (this.userAgent != null) {
-      info2.options.headers["user-agent"] = this.userAgent;
+      info3.options.headers["user-agent"] = this.userAgent;
     }
-    info2.options.agent = this._getAgent(info2.parsedUrl);
+    info3.options.agent = this._getAgent(info3.parsedUrl);
     if (this.handlers) {
       for (const handler of this.handlers) {
-        handler.prepareRequest(info2.options);
+        handler.prepareRequest(info3.options);
       }
     }
-    return info2;
+    return info3;
   }
   _mergeHeaders(headers) {
     if (this.requestOptions && this.requestOptions.headers) {
@@ -20245,8 +20245,8 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addList(items, ordered = false) {
-    const tag = ordered ? "ol" : "ul";
+  addList(items, ordered2 = false) {
+    const tag = ordered2 ? "ol" : "ul";
     const listItems = items.map((item) => this.wrap("li", item)).join("");
     const element = this.wrap(tag, listItems);
     return this.addRaw(element).addEOL();
@@ -21310,7 +21310,7 @@ function parseDuration(input, raw) {
 function checkDuration(input, ms) {
   if (!Number.isFinite(ms) || ms <= 0) throw new InputError(input, "must be longer than zero");
   if (ms > MAX_DURATION_MS) throw new InputError(input, "must be at most 7 days (168h)");
-  return Math.round(ms);
+  return Math.max(1, Math.round(ms));
 }
 function parsePollInterval(input, raw) {
   const value = raw.trim().toLowerCase();
@@ -21345,7 +21345,8 @@ function parseChoice(input, raw, choices, fallback) {
   return match3;
 }
 var SUBSCRIPTION = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-var RESOURCE_GROUP = /^[-\w._()]{1,90}$/;
+var RESOURCE_GROUP = /^[-\p{L}\p{Mn}\p{Nd}\p{Pc}._()]+$/u;
+var RESOURCE_GROUP_MAX = 90;
 var CLUSTER_NAME = /^[a-zA-Z0-9]$|^[a-zA-Z0-9][-_a-zA-Z0-9]{0,61}[a-zA-Z0-9]$/;
 var CLUSTER_ID = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.containerservice\/managedclusters\/([^/]+)\/?$/i;
 function parseAksCluster(raw, subscriptionId) {
@@ -21378,10 +21379,10 @@ function parseAksCluster(raw, subscriptionId) {
       `'${clip(ref.subscriptionId)}' is not a subscription id (a GUID)`
     );
   }
-  if (!RESOURCE_GROUP.test(ref.resourceGroup) || ref.resourceGroup.endsWith(".")) {
+  if (!RESOURCE_GROUP.test(ref.resourceGroup) || [...ref.resourceGroup].length > RESOURCE_GROUP_MAX || ref.resourceGroup.endsWith(".")) {
     throw new InputError(
       "cluster",
-      `'${clip(ref.resourceGroup)}' is not a valid resource group name`
+      `'${clip(ref.resourceGroup)}' is not a valid resource group name (letters, digits, _ - . ( ), at most 90, not ending in a period)`
     );
   }
   if (!CLUSTER_NAME.test(ref.name)) {
@@ -21415,14 +21416,39 @@ function parseEndpoint(input, raw, allowHttp = false) {
   return url.origin;
 }
 var UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+var DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
+function parseClientId(input, raw, source = input) {
+  const value = raw.trim();
+  if (value !== "" && !UUID.test(value)) {
+    throw new InputError(
+      input,
+      `${source === input ? "" : `(from ${source}) `}'${clip(value)}' is not an application (client) id, which is a GUID`
+    );
+  }
+  return value;
+}
+function parseTenantId(input, raw, source = input) {
+  const value = raw.trim();
+  if (value !== "" && !UUID.test(value) && !DOMAIN.test(value)) {
+    throw new InputError(
+      input,
+      `${source === input ? "" : `(from ${source}) `}'${clip(value)}' is neither a tenant id (a GUID) nor a tenant domain such as contoso.onmicrosoft.com`
+    );
+  }
+  return value;
+}
 function parseUuid(input, raw) {
   const value = raw.trim();
   if (!UUID.test(value)) throw new InputError(input, `'${clip(value)}' is not a UUID`);
   return value.toLowerCase();
 }
+var COMMAND_ID = /^[0-9a-f-]{8,64}$/i;
+function isCommandId(value) {
+  return COMMAND_ID.test(value);
+}
 function parseCommandId(input, raw) {
   const value = raw.trim();
-  if (!/^[0-9a-f-]{8,64}$/i.test(value)) {
+  if (!isCommandId(value)) {
     throw new InputError(input, `'${clip(value)}' is not a command id (32 hexadecimal characters)`);
   }
   return value;
@@ -21479,6 +21505,13 @@ function parseThumbprints(input, raw) {
 }
 function parseLines(raw) {
   return raw.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== "" && !line.startsWith("#"));
+}
+function decodeComponentOrKeep(text) {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 function clip(value, max = 80) {
   const oneLine = value.replace(/[\r\n]+/g, " ");
@@ -21688,7 +21721,9 @@ async function signIn(settings, runner2, signal) {
           if (!minted || Date.now() - minted.at > ONE_REQUEST_MS) {
             minted = { token: runner2.getIDToken(endpoints.audience), at: Date.now() };
           }
-          lastIdToken = await minted.token;
+          const idToken = await minted.token;
+          if (idToken !== lastIdToken) runner2.mask(idToken);
+          lastIdToken = idToken;
           return lastIdToken;
         },
         authority
@@ -21702,8 +21737,8 @@ async function signIn(settings, runner2, signal) {
       description = "the Azure CLI sign-in";
       break;
     case "environment": {
-      const tenantId = runner2.env("AZURE_TENANT_ID");
-      const clientId = runner2.env("AZURE_CLIENT_ID");
+      const tenantId = parseTenantId("tenant-id", runner2.env("AZURE_TENANT_ID"), "AZURE_TENANT_ID");
+      const clientId = parseClientId("client-id", runner2.env("AZURE_CLIENT_ID"), "AZURE_CLIENT_ID");
       const secret = runner2.env("AZURE_CLIENT_SECRET");
       const certificatePath = runner2.env("AZURE_CLIENT_CERTIFICATE_PATH");
       if (!tenantId || !clientId || !(secret || certificatePath)) {
@@ -21924,13 +21959,24 @@ function readCommon(source, operation) {
   }
   return {
     wait: parseBoolean("wait", source.input("wait"), true),
-    timeoutMs: parseDuration("timeout", source.input("timeout") || "30m"),
+    timeoutMs: parseTimeout(source.input("timeout")),
     pollInterval: parsePollInterval("poll-interval", source.input("poll-interval")),
     auth,
-    clientId: source.input("client-id") || source.env("AZURE_CLIENT_ID"),
-    tenantId: source.input("tenant-id") || source.env("AZURE_TENANT_ID"),
+    clientId: fromInputOrEnv(source, "client-id", "AZURE_CLIENT_ID", parseClientId),
+    tenantId: fromInputOrEnv(source, "tenant-id", "AZURE_TENANT_ID", parseTenantId),
     endpoints: readEndpoints(source)
   };
+}
+var MIN_TIMEOUT_MS = 1e3;
+function parseTimeout(raw) {
+  const ms = parseDuration("timeout", raw || "30m");
+  if (ms < MIN_TIMEOUT_MS)
+    throw new InputError("timeout", "must be at least 1 second (1s); the default is 30m");
+  return ms;
+}
+function fromInputOrEnv(source, input, variable, parse) {
+  const value = source.input(input);
+  return value !== "" ? parse(input, value) : parse(input, source.env(variable), variable);
 }
 function readEndpoints(source) {
   const name = source.input("environment") || "AzureCloud";
@@ -21993,17 +22039,93 @@ function required(source, name, what) {
 
 // src/log.ts
 import { randomUUID as randomUUID3 } from "node:crypto";
+
+// src/secrets.ts
+var MIN_SECRET_LENGTH = 6;
+var REPLACEMENT = "***";
+var BEARER = /\b(Bearer)(\s+)(?=[A-Za-z]*[0-9\-._~+/])[A-Za-z0-9\-._~+/]{16,}=*/gi;
+var JWT = /\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
+var known = /* @__PURE__ */ new Set();
+var ordered = [];
+function registerSecret(secret) {
+  const value = secret.trim();
+  if (value.length < MIN_SECRET_LENGTH) return;
+  const forms = [value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value)];
+  let added = false;
+  for (const form of forms) {
+    if (!known.has(form)) {
+      known.add(form);
+      added = true;
+    }
+  }
+  if (added) ordered = [...known].sort((a, b) => b.length - a.length);
+}
+function redact(text) {
+  let result = text;
+  for (const secret of ordered) {
+    if (result.includes(secret)) result = result.split(secret).join(REPLACEMENT);
+  }
+  return result.replace(BEARER, `$1$2${REPLACEMENT}`).replace(JWT, REPLACEMENT);
+}
+function redactDeep(value) {
+  return walk(value);
+}
+function walk(value) {
+  if (typeof value === "string") return redact(value);
+  if (Array.isArray(value)) return value.map(walk);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [redact(k), walk(v)]));
+  }
+  return value;
+}
+var SECRET_VARIABLES = [
+  "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+  "ACTIONS_RUNTIME_TOKEN",
+  "AZURE_CLIENT_SECRET",
+  "AZURE_CLIENT_CERTIFICATE_PASSWORD",
+  "GITHUB_TOKEN"
+];
+var PROXY_VARIABLES = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"];
+function secretsInEnvironment(env) {
+  const secrets = SECRET_VARIABLES.map((name) => env[name] ?? "");
+  for (const name of PROXY_VARIABLES) {
+    const password = proxyPassword(env[name]);
+    if (password) secrets.push(password);
+  }
+  return secrets.filter((s) => s.trim() !== "");
+}
+function proxyPassword(value) {
+  if (!value) return void 0;
+  try {
+    const url = new URL(value.includes("://") ? value : `http://${value}`);
+    return url.password ? decodeComponentOrKeep(url.password) : void 0;
+  } catch {
+    return void 0;
+  }
+}
+
+// src/log.ts
+var RUNNER_WHITESPACE = "	\n\v\f\r -  ᠎ - \u2028\u2029  　\uFEFF";
+var COMMAND_START = new RegExp(`^[${RUNNER_WHITESPACE}]*::`);
+var RUNNER_LINE_BREAK = /\r\n|\r|\n/;
+function isCommandLine(line) {
+  return COMMAND_START.test(line) || line.includes("##[");
+}
 function inert(text) {
-  return text.split(/\r?\n|\r/).map(
-    (line) => /^\s*::|##\[/.test(line) ? line.replace(/::/g, ":​:").replace(/##\[/g, "#​#[") : line
+  return redact(text).split(RUNNER_LINE_BREAK).map(
+    (line) => isCommandLine(line) ? line.replace(/::/g, ":​:").replace(/##\[/g, "#​#[") : line
   ).join("\n");
+}
+function info2(text) {
+  info(inert(text));
 }
 function printUntrustedBlock(title, text) {
   const token = randomUUID3().replace(/-/g, "");
   startGroup(title);
   process.stdout.write(`::stop-commands::${token}
 `);
-  process.stdout.write(text.endsWith("\n") || text === "" ? text : `${text}
+  const shown = redact(text);
+  process.stdout.write(shown.endsWith("\n") || shown === "" ? shown : `${shown}
 `);
   process.stdout.write(`::${token}::
 `);
@@ -22035,6 +22157,9 @@ var SUMMARY_LOGS_BYTES = 64 * 1024;
 function escapeHtml(text) {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
+function escapeInline(text) {
+  return escapeHtml(text).replace(/\r\n|\r|\n/g, "<br>");
+}
 var ICONS = { pass: "✅", warn: "⚠️", fail: "❌" };
 var HEADLINES = {
   pass: "passed",
@@ -22042,9 +22167,9 @@ var HEADLINES = {
   fail: "failed"
 };
 function headingText(report) {
-  if (report.headline) return `: ${escapeHtml(report.headline)}`;
+  if (report.headline) return `: ${escapeInline(report.headline)}`;
   const exit = report.exitCode === void 0 ? "" : `, exit code ${report.exitCode}`;
-  return ` ${HEADLINES[report.verdict]}: ${escapeHtml(report.status)}${exit}`;
+  return ` ${HEADLINES[report.verdict]}: ${escapeInline(report.status)}${exit}`;
 }
 function renderSummary(report) {
   const rows = [
@@ -22074,25 +22199,25 @@ function renderSummary(report) {
     ...report.details ?? []
   ];
   const table = rows.filter((row) => row[1] !== void 0 && row[1] !== "").map(
-    ([label, value]) => `<tr><th align="left">${escapeHtml(label)}</th><td>${escapeHtml(value)}</td></tr>`
+    ([label, value]) => `<tr><th align="left">${escapeInline(label)}</th><td>${escapeInline(value)}</td></tr>`
   ).join("\n");
   const parts = [
-    `<h3>${ICONS[report.verdict]} ${escapeHtml(report.operation)}${headingText(report)}</h3>`,
+    `<h3>${ICONS[report.verdict]} ${escapeInline(report.operation)}${headingText(report)}</h3>`,
     `<table>
 ${table}
 </table>`
   ];
   if (report.message) {
     const fix = report.fix ? `<br>
-<b>Fix:</b> ${escapeHtml(report.fix)}` : "";
+<b>Fix:</b> ${escapeInline(report.fix)}` : "";
     parts.push(
-      `<p><b>${report.verdict === "fail" ? "Error" : "Warning"}:</b> ${escapeHtml(report.message)}${fix}</p>`
+      `<p><b>${report.verdict === "fail" ? "Error" : "Warning"}:</b> ${escapeInline(report.message)}${fix}</p>`
     );
   }
   if (report.logs !== void 0) parts.push(renderLogs(report.logs, report.logsFile));
   if (report.logsHidden) {
     parts.push(
-      `<p><i>Command output not shown (show-logs: false)${report.logsFile ? `; it is in logs-file (${escapeHtml(report.logsFile)}), readable by the runner user only` : ""}.</i></p>`
+      `<p><i>Command output not shown (show-logs: false)${report.logsFile ? `; it is in logs-file (${escapeInline(report.logsFile)}), readable by the runner user only` : ""}.</i></p>`
     );
   }
   if (report.logsCut) {
@@ -22114,7 +22239,7 @@ function renderLogs(logs, logsFile) {
   let note = "";
   if (bytes > SUMMARY_LOGS_BYTES) {
     shown = tailUtf8(logs, SUMMARY_LOGS_BYTES);
-    note = `<p><i>The output is ${formatBytes(bytes)}; the summary shows only its end (the last ${formatBytes(SUMMARY_LOGS_BYTES)} at most). The step log and the logs-file output${logsFile ? ` (${escapeHtml(logsFile)})` : ""} keep all of it.</i></p>`;
+    note = `<p><i>The output is ${formatBytes(bytes)}; the summary shows only its end (the last ${formatBytes(SUMMARY_LOGS_BYTES)} at most). The step log and the logs-file output${logsFile ? ` (${escapeInline(logsFile)})` : ""} keep all of it.</i></p>`;
   }
   return `${note}<details><summary>Command output${note ? " (end)" : ""}</summary>
 
@@ -22133,7 +22258,8 @@ function tailUtf8(text, bytes) {
 function formatBytes(bytes) {
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  return `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
+  if (bytes < 1024 ** 3) return `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
+  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
 }
 
 // src/outputs.ts
@@ -22172,24 +22298,35 @@ function writeLogsFile(name, logs, options = {}) {
     writeFileSync(path7, "", { mode: 384 });
     chmodSync(path7, 384);
   }
-  writeFileSync(path7, logs);
+  writeFileSync(path7, redact(logs));
   return path7;
 }
+function publishedForm(unredacted) {
+  const report = redactDeep(unredacted);
+  const outputs = Object.fromEntries(
+    Object.entries(outputValues(report)).map(([name, value]) => [name, redact(value)])
+  );
+  const text = [report.message, report.fix ? `Fix: ${report.fix}` : ""].filter(Boolean).join("\n");
+  const annotation = report.verdict === "fail" ? text || `${report.operation} ended with status ${report.status}` : report.verdict === "warn" && text ? text : void 0;
+  return { outputs, summary: renderSummary(report), annotation };
+}
 async function publish(report) {
-  for (const [name, value] of Object.entries(outputValues(report))) setOutput(name, value);
+  const published = publishedForm(report);
+  for (const [name, value] of Object.entries(published.outputs)) setOutput(name, value);
   if (process.env.GITHUB_STEP_SUMMARY) {
     try {
-      await summary.addRaw(renderSummary(report)).write();
+      await summary.addRaw(published.summary).write();
     } catch (error2) {
       warning(
-        `Could not write the job summary: ${error2 instanceof Error ? error2.message : String(error2)}`
+        redact(
+          `Could not write the job summary: ${error2 instanceof Error ? error2.message : String(error2)}`
+        )
       );
     }
   }
-  const text = [report.message, report.fix ? `Fix: ${report.fix}` : ""].filter(Boolean).join("\n");
-  if (report.verdict === "fail")
-    setFailed(text || `${report.operation} ended with status ${report.status}`);
-  else if (report.verdict === "warn" && text) warning(text);
+  if (published.annotation === void 0) return;
+  if (report.verdict === "fail") setFailed(published.annotation);
+  else warning(published.annotation);
 }
 
 // src/poller.ts
@@ -22261,6 +22398,7 @@ function parseClientCertificate(input, password) {
       options2,
       () => key.includes("ENCRYPTED") ? ["certificate-password", "does not open the encrypted private key of the certificate"] : void 0
     );
+    checkValidity(readCertificate(leaf));
     return { options: options2, secrets, description: describeCertificate(leaf) };
   }
   const base64 = text.replace(/\s+/g, "");
@@ -22286,15 +22424,48 @@ function parseClientCertificate(input, password) {
     }
     return void 0;
   });
-  return { options, secrets, description: describePfx(options) };
+  const pfxLeaf = leafOfPfx(options);
+  checkValidity(pfxLeaf);
+  return {
+    options,
+    secrets,
+    description: pfxLeaf ? `${describeCertificate(pfxLeaf.toString())} from the PFX` : "client certificate (PFX)"
+  };
+}
+function readCertificate(pem) {
+  try {
+    return new X509Certificate(pem);
+  } catch {
+    return void 0;
+  }
+}
+function checkValidity(cert, now = /* @__PURE__ */ new Date()) {
+  if (!cert) return;
+  const from = new Date(cert.validFrom);
+  const to = new Date(cert.validTo);
+  const subject = cert.subject.replace(/\n/g, ", ");
+  if (to.getTime() < now.getTime()) {
+    throw new InputError(
+      "certificate",
+      `the client certificate ${subject} (SHA-1 ${thumbprintsOf(cert).sha1}) expired on ${to.toISOString()}`,
+      "Renew the admin client certificate of the cluster and update the secret that holds it."
+    );
+  }
+  if (from.getTime() > now.getTime()) {
+    throw new InputError(
+      "certificate",
+      `the client certificate ${subject} (SHA-1 ${thumbprintsOf(cert).sha1}) is not valid before ${from.toISOString()}`,
+      "Check the runner's clock, or wait until the certificate becomes valid."
+    );
+  }
 }
 function validate(options, explain) {
   try {
     tls2.createSecureContext(options);
   } catch (error2) {
     const message = errorMessage(error2);
-    const known = explain(message);
-    if (known) throw new InputError(...known);
+    const known2 = explain(message);
+    if (known2) throw new InputError(...known2);
     const reason = /key values mismatch/i.test(message) ? "the private key does not belong to the certificate" : /not enough data|wrong tag|asn1|header too long/i.test(message) ? "the base64 text is not a PFX (PKCS#12) file" : `OpenSSL cannot use it (${message.replace(/^error:[0-9A-F]+:[^:]*::/i, "")})`;
     throw new InputError("certificate", reason);
   }
@@ -22311,18 +22482,16 @@ function describeCertificate(pem) {
     return "client certificate (PEM)";
   }
 }
-function describePfx(options) {
+function leafOfPfx(options) {
   try {
     const context = tls2.createSecureContext(options);
     const socket = new tls2.TLSSocket(null, { secureContext: context });
     const cert = socket.getCertificate();
     socket.destroy();
-    if (cert && "raw" in cert && cert.raw) {
-      return `${describeCertificate(new X509Certificate(cert.raw).toString())} from the PFX`;
-    }
+    if (cert && "raw" in cert && cert.raw) return new X509Certificate(cert.raw);
   } catch {
   }
-  return "client certificate (PFX)";
+  return void 0;
 }
 function thumbprintsOf(cert) {
   const normalise = (value) => value.replace(/:/g, "").toLowerCase();
@@ -22503,7 +22672,7 @@ function refuseForeignAudience(audience, settings) {
   const normalised = audience.trim().toLowerCase();
   const host = hostOfAudience(normalised);
   const own = [settings.endpoints.armEndpoint, settings.endpoints.audience].map((value) => hostOfAudience(value.toLowerCase())).filter((value) => value !== void 0);
-  const foreign = FOREIGN_AUDIENCE_IDS.includes(normalised) || host !== void 0 && (own.includes(host) || FOREIGN_AUDIENCE_HOSTS.some((known) => host === known || host.endsWith(`.${known}`)));
+  const foreign = FOREIGN_AUDIENCE_IDS.includes(normalised) || host !== void 0 && (own.includes(host) || FOREIGN_AUDIENCE_HOSTS.some((known2) => host === known2 || host.endsWith(`.${known2}`)));
   if (!foreign) return;
   throw new ActionError(
     `The gateway ${settings.gatewayUrl} asked for a token for ${clip(audience, 100)} (GetAadMetadata), which is an Azure management or Graph resource, not a Service Fabric cluster application; no token was requested.`,
@@ -22864,8 +23033,9 @@ async function commandResult(ctx, settings) {
 }
 
 // src/attachments.ts
-import { readFileSync as readFileSync2, realpathSync, statSync } from "node:fs";
-import path6, { isAbsolute, join as join4, relative, resolve } from "node:path";
+import { createReadStream, realpathSync } from "node:fs";
+import { stat as stat2 } from "node:fs/promises";
+import path6, { isAbsolute, join as join4, relative, resolve, sep as sep5 } from "node:path";
 
 // node_modules/@actions/glob/lib/internal-globber.js
 import * as fs3 from "fs";
@@ -26083,22 +26253,74 @@ var wbytes = function(d, b, v) {
   for (; v; ++b)
     d[b] = v, v >>>= 8;
 };
-function deflateSync(data, opts) {
-  return dopt(data, opts || {}, 0, 0);
-}
-var fltn = function(d, p, t, o) {
-  for (var k in d) {
-    var val = d[k], n = p + k, op = o;
-    if (Array.isArray(val))
-      op = mrg(o, val[1]), val = val[0];
-    if (ArrayBuffer.isView(val))
-      t[n] = [val, op];
-    else {
-      t[n += "/"] = [new u8(0), op];
-      fltn(val, n, t, o);
+var Deflate = /* @__PURE__ */ (function() {
+  function Deflate2(opts, cb) {
+    if (typeof opts == "function")
+      cb = opts, opts = {};
+    this.ondata = cb;
+    this.o = opts || {};
+    this.s = { l: 0, i: 32768, w: 32768, z: 32768 };
+    this.b = new u8(98304);
+    if (this.o.dictionary) {
+      var dict = this.o.dictionary.subarray(-32768);
+      this.b.set(dict, 32768 - dict.length);
+      this.s.i = 32768 - dict.length;
     }
   }
-};
+  Deflate2.prototype.p = function(c, f) {
+    this.ondata(dopt(c, this.o, 0, 0, this.s), f);
+  };
+  Deflate2.prototype.push = function(chunk, final) {
+    if (!this.ondata)
+      err(5);
+    if (this.s.l)
+      err(4);
+    var endLen = chunk.length + this.s.z;
+    if (endLen > this.b.length) {
+      if (endLen > 2 * this.b.length - 32768) {
+        var newBuf = new u8(endLen & -32768);
+        newBuf.set(this.b.subarray(0, this.s.z));
+        this.b = newBuf;
+      }
+      var split = this.b.length - this.s.z;
+      this.b.set(chunk.subarray(0, split), this.s.z);
+      this.s.z = this.b.length;
+      this.p(this.b, false);
+      this.b.set(this.b.subarray(-32768));
+      this.b.set(chunk.subarray(split), 32768);
+      this.s.z = chunk.length - split + 32768;
+      this.s.i = 32766, this.s.w = 32768;
+    } else {
+      this.b.set(chunk, this.s.z);
+      this.s.z += chunk.length;
+    }
+    this.s.l = final & 1;
+    if (this.s.z > this.s.w + 8191 || final) {
+      this.p(this.b, final || false);
+      this.s.w = this.s.i, this.s.i -= 2;
+    }
+    if (final) {
+      this.s = this.o = {};
+      this.b = et;
+    }
+  };
+  Deflate2.prototype.flush = function(sync) {
+    if (!this.ondata)
+      err(5);
+    if (this.s.l)
+      err(4);
+    this.p(this.b, false);
+    this.s.w = this.s.i, this.s.i -= 2;
+    if (sync) {
+      var c = new u8(6);
+      c[0] = this.s.r >> 3;
+      var ep = wfblk(c, this.s.r, et);
+      this.s.r = 0;
+      this.ondata(c.subarray(0, ep >> 3), false);
+    }
+  };
+  return Deflate2;
+})();
 var te = typeof TextEncoder != "undefined" && /* @__PURE__ */ new TextEncoder();
 var td = typeof TextDecoder != "undefined" && /* @__PURE__ */ new TextDecoder();
 var tds = 0;
@@ -26140,6 +26362,9 @@ function strToU8(str, latin1) {
   }
   return slc(ar, 0, ai);
 }
+var dbf = function(l) {
+  return l == 1 ? 3 : l < 6 ? 2 : l == 9 ? 1 : 0;
+};
 var exfl = function(ex) {
   var le = 0;
   if (ex) {
@@ -26198,86 +26423,307 @@ var wzf = function(o, b, c, d, e) {
   wbytes(o, b + 12, d);
   wbytes(o, b + 16, e);
 };
-function zipSync(data, opts) {
-  if (!opts)
-    opts = {};
-  var r = {};
-  var files = [];
-  fltn(data, "", r, opts);
-  var o = 0;
-  var tot = 0;
-  for (var fn in r) {
-    var _a3 = r[fn], file = _a3[0], p = _a3[1];
-    var compression = p.level == 0 ? 0 : 8;
-    var f = strToU8(fn), s = f.length;
-    var com = p.comment, m = com && strToU8(com), ms = m && m.length;
-    var exl = exfl(p.extra);
-    if (s > 65535)
-      err(11);
-    var d = compression ? deflateSync(file, p) : file, l = d.length;
-    var c = crc();
-    c.p(file);
-    files.push(mrg(p, {
-      size: file.length,
-      crc: c.d(),
-      c: d,
-      f,
-      m,
-      u: s != fn.length || m && com.length != ms,
-      o,
-      compression
-    }));
-    o += 30 + s + exl + l;
-    tot += 76 + 2 * (s + exl) + (ms || 0) + l;
+var ZipPassThrough = /* @__PURE__ */ (function() {
+  function ZipPassThrough2(filename) {
+    this.filename = filename;
+    this.c = crc();
+    this.size = 0;
+    this.compression = 0;
   }
-  var out = new u8(tot + 22), oe = o, cdl = tot - o;
-  for (var i2 = 0; i2 < files.length; ++i2) {
-    var f = files[i2];
-    wzh(out, f.o, f, f.f, f.u, f.c.length);
-    var badd = 30 + f.f.length + exfl(f.extra);
-    out.set(f.c, f.o + badd);
-    wzh(out, o, f, f.f, f.u, f.c.length, f.o, f.m), o += 16 + badd + (f.m ? f.m.length : 0);
+  ZipPassThrough2.prototype.process = function(chunk, final) {
+    this.ondata(null, chunk, final);
+  };
+  ZipPassThrough2.prototype.push = function(chunk, final) {
+    if (!this.ondata)
+      err(5);
+    this.c.p(chunk);
+    this.size += chunk.length;
+    if (final)
+      this.crc = this.c.d();
+    this.process(chunk, final || false);
+  };
+  return ZipPassThrough2;
+})();
+var ZipDeflate = /* @__PURE__ */ (function() {
+  function ZipDeflate2(filename, opts) {
+    var _this = this;
+    if (!opts)
+      opts = {};
+    ZipPassThrough.call(this, filename);
+    this.d = new Deflate(opts, function(dat, final) {
+      _this.ondata(null, dat, final);
+    });
+    this.compression = 8;
+    this.flag = dbf(opts.level);
   }
-  wzf(out, o, files.length, cdl, oe);
-  return out;
-}
+  ZipDeflate2.prototype.process = function(chunk, final) {
+    try {
+      this.d.push(chunk, final);
+    } catch (e) {
+      this.ondata(e, null, final);
+    }
+  };
+  ZipDeflate2.prototype.push = function(chunk, final) {
+    ZipPassThrough.prototype.push.call(this, chunk, final);
+  };
+  return ZipDeflate2;
+})();
+var Zip = /* @__PURE__ */ (function() {
+  function Zip2(cb) {
+    this.ondata = cb;
+    this.u = [];
+    this.d = 1;
+  }
+  Zip2.prototype.add = function(file) {
+    var _this = this;
+    if (!this.ondata)
+      err(5);
+    if (this.d & 2)
+      this.ondata(err(4 + (this.d & 1) * 8, 0, 1), null, false);
+    else {
+      var f = strToU8(file.filename), fl_1 = f.length;
+      var com = file.comment, o = com && strToU8(com);
+      var u = fl_1 != file.filename.length || o && com.length != o.length;
+      var hl_1 = fl_1 + exfl(file.extra) + 30;
+      if (fl_1 > 65535)
+        this.ondata(err(11, 0, 1), null, false);
+      var header = new u8(hl_1);
+      wzh(header, 0, file, f, u, -1);
+      var chks_1 = [header];
+      var pAll_1 = function() {
+        for (var _i = 0, chks_2 = chks_1; _i < chks_2.length; _i++) {
+          var chk = chks_2[_i];
+          _this.ondata(null, chk, false);
+        }
+        chks_1 = [];
+      };
+      var tr_1 = this.d;
+      this.d = 0;
+      var ind_1 = this.u.length;
+      var uf_1 = mrg(file, {
+        f,
+        u,
+        o,
+        t: function() {
+          if (file.terminate)
+            file.terminate();
+        },
+        r: function() {
+          pAll_1();
+          if (tr_1) {
+            var nxt = _this.u[ind_1 + 1];
+            if (nxt)
+              nxt.r();
+            else
+              _this.d = 1;
+          }
+          tr_1 = 1;
+        }
+      });
+      var cl_1 = 0;
+      file.ondata = function(err2, dat, final) {
+        if (err2) {
+          _this.ondata(err2, dat, final);
+          _this.terminate();
+        } else {
+          cl_1 += dat.length;
+          chks_1.push(dat);
+          if (final) {
+            var dd = new u8(16);
+            wbytes(dd, 0, 134695760);
+            wbytes(dd, 4, file.crc);
+            wbytes(dd, 8, cl_1);
+            wbytes(dd, 12, file.size);
+            chks_1.push(dd);
+            uf_1.c = cl_1, uf_1.b = hl_1 + cl_1 + 16, uf_1.crc = file.crc, uf_1.size = file.size;
+            if (tr_1)
+              uf_1.r();
+            tr_1 = 1;
+          } else if (tr_1)
+            pAll_1();
+        }
+      };
+      this.u.push(uf_1);
+    }
+  };
+  Zip2.prototype.end = function() {
+    var _this = this;
+    if (this.d & 2) {
+      this.ondata(err(4 + (this.d & 1) * 8, 0, 1), null, true);
+      return;
+    }
+    if (this.d)
+      this.e();
+    else
+      this.u.push({
+        r: function() {
+          if (!(_this.d & 1))
+            return;
+          _this.u.splice(-1, 1);
+          _this.e();
+        },
+        t: function() {
+        }
+      });
+    this.d = 3;
+  };
+  Zip2.prototype.e = function() {
+    var bt = 0, l = 0, tl = 0;
+    for (var _i = 0, _a3 = this.u; _i < _a3.length; _i++) {
+      var f = _a3[_i];
+      tl += 46 + f.f.length + exfl(f.extra) + (f.o ? f.o.length : 0);
+    }
+    var out = new u8(tl + 22);
+    for (var _b2 = 0, _c = this.u; _b2 < _c.length; _b2++) {
+      var f = _c[_b2];
+      wzh(out, bt, f, f.f, f.u, -f.c - 2, l, f.o);
+      bt += 46 + f.f.length + exfl(f.extra) + (f.o ? f.o.length : 0), l += f.b;
+    }
+    wzf(out, bt, this.u.length, tl, l);
+    this.ondata(null, out, true);
+    this.d = 2;
+  };
+  Zip2.prototype.terminate = function() {
+    for (var _i = 0, _a3 = this.u; _i < _a3.length; _i++) {
+      var f = _a3[_i];
+      f.t();
+    }
+    this.d = 2;
+  };
+  return Zip2;
+})();
 
 // src/attachments.ts
 var MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 var BODY_OVERHEAD_BYTES = 8 * 1024;
-async function buildAttachment(entries, workspace, commandBytes) {
+var MAX_ATTACHED_BYTES = 1024 * 1024 * 1024;
+var ZIP_BYTES_PER_ENTRY = 30 + 46 + 16;
+var READ_CHUNK_BYTES = 1024 * 1024;
+var ZIP_MTIME = /* @__PURE__ */ new Date("1980-01-01T00:00:00Z");
+var FIX_SMALLER = "Attach only what the command needs (a folder of manifests, not the repository), or pull large artifacts from a registry inside the command.";
+async function buildAttachment(entries, workspace, commandBytes, signal, log = () => {
+}) {
   if (entries.length === 0) return void 0;
-  const root = realpathSync(workspace);
-  const excludes = entries.filter((e) => e.startsWith("!"));
-  const files = /* @__PURE__ */ new Map();
-  for (const entry of entries.filter((e) => !e.startsWith("!"))) {
-    for (const file of await expand2(entry, root, excludes))
-      files.set(workspaceRelative(file, root, entry), file);
+  try {
+    return await attach(entries, workspace, commandBytes, signal, log);
+  } catch (error2) {
+    if (error2 instanceof ActionError || error2 instanceof InterruptedError || signal?.aborted)
+      throw error2;
+    throw new InputError("files", `could not be read: ${errorMessage(error2)}`);
   }
-  const listed = [...files.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([path7, file]) => ({ path: path7, file, bytes: statSync(file).size }));
-  const tree = {};
-  for (const { path: path7, file } of listed) tree[path7] = readFileSync2(file);
-  const zip = zipSync(tree, { level: 6, mtime: /* @__PURE__ */ new Date("1980-01-01T00:00:00Z") });
-  const context = Buffer.from(zip).toString("base64");
-  const requestBytes = context.length + commandBytes + BODY_OVERHEAD_BYTES;
-  if (requestBytes > MAX_REQUEST_BYTES) {
-    const largest = [...listed].sort((a, b) => b.bytes - a.bytes).slice(0, 3);
+}
+async function attach(entries, workspace, commandBytes, signal, log) {
+  const root = realpathSync(workspace);
+  const budget = MAX_REQUEST_BYTES - commandBytes - BODY_OVERHEAD_BYTES;
+  const listed = await listFiles(entries, root, budget, signal);
+  const bytes = listed.reduce((sum, f) => sum + f.bytes, 0);
+  if (bytes > MAX_ATTACHED_BYTES) {
     throw new InputError(
       "files",
-      `the attachment makes a request of ${formatBytes(requestBytes)} (${listed.length} files, ${formatBytes(zip.length)} zipped, base64-encoded), over the service's limit of about ${formatBytes(MAX_REQUEST_BYTES)}; largest: ${largest.map((f) => `${f.path} (${formatBytes(f.bytes)})`).join(", ")}`,
-      "Attach only what the command needs (a folder of manifests, not the repository), or pull large artifacts from a registry inside the command."
+      `matches ${listed.length} files of ${formatBytes(bytes)} in total, over the ${formatBytes(MAX_ATTACHED_BYTES)} the action reads for an attachment (the request itself is limited to about ${formatBytes(MAX_REQUEST_BYTES)}); largest: ${largest(listed)}`,
+      FIX_SMALLER
+    );
+  }
+  log(`Zipping ${listed.length} files (${formatBytes(bytes)}) to attach them.`);
+  const zip = await zipFiles(listed, budget, signal);
+  if (zip === "too-large") {
+    throw new InputError(
+      "files",
+      `the attachment makes a request of more than ${formatBytes(MAX_REQUEST_BYTES)} (${listed.length} files, ${formatBytes(bytes)} before compression, base64-encoded), over the service's limit of about ${formatBytes(MAX_REQUEST_BYTES)}; largest: ${largest(listed)}`,
+      FIX_SMALLER
     );
   }
   return {
-    context,
-    files: listed.map(({ path: path7, bytes }) => ({ path: path7, bytes })),
-    bytes: listed.reduce((sum, f) => sum + f.bytes, 0),
+    context: zip.toString("base64"),
+    files: listed.map(({ path: path7, bytes: size }) => ({ path: path7, bytes: size })),
+    bytes,
     zipBytes: zip.length
   };
 }
-async function expand2(entry, root, excludes) {
+async function listFiles(entries, root, budget, signal) {
+  const excludes = entries.filter((e) => e.startsWith("!"));
+  const files = /* @__PURE__ */ new Map();
+  let minimumZipBytes = 0;
+  for (const entry of entries.filter((e) => !e.startsWith("!"))) {
+    let matched = 0;
+    for await (const file of expand2(entry, root, excludes)) {
+      if (signal?.aborted) throw signal.reason;
+      matched++;
+      const path7 = workspaceRelative(file, root, entry);
+      if (!files.has(path7)) minimumZipBytes += ZIP_BYTES_PER_ENTRY + 2 * Buffer.byteLength(path7);
+      files.set(path7, file);
+      if (base64Bytes(minimumZipBytes) > budget) {
+        throw new InputError(
+          "files",
+          `'${entry}' matches more files than one request can carry (over ${files.size} files; the request is limited to about ${formatBytes(MAX_REQUEST_BYTES)})`,
+          FIX_SMALLER
+        );
+      }
+    }
+    if (matched === 0) {
+      throw new InputError("files", `'${entry}' matches no file in the workspace ${root}`);
+    }
+  }
+  const listed = [];
+  for (const [path7, file] of [...files.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    const info3 = await stat2(file);
+    if (!info3.isFile()) throw new InputError("files", `'${path7}' is not a regular file`);
+    listed.push({ path: path7, file, bytes: info3.size });
+  }
+  return listed;
+}
+async function zipFiles(listed, budget, signal) {
+  const chunks = [];
+  let zipBytes = 0;
+  let failure;
+  let ended = false;
+  const zip = new Zip((error2, data, final) => {
+    if (error2) failure = error2;
+    chunks.push(data);
+    zipBytes += data.length;
+    if (final) ended = true;
+  });
+  const tooLarge = () => base64Bytes(zipBytes) > budget;
+  try {
+    for (const { path: path7, file } of listed) {
+      const entry = new ZipDeflate(path7, { level: 6 });
+      entry.mtime = ZIP_MTIME;
+      zip.add(entry);
+      let pushed = false;
+      for await (const chunk of createReadStream(file, {
+        highWaterMark: READ_CHUNK_BYTES,
+        signal
+      })) {
+        entry.push(chunk);
+        pushed = true;
+        if (failure) throw failure;
+        if (tooLarge()) return "too-large";
+        await new Promise((done) => setImmediate(done));
+        if (signal?.aborted) throw signal.reason;
+      }
+      entry.push(new Uint8Array(0), true);
+      if (!pushed && signal?.aborted) throw signal.reason;
+    }
+    zip.end();
+  } catch (error2) {
+    zip.terminate();
+    if (signal?.aborted) throw signal.reason;
+    throw error2;
+  }
+  if (failure) throw failure;
+  if (!ended) throw new Error("the zip did not complete");
+  if (tooLarge()) return "too-large";
+  return Buffer.concat(chunks);
+}
+function base64Bytes(bytes) {
+  return Math.ceil(bytes / 3) * 4;
+}
+function largest(listed) {
+  return [...listed].sort((a, b) => b.bytes - a.bytes).slice(0, 3).map((f) => `${f.path} (${formatBytes(f.bytes)})`).join(", ");
+}
+async function* expand2(entry, root, excludes) {
   const pattern = isAbsolute(entry) ? entry : join4(root, entry);
-  if (!isInside(resolve(pattern), root) && !hasGlob(entry)) {
+  if (!isInside(resolve(literalBase(pattern)), root)) {
     throw new InputError(
       "files",
       `'${entry}' resolves outside the workspace ${root}; attachments must be inside $GITHUB_WORKSPACE`
@@ -26291,11 +26737,13 @@ async function expand2(entry, root, excludes) {
       matchDirectories: false
     }
   );
-  const matches = await globber.glob();
-  if (matches.length === 0) {
-    throw new InputError("files", `'${entry}' matches no file in the workspace ${root}`);
-  }
-  return matches;
+  yield* globber.globGenerator();
+}
+function literalBase(pattern) {
+  const segments = pattern.split(sep5);
+  const firstGlob = segments.findIndex((segment) => hasGlob(segment));
+  if (firstGlob === -1) return pattern;
+  return segments.slice(0, firstGlob).join(sep5) || sep5;
 }
 var HOST_PATHS = process.platform === "win32" ? path6.win32 : path6.posix;
 function archivePath(file, root, paths = HOST_PATHS) {
@@ -26383,8 +26831,14 @@ function describeRefusal(code, serviceMessage, clusterBody, cluster) {
 
 // src/operations/run-command.ts
 var CLUSTER_TOKEN_SCOPE = defaultScope(AKS_SERVER_APP_ID);
-async function prepareRunCommand(settings) {
-  return buildAttachment(settings.files, settings.workspace, Buffer.byteLength(settings.command));
+async function prepareRunCommand(settings, signal, log) {
+  return buildAttachment(
+    settings.files,
+    settings.workspace,
+    Buffer.byteLength(settings.command),
+    signal,
+    log
+  );
 }
 async function runCommand(ctx, settings, attachment, tokens) {
   if (attachment) {
@@ -26492,12 +26946,28 @@ function missingClusterToken(error2, setting) {
   return error2.explained(error2.serviceMessage, fix);
 }
 function commandIdFrom(location) {
-  const { pathname } = new URL(location, "https://placeholder");
+  let pathname;
+  try {
+    pathname = new URL(location, "https://placeholder").pathname;
+  } catch {
+    throw new ActionError(
+      `The service accepted the command but its Location is not a URL: ${clip(location)}`
+    );
+  }
   const match3 = /\/commandResults\/([^/?#]+)/i.exec(pathname);
   if (!match3?.[1]) {
-    throw new ActionError(`The service's Location does not name a command result: ${pathname}`);
+    throw new ActionError(
+      `The service accepted the command but its Location does not name a command result: ${clip(pathname)}`
+    );
   }
-  return decodeURIComponent(match3[1]);
+  const id = decodeComponentOrKeep(match3[1]);
+  if (!isCommandId(id)) {
+    throw new ActionError(
+      `The service accepted the command but its Location names no valid command id ('${clip(id)}'), so its result cannot be read safely; the Location was: ${clip(location, 300)}`,
+      "Look for the command under the cluster in the Azure portal (Run command); report the answer to Azure support if it repeats."
+    );
+  }
+  return id;
 }
 
 // src/operations/target.ts
@@ -26906,8 +27376,13 @@ function judge2(ctx, entry, ended) {
 var runner = {
   env: (name) => process.env[name] ?? "",
   getIDToken: (audience) => getIDToken(audience),
-  mask: (secret) => setSecret(secret)
+  mask: protectSecret
 };
+function protectSecret(secret) {
+  if (secret.trim() === "") return;
+  setSecret(secret);
+  registerSecret(secret);
+}
 async function run() {
   const startedAt = Date.now();
   const state = {
@@ -26919,6 +27394,7 @@ async function run() {
   };
   const stopListening = listenForCancellation(state.interrupt);
   for (const password of proxyPasswords(runner.env)) runner.mask(password);
+  for (const secret of secretsInEnvironment(process.env)) registerSecret(secret);
   let operation = "unknown";
   let cluster = getInput("cluster");
   let outcome;
@@ -26969,9 +27445,9 @@ async function perform(settings, state, signal, startedAt) {
     });
     return cancelFault(base, settings, client);
   }
-  const attachment = settings.operation === "run-command" ? await prepareRunCommand(settings) : void 0;
+  const attachment = settings.operation === "run-command" ? await prepareRunCommand(settings, signal, info2) : void 0;
   const login = await signIn(settings, runner, signal);
-  info(login.description);
+  info2(login.description);
   const armTransport = createTransport(state, signal, settings.timeoutMs);
   state.facts.correlationId = randomUUID4();
   const arm = new ArmClient({
@@ -26982,7 +27458,7 @@ async function perform(settings, state, signal, startedAt) {
     correlationId: state.facts.correlationId,
     onExpiredToken: (method, url, retry) => {
       state.stats.retries++;
-      info(
+      info2(
         `Retrying ${method} ${displayUrl(url)} with a new token (the token had expired; retry ${retry}).`
       );
     }
@@ -27010,7 +27486,7 @@ function createTransport(state, signal, stepTimeoutMs, policy = ARM_RETRY, trust
     stats: state.stats,
     timeouts: requestTimeouts(stepTimeoutMs),
     ...trust,
-    onRetry: (notice) => info(
+    onRetry: (notice) => info2(
       `Retrying ${notice.method} ${displayUrl(notice.url)} in ${formatDuration(notice.delayMs)} (${notice.reason}; retry ${notice.attempt}).`
     ),
     // With the runner's debug logging on (RUNNER_DEBUG=1), one line per request for support.
@@ -27023,15 +27499,15 @@ function operationContext(settings, state, signal, startedAt) {
   return {
     facts: state.facts,
     signal,
-    log: (line) => info(inert(line)),
-    warn: (line) => warning(line),
+    log: info2,
+    warn: (line) => warning(inert(line)),
     poll: async (observe, options = {}) => {
       const outcome = await pollUntilDone(observe, {
         ...options,
         interval: settings.pollInterval,
         signal,
         startedAt,
-        onProgress: (progress) => info(formatProgress(progress))
+        onProgress: (progress) => info2(formatProgress(progress))
       });
       state.stats.polls += outcome.polls;
       return outcome;

@@ -71,7 +71,7 @@ export async function runCommand(
     ),
   );
   // As recorded: `managedclusters` in lower case in the Location the live service hands out.
-  const resultPath = `${cluster.resourceId.replace(/\/managedClusters\//, '/managedclusters/')}/commandResults/${id}`;
+  const resultPath = `${encodeURI(cluster.resourceId).replace(/\/managedClusters\//, '/managedclusters/')}/commandResults/${id}`;
   const location = `${ctx.armEndpoint()}${resultPath}?api-version=${encodeURIComponent(apiVersion)}`;
   send(ex, 202, undefined, { location });
 }

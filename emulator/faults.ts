@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Exchange, send } from './http.ts';
+import { type Exchange, readBody, send } from './http.ts';
 import type { Fault, FaultRule } from './types.ts';
 
 interface ActiveRule {
@@ -52,11 +52,14 @@ export class FaultBook {
 }
 
 export function describeFault(fault: Fault): string {
+  if ('echoRequest' in fault) return `echoRequest:${fault.echoRequest}`;
   if ('status' in fault) return `status:${fault.status}`;
   if ('drop' in fault) return `drop:${fault.drop}`;
   if ('delayMs' in fault) return `delay:${fault.delayMs}`;
   if ('expireToken' in fault) return 'expireToken';
   if ('cut' in fault) return `cut:${fault.cut}`;
+  if ('rewriteLocation' in fault) return 'rewriteLocation';
+  if ('echoRequest' in fault) return `echoRequest:${fault.echoRequest}`;
   return 'moveLocation';
 }
 
@@ -92,12 +95,35 @@ export async function applyFault(ex: Exchange, fault: Fault, hooks: FaultHooks):
     ex.cut = fault;
     return false;
   }
+  if ('rewriteLocation' in fault) {
+    ex.rewriteLocation = fault.rewriteLocation;
+    return false;
+  }
+  if ('echoRequest' in fault) {
+    await echoRequest(ex, fault.echoRequest);
+    return true;
+  }
   if ('moveLocation' in fault) {
     ex.moveLocation = fault.origin ?? true;
     return false;
   }
   sendFaultStatus(ex, fault);
   return true;
+}
+
+/** A careless service that quotes the request back in its error: headers (the bearer token) and body. */
+async function echoRequest(ex: Exchange, status: number): Promise<void> {
+  const body = (await readBody(ex.req, 8 * 1024 * 1024))?.toString('utf8') ?? '';
+  const message = `Could not process the request. Headers: ${JSON.stringify(ex.req.headers)}; body: ${body}`;
+  const code = DEFAULT_CODES[status] ?? `Http${status}`;
+  if (ex.record.server === 'entra') {
+    send(ex, status, {
+      error: 'invalid_request',
+      error_description: `AADSTS90000: ${message}`,
+      error_codes: [90000],
+    });
+  } else if (ex.record.server === 'oidc') send(ex, status, { message });
+  else send(ex, status, { error: { code, message } });
 }
 
 // A TLS socket cannot send RST itself; the raw TCP socket underneath it (a private field) can.

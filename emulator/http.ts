@@ -13,6 +13,8 @@ export interface Exchange {
   moveLocation: boolean | string;
   /** Set by the cut fault: the answer is cut off and the connection closed. */
   cut?: Extract<Fault, { cut: string }>;
+  /** Set by the rewriteLocation fault: the template every Location of this answer is rewritten with. */
+  rewriteLocation?: string;
 }
 
 export function send(
@@ -24,6 +26,8 @@ export function send(
   if (ex.res.headersSent || ex.res.destroyed) return;
   const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
   const all: OutgoingHttpHeaders = { ...ex.baseHeaders, ...headers };
+  if (ex.rewriteLocation !== undefined && typeof all.location === 'string')
+    all.location = rewriteLocation(ex.rewriteLocation, all.location);
   if (text.length > 0 && all['content-type'] === undefined)
     all['content-type'] = 'application/json; charset=utf-8';
   all['content-length'] = Buffer.byteLength(text);
@@ -89,4 +93,13 @@ export function pollLocation(ex: Exchange, origin: string): string {
   const query = new URLSearchParams(ex.url.searchParams);
   query.set('moved', String(moveCounter));
   return `${origin}${ex.url.pathname.toLowerCase()}?${query.toString()}`;
+}
+
+/** Fills a rewriteLocation template from the real Location. */
+export function rewriteLocation(template: string, location: string): string {
+  const url = new URL(location);
+  return template
+    .replaceAll('{origin}', url.origin)
+    .replaceAll('{path}', url.pathname)
+    .replaceAll('{query}', url.search.slice(1));
 }

@@ -53,7 +53,9 @@ export interface SfFaultRule {
     | { status: number; code?: string; message?: string }
     | { drop: 'reset' }
     | { delayMs: number }
-    | Extract<Fault, { cut: string }>;
+    | Extract<Fault, { cut: string }>
+    /** Answers with this status and body, as a gateway that says odd things would. */
+    | { reply: { status: number; body: unknown } };
 }
 
 export interface SfCancelCall {
@@ -191,6 +193,10 @@ export async function startServiceFabricGateway(
       ex.record.fault = `cut ${fault.cut}`;
       ex.cut = fault;
       return route(ex);
+    }
+    if (fault && 'reply' in fault) {
+      ex.record.fault = `reply ${fault.reply.status}`;
+      return fault.reply;
     }
     if (fault && 'delayMs' in fault) {
       ex.record.fault = `delay ${fault.delayMs}ms`;

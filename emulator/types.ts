@@ -204,7 +204,15 @@ export type Fault =
    * only the headers; either declares a longer body, waits `stallMs` (default 50 / 500) and
    * closes the connection.
    */
-  | { cut: 'mid-body' | 'after-headers'; stallMs?: number };
+  | { cut: 'mid-body' | 'after-headers'; stallMs?: number }
+  /**
+   * Routes the request as usual but rewrites the Location it answers with: `{origin}`, `{path}`
+   * and `{query}` stand for the parts of the real one. The result is sent as Latin-1, so a
+   * character U+0080-U+00FF arrives as one raw non-ASCII byte.
+   */
+  | { rewriteLocation: string }
+  /** Answers this HTTP status with an ARM error whose message echoes the request's headers and body. */
+  | { echoRequest: number };
 
 export interface FaultRule {
   kind?: string;

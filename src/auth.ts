@@ -5,6 +5,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import type { TokenSource } from './arm-client.ts';
 import { InputError, SignInError, errorMessage } from './errors.ts';
 import { isRecord, parseJson } from './json.ts';
+import { parseClientId, parseTenantId } from './parsers.ts';
 import type { AuthKind, CommonSettings } from './settings.ts';
 import {
   AZURE_CLI_TRUST_FIX,
@@ -170,7 +171,9 @@ export async function signIn(
             if (!minted || Date.now() - minted.at > ONE_REQUEST_MS) {
               minted = { token: runner.getIDToken(endpoints.audience), at: Date.now() };
             }
-            lastIdToken = await minted.token;
+            const idToken = await minted.token;
+            if (idToken !== lastIdToken) runner.mask(idToken);
+            lastIdToken = idToken;
             return lastIdToken;
           },
           authority,
@@ -185,8 +188,8 @@ export async function signIn(
       description = 'the Azure CLI sign-in';
       break;
     case 'environment': {
-      const tenantId = runner.env('AZURE_TENANT_ID');
-      const clientId = runner.env('AZURE_CLIENT_ID');
+      const tenantId = parseTenantId('tenant-id', runner.env('AZURE_TENANT_ID'), 'AZURE_TENANT_ID');
+      const clientId = parseClientId('client-id', runner.env('AZURE_CLIENT_ID'), 'AZURE_CLIENT_ID');
       const secret = runner.env('AZURE_CLIENT_SECRET');
       const certificatePath = runner.env('AZURE_CLIENT_CERTIFICATE_PATH');
       if (!tenantId || !clientId || !(secret || certificatePath)) {

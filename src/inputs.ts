@@ -5,6 +5,7 @@ import {
   parseApiVersion,
   parseBoolean,
   parseChoice,
+  parseClientId,
   parseCommandId,
   parseCount,
   parseDuration,
@@ -14,6 +15,7 @@ import {
   parseNodePool,
   parseOperationId,
   parsePollInterval,
+  parseTenantId,
   parseThumbprints,
   parseUuid,
   clip,
@@ -126,13 +128,34 @@ function readCommon(source: InputSource, operation: Settings['operation']): Comm
   }
   return {
     wait: parseBoolean('wait', source.input('wait'), true),
-    timeoutMs: parseDuration('timeout', source.input('timeout') || '30m'),
+    timeoutMs: parseTimeout(source.input('timeout')),
     pollInterval: parsePollInterval('poll-interval', source.input('poll-interval')),
     auth,
-    clientId: source.input('client-id') || source.env('AZURE_CLIENT_ID'),
-    tenantId: source.input('tenant-id') || source.env('AZURE_TENANT_ID'),
+    clientId: fromInputOrEnv(source, 'client-id', 'AZURE_CLIENT_ID', parseClientId),
+    tenantId: fromInputOrEnv(source, 'tenant-id', 'AZURE_TENANT_ID', parseTenantId),
     endpoints: readEndpoints(source),
   };
+}
+
+/** Below this a step could not make a single call; `0.0001` is a slip, not a wish. */
+const MIN_TIMEOUT_MS = 1_000;
+
+function parseTimeout(raw: string): number {
+  const ms = parseDuration('timeout', raw || '30m');
+  if (ms < MIN_TIMEOUT_MS)
+    throw new InputError('timeout', 'must be at least 1 second (1s); the default is 30m');
+  return ms;
+}
+
+/** An input, or the variable that stands in for it, checked by the same parser. */
+function fromInputOrEnv(
+  source: InputSource,
+  input: string,
+  variable: string,
+  parse: (input: string, raw: string, from?: string) => string,
+): string {
+  const value = source.input(input);
+  return value !== '' ? parse(input, value) : parse(input, source.env(variable), variable);
 }
 
 function readEndpoints(source: InputSource): Endpoints {

@@ -1,22 +1,45 @@
 import { randomUUID } from 'node:crypto';
 import * as core from '@actions/core';
 import type { PollProgress } from './poller.ts';
+import { redact } from './secrets.ts';
 import { formatDuration } from './timing.ts';
 
 /**
- * Makes service-supplied text safe to print on its own line: the runner reads any stdout line that
- * starts with `::` (or carries `##[`) as a workflow command, so a zero-width space breaks those
- * markers up on such lines; what people read stays the same.
+ * What the runner strips before it looks for `::`: it reads stdout with .NET's StreamReader (lines
+ * end at \n, \r or \r\n) and calls `TrimStart()`, which removes every char for which .NET's
+ * `char.IsWhiteSpace` is true: \t-\r, space, U+0085 (NEL), U+00A0 and the Unicode separators
+ * (Zs, U+2028, U+2029). JavaScript's `\s` misses U+0085, so it cannot be used for this. U+001C-
+ * U+001F, U+180E and U+FEFF are added for safety: a needless guard only costs a zero-width space.
+ */
+export const RUNNER_WHITESPACE =
+  '\t\n\v\f\r \u001c-\u001f\u0085\u00a0\u1680\u180e\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff';
+const COMMAND_START = new RegExp(`^[${RUNNER_WHITESPACE}]*::`);
+/** The runner's line breaks (StreamReader.ReadLine). */
+export const RUNNER_LINE_BREAK = /\r\n|\r|\n/;
+
+/** True when the runner would try to read `line` (one line, no breaks) as a workflow command. */
+export function isCommandLine(line: string): boolean {
+  return COMMAND_START.test(line) || line.includes('##[');
+}
+
+/**
+ * Makes service-supplied text safe to print: on every line the runner would read as a workflow
+ * command (`::` after any white space .NET trims, or `##[` anywhere), a zero-width space breaks
+ * those markers up; what people read stays the same. Known secrets and anything shaped like a
+ * token are taken out too.
  */
 export function inert(text: string): string {
-  return text
-    .split(/\r?\n|\r/)
+  return redact(text)
+    .split(RUNNER_LINE_BREAK)
     .map((line) =>
-      /^\s*::|##\[/.test(line)
-        ? line.replace(/::/g, ':\u200b:').replace(/##\[/g, '#\u200b#[')
-        : line,
+      isCommandLine(line) ? line.replace(/::/g, ':\u200b:').replace(/##\[/g, '#\u200b#[') : line,
     )
     .join('\n');
+}
+
+/** The one way the action prints a line of its own that may carry service or input text. */
+export function info(text: string): void {
+  core.info(inert(text));
 }
 
 /**
@@ -27,7 +50,8 @@ export function printUntrustedBlock(title: string, text: string): void {
   const token = randomUUID().replace(/-/g, '');
   core.startGroup(title);
   process.stdout.write(`::stop-commands::${token}\n`);
-  process.stdout.write(text.endsWith('\n') || text === '' ? text : `${text}\n`);
+  const shown = redact(text);
+  process.stdout.write(shown.endsWith('\n') || shown === '' ? shown : `${shown}\n`);
   process.stdout.write(`::${token}::\n`);
   core.endGroup();
 }

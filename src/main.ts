@@ -13,9 +13,10 @@ import {
   type TransportOptions,
 } from './http.ts';
 import { readSettings, runnerInputs } from './inputs.ts';
-import { formatProgress, inert } from './log.ts';
+import { formatProgress, inert, info } from './log.ts';
 import { publish } from './outputs.ts';
 import { proxyPasswords } from './proxy.ts';
+import { registerSecret, secretsInEnvironment } from './secrets.ts';
 import { pollUntilDone } from './poller.ts';
 import type { Facts, Outcome, Report } from './report.ts';
 import { ARM_RETRY, SERVICE_FABRIC_RETRY, type RetryPolicy } from './retry.ts';
@@ -43,8 +44,15 @@ interface RunState {
 const runner: AuthEnvironment = {
   env: (name) => process.env[name] ?? '',
   getIDToken: (audience) => core.getIDToken(audience),
-  mask: (secret) => core.setSecret(secret),
+  mask: protectSecret,
 };
+
+/** Masks a secret in the runner's log and takes it out of everything the action publishes. */
+function protectSecret(secret: string): void {
+  if (secret.trim() === '') return;
+  core.setSecret(secret);
+  registerSecret(secret);
+}
 
 /** Reads the inputs, performs the one operation, and hands the result on, whatever happens. */
 export async function run(): Promise<void> {
@@ -59,6 +67,8 @@ export async function run(): Promise<void> {
   const stopListening = listenForCancellation(state.interrupt);
   // Never printed by the action; masked in case a library's error quotes the proxy URL.
   for (const password of proxyPasswords(runner.env)) runner.mask(password);
+  // The runner already masks these in the log; registering them keeps them out of the outputs too.
+  for (const secret of secretsInEnvironment(process.env)) registerSecret(secret);
   let operation: Report['operation'] = 'unknown';
   let cluster = core.getInput('cluster');
   let outcome: Outcome;
@@ -125,9 +135,11 @@ async function perform(
   }
   // Attachments are checked before sign-in: a refused file costs no call at all.
   const attachment =
-    settings.operation === 'run-command' ? await prepareRunCommand(settings) : undefined;
+    settings.operation === 'run-command'
+      ? await prepareRunCommand(settings, signal, info)
+      : undefined;
   const login = await signIn(settings, runner, signal);
-  core.info(login.description);
+  info(login.description);
   const armTransport = createTransport(state, signal, settings.timeoutMs);
   // One correlation id for every ARM request of the run: support finds all of them by it.
   state.facts.correlationId = randomUUID();
@@ -139,7 +151,7 @@ async function perform(
     correlationId: state.facts.correlationId,
     onExpiredToken: (method, url, retry) => {
       state.stats.retries++;
-      core.info(
+      info(
         `Retrying ${method} ${displayUrl(url)} with a new token (the token had expired; retry ${retry}).`,
       );
     },
@@ -181,7 +193,7 @@ function createTransport(
     timeouts: requestTimeouts(stepTimeoutMs),
     ...trust,
     onRetry: (notice) =>
-      core.info(
+      info(
         `Retrying ${notice.method} ${displayUrl(notice.url)} in ${formatDuration(notice.delayMs)} (${notice.reason}; retry ${notice.attempt}).`,
       ),
     // With the runner's debug logging on (RUNNER_DEBUG=1), one line per request for support.
@@ -200,15 +212,15 @@ function operationContext(
   return {
     facts: state.facts,
     signal,
-    log: (line) => core.info(inert(line)),
-    warn: (line) => core.warning(line),
+    log: info,
+    warn: (line) => core.warning(inert(line)),
     poll: async (observe, options = {}) => {
       const outcome = await pollUntilDone(observe, {
         ...options,
         interval: settings.pollInterval,
         signal,
         startedAt,
-        onProgress: (progress) => core.info(formatProgress(progress)),
+        onProgress: (progress) => info(formatProgress(progress)),
       });
       state.stats.polls += outcome.polls;
       return outcome;

@@ -2,6 +2,7 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as core from '@actions/core';
 import type { Report } from './report.ts';
+import { redact, redactDeep } from './secrets.ts';
 import { renderSummary } from './summary.ts';
 
 /** The step's outputs, every one of them written in every case (empty when unknown). */
@@ -58,24 +59,54 @@ export function writeLogsFile(
     writeFileSync(path, '', { mode: 0o600 });
     chmodSync(path, 0o600);
   }
-  writeFileSync(path, logs);
+  writeFileSync(path, redact(logs));
   return path;
+}
+
+/** Everything a run hands on, in the form it is handed on. */
+export interface Published {
+  outputs: Record<string, string>;
+  summary: string;
+  /** The text of the error annotation (fail) or warning (warn); undefined when there is none. */
+  annotation: string | undefined;
+}
+
+/**
+ * What the report becomes once published. Every string is redacted first (registered secrets,
+ * bearer tokens, JWTs), so nothing a service echoed back reaches a later step, the annotation or
+ * the summary.
+ */
+export function publishedForm(unredacted: Report): Published {
+  const report = redactDeep(unredacted);
+  const outputs = Object.fromEntries(
+    Object.entries(outputValues(report)).map(([name, value]) => [name, redact(value)]),
+  );
+  const text = [report.message, report.fix ? `Fix: ${report.fix}` : ''].filter(Boolean).join('\n');
+  const annotation =
+    report.verdict === 'fail'
+      ? text || `${report.operation} ended with status ${report.status}`
+      : report.verdict === 'warn' && text
+        ? text
+        : undefined;
+  return { outputs, summary: renderSummary(report), annotation };
 }
 
 /** The one place that hands the result on: outputs, job summary, and the step's verdict. */
 export async function publish(report: Report): Promise<void> {
-  for (const [name, value] of Object.entries(outputValues(report))) core.setOutput(name, value);
+  const published = publishedForm(report);
+  for (const [name, value] of Object.entries(published.outputs)) core.setOutput(name, value);
   if (process.env.GITHUB_STEP_SUMMARY) {
     try {
-      await core.summary.addRaw(renderSummary(report)).write();
+      await core.summary.addRaw(published.summary).write();
     } catch (error) {
       core.warning(
-        `Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`,
+        redact(
+          `Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`,
+        ),
       );
     }
   }
-  const text = [report.message, report.fix ? `Fix: ${report.fix}` : ''].filter(Boolean).join('\n');
-  if (report.verdict === 'fail')
-    core.setFailed(text || `${report.operation} ended with status ${report.status}`);
-  else if (report.verdict === 'warn' && text) core.warning(text);
+  if (published.annotation === undefined) return;
+  if (report.verdict === 'fail') core.setFailed(published.annotation);
+  else core.warning(published.annotation);
 }

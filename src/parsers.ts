@@ -35,7 +35,7 @@ export function parseDuration(input: string, raw: string): number {
 function checkDuration(input: string, ms: number): number {
   if (!Number.isFinite(ms) || ms <= 0) throw new InputError(input, 'must be longer than zero');
   if (ms > MAX_DURATION_MS) throw new InputError(input, 'must be at most 7 days (168h)');
-  return Math.round(ms);
+  return Math.max(1, Math.round(ms));
 }
 
 /** `auto`, or a number of seconds (fractions allowed, at least 0.1). Returns milliseconds. */
@@ -89,7 +89,13 @@ export interface AksClusterRef {
 }
 
 const SUBSCRIPTION = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const RESOURCE_GROUP = /^[-\w._()]{1,90}$/;
+/**
+ * ARM's rule for resource group names: letters (any script), digits, underscores, hyphens, periods
+ * and parentheses, 1-90 characters, not ending in a period. ARM checks `^[-\w._()]+$` with .NET's
+ * Unicode-aware `\w` (letters, marks, decimal digits, connector punctuation).
+ */
+const RESOURCE_GROUP = /^[-\p{L}\p{Mn}\p{Nd}\p{Pc}._()]+$/u;
+const RESOURCE_GROUP_MAX = 90;
 const CLUSTER_NAME = /^[a-zA-Z0-9]$|^[a-zA-Z0-9][-_a-zA-Z0-9]{0,61}[a-zA-Z0-9]$/;
 const CLUSTER_ID =
   /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.containerservice\/managedclusters\/([^/]+)\/?$/i;
@@ -125,10 +131,14 @@ export function parseAksCluster(raw: string, subscriptionId: string): AksCluster
       `'${clip(ref.subscriptionId)}' is not a subscription id (a GUID)`,
     );
   }
-  if (!RESOURCE_GROUP.test(ref.resourceGroup) || ref.resourceGroup.endsWith('.')) {
+  if (
+    !RESOURCE_GROUP.test(ref.resourceGroup) ||
+    [...ref.resourceGroup].length > RESOURCE_GROUP_MAX ||
+    ref.resourceGroup.endsWith('.')
+  ) {
     throw new InputError(
       'cluster',
-      `'${clip(ref.resourceGroup)}' is not a valid resource group name`,
+      `'${clip(ref.resourceGroup)}' is not a valid resource group name (letters, digits, _ - . ( ), at most 90, not ending in a period)`,
     );
   }
   if (!CLUSTER_NAME.test(ref.name)) {
@@ -165,6 +175,36 @@ export function parseEndpoint(input: string, raw: string, allowHttp = false): st
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A DNS name such as contoso.onmicrosoft.com: labels of letters, digits and hyphens. */
+const DOMAIN =
+  /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
+
+/**
+ * An Entra application (client) id: a GUID. Empty stays empty (not every sign-in needs one).
+ * `source` names where a value from the environment came from, for the message.
+ */
+export function parseClientId(input: string, raw: string, source = input): string {
+  const value = raw.trim();
+  if (value !== '' && !UUID.test(value)) {
+    throw new InputError(
+      input,
+      `${source === input ? '' : `(from ${source}) `}'${clip(value)}' is not an application (client) id, which is a GUID`,
+    );
+  }
+  return value;
+}
+
+/** A tenant: its id (a GUID) or one of its domain names, such as contoso.onmicrosoft.com. */
+export function parseTenantId(input: string, raw: string, source = input): string {
+  const value = raw.trim();
+  if (value !== '' && !UUID.test(value) && !DOMAIN.test(value)) {
+    throw new InputError(
+      input,
+      `${source === input ? '' : `(from ${source}) `}'${clip(value)}' is neither a tenant id (a GUID) nor a tenant domain such as contoso.onmicrosoft.com`,
+    );
+  }
+  return value;
+}
 
 export function parseUuid(input: string, raw: string): string {
   const value = raw.trim();
@@ -172,10 +212,17 @@ export function parseUuid(input: string, raw: string): string {
   return value.toLowerCase();
 }
 
+const COMMAND_ID = /^[0-9a-f-]{8,64}$/i;
+
+/** True for a command id as AKS hands it out; the `command-id` input and a Location are held to it. */
+export function isCommandId(value: string): boolean {
+  return COMMAND_ID.test(value);
+}
+
 /** A command id as AKS hands it out (32 hex characters; dashes tolerated). */
 export function parseCommandId(input: string, raw: string): string {
   const value = raw.trim();
-  if (!/^[0-9a-f-]{8,64}$/i.test(value)) {
+  if (!isCommandId(value)) {
     throw new InputError(input, `'${clip(value)}' is not a command id (32 hexadecimal characters)`);
   }
   return value;
@@ -252,6 +299,15 @@ export function parseLines(raw: string): string[] {
     .split(/\r?\n/)
     .map((line) => line.trim())
     .filter((line) => line !== '' && !line.startsWith('#'));
+}
+
+/** A percent-decoded URL component, or the text as it is when its escapes are broken (`%E9`). */
+export function decodeComponentOrKeep(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 /** Keeps an echoed value short, so a pasted secret or a huge value never floods the log. */

@@ -13,6 +13,16 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/**
+ * A value for a table cell, the heading or the error paragraph. The summary is one run of HTML
+ * blocks, and Markdown ends an HTML block at a blank line: a value with a line break in it could
+ * end the block and have the rest rendered as Markdown (links, images, headings). So values carry
+ * no line break at all: each becomes `<br>`, after the HTML is escaped.
+ */
+export function escapeInline(text: string): string {
+  return escapeHtml(text).replace(/\r\n|\r|\n/g, '<br>');
+}
+
 const ICONS: Record<Report['verdict'], string> = { pass: '✅', warn: '⚠️', fail: '❌' };
 const HEADLINES: Record<Report['verdict'], string> = {
   pass: 'passed',
@@ -22,9 +32,9 @@ const HEADLINES: Record<Report['verdict'], string> = {
 
 /** ` passed: Succeeded, exit code 0`, or the operation's own plain words when it has them. */
 function headingText(report: Report): string {
-  if (report.headline) return `: ${escapeHtml(report.headline)}`;
+  if (report.headline) return `: ${escapeInline(report.headline)}`;
   const exit = report.exitCode === undefined ? '' : `, exit code ${report.exitCode}`;
-  return ` ${HEADLINES[report.verdict]}: ${escapeHtml(report.status)}${exit}`;
+  return ` ${HEADLINES[report.verdict]}: ${escapeInline(report.status)}${exit}`;
 }
 
 /** The job summary as HTML: a table at a glance, the output folded, the error and its fix. Everything escaped. */
@@ -63,23 +73,23 @@ export function renderSummary(report: Report): string {
     .filter((row): row is [string, string] => row[1] !== undefined && row[1] !== '')
     .map(
       ([label, value]) =>
-        `<tr><th align="left">${escapeHtml(label)}</th><td>${escapeHtml(value)}</td></tr>`,
+        `<tr><th align="left">${escapeInline(label)}</th><td>${escapeInline(value)}</td></tr>`,
     )
     .join('\n');
   const parts = [
-    `<h3>${ICONS[report.verdict]} ${escapeHtml(report.operation)}${headingText(report)}</h3>`,
+    `<h3>${ICONS[report.verdict]} ${escapeInline(report.operation)}${headingText(report)}</h3>`,
     `<table>\n${table}\n</table>`,
   ];
   if (report.message) {
-    const fix = report.fix ? `<br>\n<b>Fix:</b> ${escapeHtml(report.fix)}` : '';
+    const fix = report.fix ? `<br>\n<b>Fix:</b> ${escapeInline(report.fix)}` : '';
     parts.push(
-      `<p><b>${report.verdict === 'fail' ? 'Error' : 'Warning'}:</b> ${escapeHtml(report.message)}${fix}</p>`,
+      `<p><b>${report.verdict === 'fail' ? 'Error' : 'Warning'}:</b> ${escapeInline(report.message)}${fix}</p>`,
     );
   }
   if (report.logs !== undefined) parts.push(renderLogs(report.logs, report.logsFile));
   if (report.logsHidden) {
     parts.push(
-      `<p><i>Command output not shown (show-logs: false)${report.logsFile ? `; it is in logs-file (${escapeHtml(report.logsFile)}), readable by the runner user only` : ''}.</i></p>`,
+      `<p><i>Command output not shown (show-logs: false)${report.logsFile ? `; it is in logs-file (${escapeInline(report.logsFile)}), readable by the runner user only` : ''}.</i></p>`,
     );
   }
   if (report.logsCut) {
@@ -102,7 +112,7 @@ function renderLogs(logs: string, logsFile: string | undefined): string {
   let note = '';
   if (bytes > SUMMARY_LOGS_BYTES) {
     shown = tailUtf8(logs, SUMMARY_LOGS_BYTES);
-    note = `<p><i>The output is ${formatBytes(bytes)}; the summary shows only its end (the last ${formatBytes(SUMMARY_LOGS_BYTES)} at most). The step log and the logs-file output${logsFile ? ` (${escapeHtml(logsFile)})` : ''} keep all of it.</i></p>`;
+    note = `<p><i>The output is ${formatBytes(bytes)}; the summary shows only its end (the last ${formatBytes(SUMMARY_LOGS_BYTES)} at most). The step log and the logs-file output${logsFile ? ` (${escapeInline(logsFile)})` : ''} keep all of it.</i></p>`;
   }
   return `${note}<details><summary>Command output${note ? ' (end)' : ''}</summary>\n\n<pre>${escapeHtml(shown)}</pre>\n</details>`;
 }
@@ -125,5 +135,6 @@ export function tailUtf8(text: string, bytes: number): string {
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  return `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
+  if (bytes < 1024 ** 3) return `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
+  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
 }

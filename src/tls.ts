@@ -61,6 +61,7 @@ export function parseClientCertificate(input: string, password: string): ClientC
         ? ['certificate-password', 'does not open the encrypted private key of the certificate']
         : undefined,
     );
+    checkValidity(readCertificate(leaf));
     return { options, secrets, description: describeCertificate(leaf) };
   }
   const base64 = text.replace(/\s+/g, '');
@@ -88,7 +89,48 @@ export function parseClientCertificate(input: string, password: string): ClientC
     }
     return undefined;
   });
-  return { options, secrets, description: describePfx(options) };
+  const pfxLeaf = leafOfPfx(options);
+  checkValidity(pfxLeaf);
+  return {
+    options,
+    secrets,
+    description: pfxLeaf
+      ? `${describeCertificate(pfxLeaf.toString())} from the PFX`
+      : 'client certificate (PFX)',
+  };
+}
+
+function readCertificate(pem: string): X509Certificate | undefined {
+  try {
+    return new X509Certificate(pem);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A client certificate outside its validity period is refused by every TLS server; say so before
+ * any call, rather than let the cluster's 403 be read as a missing admin right.
+ */
+export function checkValidity(cert: X509Certificate | undefined, now = new Date()): void {
+  if (!cert) return;
+  const from = new Date(cert.validFrom);
+  const to = new Date(cert.validTo);
+  const subject = cert.subject.replace(/\n/g, ', ');
+  if (to.getTime() < now.getTime()) {
+    throw new InputError(
+      'certificate',
+      `the client certificate ${subject} (SHA-1 ${thumbprintsOf(cert).sha1}) expired on ${to.toISOString()}`,
+      'Renew the admin client certificate of the cluster and update the secret that holds it.',
+    );
+  }
+  if (from.getTime() > now.getTime()) {
+    throw new InputError(
+      'certificate',
+      `the client certificate ${subject} (SHA-1 ${thumbprintsOf(cert).sha1}) is not valid before ${from.toISOString()}`,
+      "Check the runner's clock, or wait until the certificate becomes valid.",
+    );
+  }
 }
 
 function validate(
@@ -128,20 +170,19 @@ function describeCertificate(pem: string): string {
   }
 }
 
-function describePfx(options: tls.SecureContextOptions): string {
+/** The leaf certificate of a PFX, as a server would see it; undefined when it cannot be read. */
+function leafOfPfx(options: tls.SecureContextOptions): X509Certificate | undefined {
   try {
     // The secure context has parsed the PFX; its leaf certificate is what a server would see.
     const context = tls.createSecureContext(options);
     const socket = new tls.TLSSocket(null as never, { secureContext: context });
     const cert = socket.getCertificate();
     socket.destroy();
-    if (cert && 'raw' in cert && cert.raw) {
-      return `${describeCertificate(new X509Certificate(cert.raw).toString())} from the PFX`;
-    }
+    if (cert && 'raw' in cert && cert.raw) return new X509Certificate(cert.raw);
   } catch {
     // Only descriptive.
   }
-  return 'client certificate (PFX)';
+  return undefined;
 }
 
 /** SHA-1 and SHA-256 thumbprints as lowercase hex without colons (how server-cert-thumbprint is parsed). */

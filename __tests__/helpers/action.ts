@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import type { Emulator } from '../../emulator/index.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const BUNDLE = join(ROOT, 'dist', 'index.js');
+/** The bundle under test; ACTION_BUNDLE points at another build (say, the previous release's). */
+export const BUNDLE = process.env.ACTION_BUNDLE ?? join(ROOT, 'dist', 'index.js');
 
 export interface ActionRun {
   code: number | null;
@@ -190,13 +191,31 @@ export function parseOutputFile(text: string): Record<string, string> {
   return outputs;
 }
 
-/** The annotations (::error::, ::warning::) the runner would read from stdout. */
+/**
+ * .NET's `char.IsWhiteSpace`, which the runner's `TrimStart()` strips before it looks for `::`:
+ * U+0009-U+000D, space, U+0085, U+00A0 and the Unicode separators (Zs, U+2028, U+2029).
+ * Written from .NET's documentation, independently of the action's own guard.
+ */
+const DOTNET_WHITESPACE = /^[\t-\r \u0085\u00a0\p{Zs}\u2028\u2029]+/u;
+
+/** A line as the runner's TrimStart() leaves it. */
+export function runnerTrimStart(line: string): string {
+  return line.replace(DOTNET_WHITESPACE, '');
+}
+
+/**
+ * The workflow commands the runner would process from stdout: it reads lines with .NET's
+ * StreamReader (a line ends at \n, \r or \r\n), and takes a line as a command when, after
+ * TrimStart(), it starts with `::`, or when it contains `##[` (the old form), unless commands are
+ * stopped by `::stop-commands::{token}` until `::{token}::`. Returned trimmed.
+ */
 export function workflowCommands(stdout: string): string[] {
   const commands: string[] = [];
   let stopToken: string | undefined;
-  for (const line of stdout.split('\n')) {
+  for (const raw of stdout.split(/\r\n|\r|\n/)) {
+    const line = runnerTrimStart(raw);
     if (stopToken) {
-      if (line === `::${stopToken}::`) stopToken = undefined;
+      if (line.trimEnd() === `::${stopToken}::`) stopToken = undefined;
       continue;
     }
     const stop = /^::stop-commands::(.+)$/.exec(line);
@@ -204,7 +223,7 @@ export function workflowCommands(stdout: string): string[] {
       stopToken = stop[1];
       continue;
     }
-    if (/^\s*::/.test(line)) commands.push(line.trim());
+    if (line.startsWith('::') || raw.includes('##[')) commands.push(line.trim());
   }
   return commands;
 }

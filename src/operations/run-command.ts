@@ -1,9 +1,9 @@
 import { buildAttachment, type Attachment } from '../attachments.ts';
 import { AKS_SERVER_APP_ID, defaultScope } from '../cloud.ts';
 import { ActionError, ServiceError } from '../errors.ts';
+import { clip, decodeComponentOrKeep, isCommandId } from '../parsers.ts';
 import { retryAfterMs } from '../retry.ts';
 import type { ArmResponse, TokenSource } from '../arm-client.ts';
-import { clip } from '../parsers.ts';
 import type { Outcome } from '../report.ts';
 import type { RunCommandSettings } from '../settings.ts';
 import { formatBytes } from '../summary.ts';
@@ -20,8 +20,16 @@ const CLUSTER_TOKEN_SCOPE = defaultScope(AKS_SERVER_APP_ID);
 /** Checks the attachment before anything is sent: a refused file never costs a call. */
 export async function prepareRunCommand(
   settings: RunCommandSettings,
+  signal?: AbortSignal,
+  log?: (line: string) => void,
 ): Promise<Attachment | undefined> {
-  return buildAttachment(settings.files, settings.workspace, Buffer.byteLength(settings.command));
+  return buildAttachment(
+    settings.files,
+    settings.workspace,
+    Buffer.byteLength(settings.command),
+    signal,
+    log,
+  );
 }
 
 export async function runCommand(
@@ -192,12 +200,32 @@ function missingClusterToken(
   return error.explained(error.serviceMessage, fix);
 }
 
-/** The command id is the last path segment of the `commandResults/{id}` Location. */
+/**
+ * The command id is the last path segment of the `commandResults/{id}` Location, held to the rule
+ * the `command-id` input is: whatever else the service put in the header (raw non-ASCII bytes, a
+ * malformed escape) neither breaks reading it nor reaches the log or the outputs.
+ */
 export function commandIdFrom(location: string): string {
-  const { pathname } = new URL(location, 'https://placeholder');
+  let pathname: string;
+  try {
+    pathname = new URL(location, 'https://placeholder').pathname;
+  } catch {
+    throw new ActionError(
+      `The service accepted the command but its Location is not a URL: ${clip(location)}`,
+    );
+  }
   const match = /\/commandResults\/([^/?#]+)/i.exec(pathname);
   if (!match?.[1]) {
-    throw new ActionError(`The service's Location does not name a command result: ${pathname}`);
+    throw new ActionError(
+      `The service accepted the command but its Location does not name a command result: ${clip(pathname)}`,
+    );
   }
-  return decodeURIComponent(match[1]);
+  const id = decodeComponentOrKeep(match[1]);
+  if (!isCommandId(id)) {
+    throw new ActionError(
+      `The service accepted the command but its Location names no valid command id ('${clip(id)}'), so its result cannot be read safely; the Location was: ${clip(location, 300)}`,
+      'Look for the command under the cluster in the Azure portal (Run command); report the answer to Azure support if it repeats.',
+    );
+  }
+  return id;
 }
