@@ -1,4 +1,4 @@
-import type { ArmContext, ArmRoute } from './arm.ts';
+import type { ArmContext, ArmRoute } from './arm-context.ts';
 import { agentPoolBody, clusterBody, returnedResourceId } from './arm-cluster.ts';
 import type { ClusterState } from './clusters.ts';
 import { type Exchange, armError, isoTime, pollLocation, send } from './http.ts';
