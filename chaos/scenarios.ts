@@ -1,5 +1,5 @@
 import type { Emulator, FaultRule } from '../emulator/index.ts';
-import { runAction, type ActionRun } from '../__tests__/helpers/action.ts';
+import { runAction, type ActionRun } from '../harness/run-action.ts';
 import { startServiceFabricGateway, type SfFaultRule } from '../emulator/service-fabric.ts';
 import { planFaults, planServiceFabricFaults } from './faults.ts';
 import { between, pick } from './prng.ts';

@@ -8,6 +8,7 @@ import {
   clusterStateFor,
   type OperationState,
   type OperationView,
+  startOperationClock,
   viewAbort,
   viewOperation,
 } from './operations.ts';
@@ -83,6 +84,7 @@ function findLocationOperation(
   }
   const cluster = ctx.clusters.byOperation(route.id);
   const op = cluster?.operation;
+  if (op) startOperationClock(op, ex.record.time);
   const view = op ? viewById(op, route.id) : undefined;
   if (
     !cluster ||

@@ -7,7 +7,8 @@ import {
   type ServiceFabricGateway,
   type ServiceFabricGatewayOptions,
 } from '../../emulator/service-fabric.ts';
-import { displayedLog, runAction, workflowCommands, type ActionRun } from '../helpers/action.ts';
+import { displayedLog, workflowCommands } from '../../harness/workflow-commands.ts';
+import { runAction, type ActionRun } from '../helpers/action.ts';
 
 // The main emulator gives the CA every gateway's server certificate chains to, and Entra ID.
 let emu: Emulator;

@@ -6,7 +6,8 @@ import { readFileSync, statSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type { ClusterSpec } from '../../emulator/index.ts';
 import { emulatorPerFile } from '../helpers/emulator.ts';
-import { runAction, visibleStdout, workflowCommands } from '../helpers/action.ts';
+import { runAction } from '../helpers/action.ts';
+import { visibleStdout, workflowCommands } from '../../harness/workflow-commands.ts';
 
 const lab = emulatorPerFile();
 

@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { type Emulator } from '../../emulator/index.ts';
 import { emulatorPerFile } from '../helpers/emulator.ts';
-import { runAction, visibleStdout } from '../helpers/action.ts';
+import { runAction } from '../helpers/action.ts';
+import { visibleStdout } from '../../harness/workflow-commands.ts';
 
 const lab = emulatorPerFile();
 

@@ -13,7 +13,8 @@ import {
   type ServiceFabricGateway,
 } from '../../emulator/service-fabric.ts';
 import { emulatorPerFile } from '../helpers/emulator.ts';
-import { runAction, workflowCommands, type ActionRun } from '../helpers/action.ts';
+import { runAction, type ActionRun } from '../helpers/action.ts';
+import { workflowCommands } from '../../harness/workflow-commands.ts';
 
 const lab = emulatorPerFile();
 

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { NodePoolSpec, OperationSpec } from '../../emulator/index.ts';
 import { emulatorPerFile } from '../helpers/emulator.ts';
-import { runAction, workflowCommands } from '../helpers/action.ts';
+import { runAction } from '../helpers/action.ts';
+import { workflowCommands } from '../../harness/workflow-commands.ts';
 
 const lab = emulatorPerFile();
 

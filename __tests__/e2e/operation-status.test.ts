@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { type ClusterSpec } from '../../emulator/index.ts';
 import { emulatorPerFile } from '../helpers/emulator.ts';
-import { runAction, workflowCommands, type ActionRun } from '../helpers/action.ts';
+import { runAction, type ActionRun } from '../helpers/action.ts';
+import { workflowCommands } from '../../harness/workflow-commands.ts';
 
 const lab = emulatorPerFile();
 

@@ -15,7 +15,8 @@ import {
   type ServiceFabricGatewayOptions,
 } from '../../emulator/service-fabric.ts';
 import { emulatorPerFile } from '../helpers/emulator.ts';
-import { runAction, visibleStdout, type ActionRun } from '../helpers/action.ts';
+import { runAction, type ActionRun } from '../helpers/action.ts';
+import { visibleStdout } from '../../harness/workflow-commands.ts';
 import {
   startInspectingProxy,
   startTinyproxy,

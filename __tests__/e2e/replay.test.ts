@@ -9,7 +9,8 @@ import {
   startServiceFabricGateway,
   type ServiceFabricGateway,
 } from '../../emulator/service-fabric.ts';
-import { runAction, workflowCommands, type ActionRun } from '../helpers/action.ts';
+import { runAction, type ActionRun } from '../helpers/action.ts';
+import { workflowCommands } from '../../harness/workflow-commands.ts';
 import {
   ABORT_202,
   COMMAND_RESULTS,

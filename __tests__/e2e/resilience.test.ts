@@ -12,7 +12,8 @@ import {
   type ServiceFabricGateway,
 } from '../../emulator/service-fabric.ts';
 import { emulatorPerFile } from '../helpers/emulator.ts';
-import { runAction, workflowCommands, type ActionRun } from '../helpers/action.ts';
+import { runAction, type ActionRun } from '../helpers/action.ts';
+import { workflowCommands } from '../../harness/workflow-commands.ts';
 
 const RSS_PROBE = fileURLToPath(new URL('../helpers/rss-probe.ts', import.meta.url));
 /** Polls in the memory test; the soak measurement in the README uses POLLS=2000. */

@@ -3,7 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { startEmulator, type Emulator } from '../../emulator/index.ts';
 import { emulatorPerFile } from '../helpers/emulator.ts';
-import { runAction, visibleStdout, workflowCommands, type ActionRun } from '../helpers/action.ts';
+import { runAction, type ActionRun } from '../helpers/action.ts';
+import { visibleStdout, workflowCommands } from '../../harness/workflow-commands.ts';
 
 const lab = emulatorPerFile();
 

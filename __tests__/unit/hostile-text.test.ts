@@ -15,7 +15,7 @@ import { isCommandId, parseAksCluster } from '../../src/parsers.ts';
 import type { Report } from '../../src/report.ts';
 import { redact, registerSecret } from '../../src/secrets.ts';
 import { checkValidity } from '../../src/tls.ts';
-import { workflowCommands } from '../helpers/action.ts';
+import { workflowCommands } from '../../harness/workflow-commands.ts';
 
 const RUNS = 2_000;
 let generated = 0;
