@@ -30,7 +30,7 @@ const SF_HOST = 'sf.emulator.test';
 const PASSWORD = `pw-${randomUUID()}`;
 const WRONG_PASSWORD = `wrong-${randomUUID()}`;
 
-const lab = emulatorPerFile({ hostNames: { arm: ARM_HOST, entra: LOGIN_HOST } });
+const lab = emulatorPerFile({ options: { hostNames: { arm: ARM_HOST, entra: LOGIN_HOST } } });
 let proxy: RealProxy;
 const gateways: ServiceFabricGateway[] = [];
 before(async () => {
