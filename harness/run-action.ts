@@ -91,7 +91,7 @@ export function runAction(
     ...options.env,
   };
   const started = Date.now();
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     const child = spawn(process.execPath, [BUNDLE], {
       env: env as NodeJS.ProcessEnv,
       cwd: workspace,

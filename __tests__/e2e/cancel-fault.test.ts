@@ -1,35 +1,18 @@
 import assert from 'node:assert/strict';
 import { X509Certificate, randomUUID } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
-import { startEmulator, type Emulator } from '../../emulator/index.ts';
-import {
-  startServiceFabricGateway,
-  type ServiceFabricGateway,
-  type ServiceFabricGatewayOptions,
+import { describe, it } from 'node:test';
+import type {
+  FaultOperationSpec,
+  ServiceFabricGateway,
+  ServiceFabricGatewayOptions,
 } from '../../emulator/service-fabric.ts';
 import { displayedLog, workflowCommands } from '../../harness/workflow-commands.ts';
 import { runAction, type ActionRun } from '../helpers/action.ts';
+import { emulatorPerFile } from '../helpers/emulator.ts';
 import { assertFailed, assertPassed } from '../helpers/e2e.ts';
-import type { FaultOperationSpec } from '../../emulator/service-fabric.ts';
 
-// The main emulator gives the CA every gateway's server certificate chains to, and Entra ID.
-let emu: Emulator;
-const gateways: ServiceFabricGateway[] = [];
-before(async () => {
-  emu = await startEmulator();
-});
-after(async () => {
-  await Promise.all(gateways.map((gw) => gw.stop()));
-  await emu.stop();
-});
-
-async function gateway(
-  options: Omit<ServiceFabricGatewayOptions, 'ca'> = {},
-): Promise<ServiceFabricGateway> {
-  const gw = await startServiceFabricGateway({ ca: emu.ca, ...options });
-  gateways.push(gw);
-  return gw;
-}
+// The file's emulator gives the CA every gateway's server certificate chains to, and Entra ID.
+const lab = emulatorPerFile();
 
 function pem(gw: ServiceFabricGateway): string {
   const admin = gw.issueAdminClientCert();
@@ -50,7 +33,7 @@ function cancel(
       ...inputs,
     },
     undefined,
-    { env: { NODE_EXTRA_CA_CERTS: emu.caPath, ...env }, killAfterMs: 60_000 },
+    { env: { NODE_EXTRA_CA_CERTS: lab.emu.caPath, ...env }, killAfterMs: 60_000 },
   );
 }
 
@@ -179,7 +162,7 @@ const CASES: CancelCase[] = [
   {
     name: 'trusts the server through ca-certificate',
     fault: { type: 'PartitionDataLoss', durationSeconds: 60, rollbackSeconds: 0.5 },
-    inputs: () => ({ 'ca-certificate': emu.ca.certPem }),
+    inputs: () => ({ 'ca-certificate': lab.emu.ca.certPem }),
     env: () => ({ NODE_EXTRA_CA_CERTS: '' }),
     status: 'Cancelled',
     then(run) {
@@ -191,17 +174,17 @@ const CASES: CancelCase[] = [
     gateway: () => ({
       mode: 'aad',
       aadClusterAppId: CLUSTER_APP,
-      aadTenantId: emu.tenantId,
-      aadAuthority: emu.authorityHost,
-      verifyAadToken: (bearer, audience) => emu.verifyToken(bearer, audience),
+      aadTenantId: lab.emu.tenantId,
+      aadAuthority: lab.emu.authorityHost,
+      verifyAadToken: (bearer, audience) => lab.emu.verifyToken(bearer, audience),
     }),
     fault: { type: 'PartitionDataLoss', durationSeconds: 60, rollbackSeconds: 0.5 },
     certificate: false,
-    inputs: () => ({ auth: 'environment', 'authority-host': emu.authorityHost }),
+    inputs: () => ({ auth: 'environment', 'authority-host': lab.emu.authorityHost }),
     env: () => ({
-      AZURE_CLIENT_ID: emu.clientId,
-      AZURE_TENANT_ID: emu.tenantId,
-      AZURE_CLIENT_SECRET: emu.clientSecret,
+      AZURE_CLIENT_ID: lab.emu.clientId,
+      AZURE_TENANT_ID: lab.emu.tenantId,
+      AZURE_CLIENT_SECRET: lab.emu.clientSecret,
     }),
     status: 'Cancelled',
     then(run, gw) {
@@ -211,7 +194,7 @@ const CASES: CancelCase[] = [
         ['POST', '/Faults/$/Cancel', 200],
       ]);
       const log = displayedLog(run.stdout);
-      for (const secret of emu.issuedSecrets()) assert.ok(!log.includes(secret));
+      for (const secret of lab.emu.issuedSecrets()) assert.ok(!log.includes(secret));
     },
   },
   {
@@ -230,7 +213,7 @@ const CASES: CancelCase[] = [
 describe('cancel-fault end to end', { concurrency: 4 }, () => {
   for (const t of CASES) {
     it(t.name, async () => {
-      const gw = await gateway(t.gateway?.());
+      const gw = await lab.gateway(t.gateway?.());
       const id = gw.addFaultOperation(t.fault);
       const certificate = t.certificate === false ? '' : pem(gw);
       const run = await cancel(
@@ -244,7 +227,7 @@ describe('cancel-fault end to end', { concurrency: 4 }, () => {
   }
 
   it('passes with a warning when the operation had already completed (404, then the list)', async () => {
-    const gw = await gateway();
+    const gw = await lab.gateway();
     const completed = gw.addFinishedOperation('Completed', 'PartitionRestart');
     const faulted = gw.addFinishedOperation('Faulted');
     const certificate = pem(gw);
@@ -270,7 +253,7 @@ describe('cancel-fault end to end', { concurrency: 4 }, () => {
   });
 
   it('fails for an operation that never existed, naming the id', async () => {
-    const gw = await gateway();
+    const gw = await lab.gateway();
     const id = randomUUID();
     const run = await cancel(gw, { 'operation-id': id, certificate: pem(gw) });
     assertFailed(run, new RegExp(`Fault operation ${id} does not exist`), 'Failed');
@@ -278,7 +261,7 @@ describe('cancel-fault end to end', { concurrency: 4 }, () => {
   });
 
   it('pins a self-signed server certificate by SHA-256 and by SHA-1', async () => {
-    const gw = await gateway({ selfSignedServerCert: true });
+    const gw = await lab.gateway({ selfSignedServerCert: true });
     const certificate = pem(gw);
     for (const pin of [
       thumbprint(gw.serverCertPem, 'sha256'),
@@ -300,7 +283,7 @@ describe('cancel-fault end to end', { concurrency: 4 }, () => {
   });
 
   it('refuses a server whose certificate matches no pin, before any request', async () => {
-    const gw = await gateway({ selfSignedServerCert: true });
+    const gw = await lab.gateway({ selfSignedServerCert: true });
     const id = gw.addFaultOperation({ type: 'PartitionDataLoss', durationSeconds: 60 });
     const run = await cancel(gw, {
       'operation-id': id,
@@ -316,7 +299,7 @@ describe('cancel-fault end to end', { concurrency: 4 }, () => {
   });
 
   it('signs in with a base64 PFX and its password', async () => {
-    const gw = await gateway();
+    const gw = await lab.gateway();
     const admin = gw.issueAdminClientCert();
     const id = gw.addFaultOperation({
       type: 'PartitionDataLoss',
@@ -349,7 +332,7 @@ describe('cancel-fault end to end', { concurrency: 4 }, () => {
   });
 
   it('explains a client certificate the cluster does not accept (403)', async () => {
-    const gw = await gateway();
+    const gw = await lab.gateway();
     const stranger = gw.issueUnknownClientCert();
     const run = await cancel(gw, {
       'operation-id': randomUUID(),
@@ -367,7 +350,7 @@ describe('cancel-fault end to end', { concurrency: 4 }, () => {
   });
 
   it('retries a 503 and goes on; other errors are not retried', async () => {
-    const gw = await gateway();
+    const gw = await lab.gateway();
     const id = gw.addFaultOperation({
       type: 'PartitionDataLoss',
       durationSeconds: 60,

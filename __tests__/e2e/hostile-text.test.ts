@@ -16,21 +16,14 @@ import { emulatorPerFile } from '../helpers/emulator.ts';
 import { runAction, type ActionRun } from '../helpers/action.ts';
 import { workflowCommands } from '../../harness/workflow-commands.ts';
 
-const lab = emulatorPerFile();
+const lab = emulatorPerFile({ clusters: { resourceGroup: 'rg-hostile', prefix: 'aks-hostile' } });
 
 /** A line break, then NEL (U+0085): .NET's TrimStart removes it, JavaScript's `\s` does not. */
 const NEL = '\n\u0085';
 
-function cluster(spec: Record<string, unknown> = {}) {
-  const n = lab.seq();
-  const name = `aks-hostile-${n}`;
-  const handle = lab.emu.addCluster({ resourceGroup: 'rg-hostile', name, ...spec });
-  return { ...handle, name };
-}
-
 /** Runs a command whose accepted answer carries a Location rewritten by `template`. */
 async function runWithLocation(template: string, command = 'true') {
-  const c = cluster();
+  const c = lab.cluster();
   lab.emu.inject({ kind: 'runCommand', cluster: c.name, fault: { rewriteLocation: template } });
   return { c, run: await runAction({ cluster: c.resourceId, command }, lab.emu) };
 }
@@ -49,7 +42,7 @@ function assertNoInjectedCommand(run: ActionRun, marker: string): void {
 
 describe('workflow commands behind any white space the runner trims', () => {
   it('a status word with NEL + ::warning:: stays text (poll lines, timeout message, summary)', async () => {
-    const c = cluster({
+    const c = lab.cluster({
       operation: { durationSeconds: 120, statusWord: `Running${NEL}::warning::pwned-status` },
     });
     const run = await runAction(
@@ -68,7 +61,7 @@ describe('workflow commands behind any white space the runner trims', () => {
   });
 
   it('provisioningState and kubernetesVersion of the cluster stay text', async () => {
-    const c = cluster({ operation: { durationSeconds: 60, cancelSeconds: 1, abort: 'async' } });
+    const c = lab.cluster({ operation: { durationSeconds: 60, cancelSeconds: 1, abort: 'async' } });
     lab.emu.inject({
       kind: 'cluster',
       cluster: c.name,
@@ -110,7 +103,7 @@ describe('workflow commands behind any white space the runner trims', () => {
   });
 
   it('an attachment file name with NEL + ::warning:: stays text', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     const run = await runAction(
       { cluster: c.resourceId, command: 'ls -R', files: 'k8s/' },
       lab.emu,
@@ -122,7 +115,7 @@ describe('workflow commands behind any white space the runner trims', () => {
   });
 
   it('client-id and tenant-id are checked before they are printed', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     const clientRun = await runAction({ cluster: c.resourceId, command: 'true' }, lab.emu, {
       env: { AZURE_CLIENT_ID: `${lab.emu.clientId}${NEL}::warning::pwned-client` },
     });
@@ -215,7 +208,7 @@ describe('Service Fabric text', () => {
 
 describe('secrets echoed back by a service', () => {
   it('ARM quoting the bearer token and the cluster token: nothing published carries them', async () => {
-    const c = cluster({ aadManaged: true });
+    const c = lab.cluster({ aadManaged: true });
     lab.emu.inject({ kind: 'runCommand', cluster: c.name, fault: { echoRequest: 400 } });
     // runAction itself fails the test when any issued token or secret appears anywhere.
     const run = await runAction(
@@ -229,7 +222,7 @@ describe('secrets echoed back by a service', () => {
   });
 
   it('Entra quoting the client secret: nothing published carries it', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     lab.emu.inject({ kind: 'token', fault: { echoRequest: 400 } });
     const run = await runAction({ cluster: c.resourceId, command: 'true' }, lab.emu);
     assert.equal(run.code, 1, run.stdout);
@@ -255,7 +248,7 @@ describe('secrets echoed back during OIDC sign-in', () => {
   });
 
   it('Entra quoting the GitHub ID token (the client assertion): nothing published carries it', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     lab.emu.inject({ kind: 'token', fault: { echoRequest: 400 } });
     const run = await runAction(inputs(c), lab.emu, oidc());
     assert.equal(run.code, 1, run.stdout);
@@ -264,7 +257,7 @@ describe('secrets echoed back during OIDC sign-in', () => {
   });
 
   it("GitHub's token endpoint quoting the runtime's request token: nothing published carries it", async () => {
-    const c = cluster();
+    const c = lab.cluster();
     lab.emu.inject({ kind: 'idtoken', fault: { echoRequest: 400 } });
     const run = await runAction(inputs(c), lab.emu, oidc());
     assert.equal(run.code, 1, run.stdout);
@@ -283,7 +276,7 @@ describe('the job summary keeps its structure', () => {
   ].join('\n');
 
   it('a reason with blank lines renders no heading, link or image (cmark-gfm, as GitHub)', async () => {
-    const c = cluster({ commandFailure: { reason: MARKDOWN } });
+    const c = lab.cluster({ commandFailure: { reason: MARKDOWN } });
     const run = await runAction({ cluster: c.resourceId, command: 'true' }, lab.emu);
     assert.equal(run.code, 1, run.stdout);
     assert.match(run.summary, /Deploy approved/);
@@ -308,7 +301,7 @@ export function renderGfm(markdown: string): string {
 
 describe('inputs that used to fail late or wrongly', () => {
   it('timeout: 0.0001 is refused, naming timeout', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     const run = await runAction(
       { cluster: c.resourceId, command: 'true', timeout: '0.0001' },
       lab.emu,
@@ -318,7 +311,7 @@ describe('inputs that used to fail late or wrongly', () => {
   });
 
   it('tenant-id: ../evil is refused, naming tenant-id', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     const run = await runAction(
       { cluster: c.resourceId, command: 'true', 'tenant-id': '../evil' },
       lab.emu,
@@ -368,7 +361,7 @@ describe('attachments that would stall the process', () => {
   }
 
   it('a 3 GiB file is refused by size before anything is read or called', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     const workspace = sparseWorkspace({ 'big/huge.bin': 3 * 1024 ** 3 });
     const before = lab.emu.requests.length;
     const run = await runAction(
@@ -386,7 +379,7 @@ describe('attachments that would stall the process', () => {
   });
 
   it('/** is refused naming files, without walking the filesystem', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     const run = await runAction({ cluster: c.resourceId, command: 'true', files: '/**' }, lab.emu);
     assert.equal(run.code, 1, run.stdout);
     assert.match(run.stdout, /::error::Input 'files': '\/\*\*' resolves outside the workspace/);
@@ -394,7 +387,7 @@ describe('attachments that would stall the process', () => {
   });
 
   it('a FIFO among the files is refused naming files, not read forever', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     const workspace = sparseWorkspace({ 'k8s/app.yaml': 10 });
     const made = spawnSync('mkfifo', [join(workspace, 'k8s', 'pipe')]);
     assert.equal(made.status, 0, String(made.stderr));
@@ -411,7 +404,7 @@ describe('attachments that would stall the process', () => {
   });
 
   it('SIGINT while a 1 GiB file is being zipped ends Interrupted within seconds', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     const workspace = sparseWorkspace({ 'big/zeros.bin': 1024 ** 3 });
     let signalledAt = 0;
     const run = await runAction(

@@ -5,36 +5,23 @@ import { describe, it } from 'node:test';
 import type { NodePoolSpec, OperationSpec } from '../../emulator/index.ts';
 import { emulatorPerFile } from '../helpers/emulator.ts';
 import { runAction } from '../helpers/action.ts';
-import { workflowCommands } from '../../harness/workflow-commands.ts';
+import { errorLine } from '../helpers/e2e.ts';
 
-const lab = emulatorPerFile();
+const lab = emulatorPerFile({ clusters: { resourceGroup: 'rg-e2e-pools', prefix: 'aks-pool' } });
 
 /** A cluster whose node pool np1 runs `operation`; the cluster itself runs nothing. */
 function clusterWithPool(operation: Partial<OperationSpec>, pool: Partial<NodePoolSpec> = {}) {
-  const name = `aks-pool-${lab.seq()}`;
-  const handle = lab.emu.addCluster({
-    resourceGroup: 'rg-e2e-pools',
-    name,
+  const handle = lab.cluster({
     nodePools: [
       { name: 'np1', operation: { durationSeconds: 60, cancelSeconds: 2, ...operation }, ...pool },
       { name: 'system' },
     ],
   });
-  return { ...handle, name, pool: handle.nodePools.np1! };
-}
-
-function callsOn(name: string) {
-  return lab.emu.requests.filter((r) =>
-    r.path.toLowerCase().includes(`/managedclusters/${name.toLowerCase()}`),
-  );
+  return { ...handle, pool: handle.nodePools.np1! };
 }
 
 function pathOf(path: string): string {
   return path.split('?')[0]!.replace(/^.*\/managedClusters\/[^/]+/i, '');
-}
-
-function errorLine(stdout: string): string {
-  return workflowCommands(stdout).find((line) => line.startsWith('::error::')) ?? '';
 }
 
 describe('node pools', { concurrency: true }, () => {
@@ -52,14 +39,14 @@ describe('node pools', { concurrency: true }, () => {
       /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
     );
     assert.notEqual(run.outputs['operation-id'], c.pool.operationId);
-    const calls = callsOn(c.name).map((r) => `${r.method} ${pathOf(r.path)}`);
+    const calls = lab.requestsFor(c.name).map((r) => `${r.method} ${pathOf(r.path)}`);
     // Read before (what runs) and after (the state the pool's operation ended in).
     assert.deepEqual(calls, [
       'GET /agentPools/np1',
       'POST /agentPools/np1/abort',
       'GET /agentPools/np1',
     ]);
-    const post = callsOn(c.name).find((r) => r.method === 'POST')!;
+    const post = lab.requestsFor(c.name).find((r) => r.method === 'POST')!;
     assert.match(post.path, /\/agentPools\/np1\/abort\?api-version=2024-05-01$/);
     assert.match(run.stdout, /The node pool is Upgrading\./);
     assert.match(
@@ -83,7 +70,7 @@ describe('node pools', { concurrency: true }, () => {
       run.stdout,
       /Abort accepted \(204\): watching the node pool until it leaves Canceling/,
     );
-    const reads = callsOn(c.name).filter((r) => r.method === 'GET');
+    const reads = lab.requestsFor(c.name).filter((r) => r.method === 'GET');
     assert.ok(reads.length >= 2);
     assert.ok(
       reads.every((r) => pathOf(r.path) === '/agentPools/np1'),
@@ -128,7 +115,7 @@ describe('node pools', { concurrency: true }, () => {
       run.outputs.reason,
       'ReconcileAgentPoolIdentityError: The identity could not be attached.',
     );
-    const reads = callsOn(c.name);
+    const reads = lab.requestsFor(c.name);
     assert.ok(reads.length >= 1);
     for (const r of reads) {
       assert.equal(pathOf(r.path), '/agentPools/np1/operations/latest');
@@ -161,7 +148,11 @@ describe('node pools', { concurrency: true }, () => {
       errorLine(run.stdout),
       /Check node-pool: cluster aks-pool-\d+ must have a node pool named gpu/,
     );
-    assert.equal(callsOn(c.name).filter((r) => r.method === 'POST').length, 0, 'no abort sent');
+    assert.equal(
+      lab.requestsFor(c.name).filter((r) => r.method === 'POST').length,
+      0,
+      'no abort sent',
+    );
   });
 
   it('refuses node pool names AKS would refuse, and node-pool with other operations, before any call', async () => {
@@ -182,6 +173,6 @@ describe('node pools', { concurrency: true }, () => {
       assert.equal(run.code, 1);
       assert.match(errorLine(run.stdout), pattern);
     }
-    assert.equal(callsOn(c.name).length, 0);
+    assert.equal(lab.requestsFor(c.name).length, 0);
   });
 });

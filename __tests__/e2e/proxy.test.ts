@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
-  startServiceFabricGateway,
   type ServiceFabricGateway,
   type ServiceFabricGatewayOptions,
 } from '../../emulator/service-fabric.ts';
@@ -32,7 +31,6 @@ const WRONG_PASSWORD = `wrong-${randomUUID()}`;
 
 const lab = emulatorPerFile({ options: { hostNames: { arm: ARM_HOST, entra: LOGIN_HOST } } });
 let proxy: RealProxy;
-const gateways: ServiceFabricGateway[] = [];
 before(async () => {
   proxy = await startTinyproxy([ARM_HOST, LOGIN_HOST, SF_HOST], {
     user: 'runner',
@@ -40,14 +38,11 @@ before(async () => {
   });
 });
 after(async () => {
-  await Promise.all(gateways.map((gw) => gw.stop()));
   await proxy.stop();
 });
 
-async function gateway(options: Omit<ServiceFabricGatewayOptions, 'ca'> = {}) {
-  const gw = await startServiceFabricGateway({ ca: lab.emu.ca, hostName: SF_HOST, ...options });
-  gateways.push(gw);
-  return gw;
+function gateway(options: Omit<ServiceFabricGatewayOptions, 'ca'> = {}) {
+  return lab.gateway({ hostName: SF_HOST, ...options });
 }
 
 const portOf = (url: string) => Number(new URL(url).port);

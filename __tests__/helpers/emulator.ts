@@ -1,5 +1,5 @@
-// One emulator per test file: started before its tests, stopped after them, with the file's own
-// cluster names and the queries the end-to-end files share.
+// One emulator per test file (and the Service Fabric gateways it asks for): started before its
+// tests, stopped after them, with the file's own cluster names and the queries the end-to-end files share.
 import { after, before } from 'node:test';
 import {
   startEmulator,
@@ -9,6 +9,11 @@ import {
   type EmulatorOptions,
   type RequestRecord,
 } from '../../emulator/index.ts';
+import {
+  startServiceFabricGateway,
+  type ServiceFabricGateway,
+  type ServiceFabricGatewayOptions,
+} from '../../emulator/service-fabric.ts';
 
 /** How a file names its clusters: `{prefix}-1`, `{prefix}-2`, … in `resourceGroup`. */
 export interface ClusterNaming {
@@ -25,6 +30,8 @@ export interface Lab {
   cluster(spec?: Partial<ClusterSpec>): ClusterHandle & { name: string };
   /** The requests about cluster `name` (its path and everything below it), of these kinds if given. */
   requestsFor(name: string, ...kinds: string[]): RequestRecord[];
+  /** A Service Fabric gateway whose certificates chain to the emulator's CA; stopped after the file. */
+  gateway(options?: Omit<ServiceFabricGatewayOptions, 'ca'>): Promise<ServiceFabricGateway>;
 }
 
 const DEFAULT_NAMING: ClusterNaming = { resourceGroup: 'rg-e2e', prefix: 'aks' };
@@ -35,10 +42,14 @@ export function emulatorPerFile(
   const naming = setup.clusters ?? DEFAULT_NAMING;
   let emu: Emulator | undefined;
   let counter = 0;
+  const gateways: ServiceFabricGateway[] = [];
   before(async () => {
     emu = await startEmulator(setup.options);
   });
-  after(() => emu?.stop());
+  after(async () => {
+    await Promise.all(gateways.map((gw) => gw.stop()));
+    await emu?.stop();
+  });
   const lab: Lab = {
     get emu() {
       if (!emu) throw new Error('the emulator starts in before(): use it inside tests and hooks');
@@ -49,6 +60,11 @@ export function emulatorPerFile(
       const name = spec.name ?? `${naming.prefix}-${lab.seq()}`;
       const handle = lab.emu.addCluster({ resourceGroup: naming.resourceGroup, ...spec, name });
       return { ...handle, name };
+    },
+    async gateway(options = {}) {
+      const gw = await startServiceFabricGateway({ ca: lab.emu.ca, ...options });
+      gateways.push(gw);
+      return gw;
     },
     requestsFor(name, ...kinds) {
       return lab.emu.requests.filter(
