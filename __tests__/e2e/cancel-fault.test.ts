@@ -9,15 +9,10 @@ import type {
 import { displayedLog, workflowCommands } from '../../harness/workflow-commands.ts';
 import { runAction, type ActionRun } from '../helpers/action.ts';
 import { emulatorPerFile } from '../helpers/emulator.ts';
-import { assertFailed, assertPassed } from '../helpers/e2e.ts';
+import { adminPem, assertFailed, assertPassed } from '../helpers/e2e.ts';
 
 // The file's emulator gives the CA every gateway's server certificate chains to, and Entra ID.
 const lab = emulatorPerFile();
-
-function pem(gw: ServiceFabricGateway): string {
-  const admin = gw.issueAdminClientCert();
-  return `${admin.certPem}\n${admin.keyPem}`;
-}
 
 function cancel(
   gw: ServiceFabricGateway,
@@ -215,7 +210,7 @@ describe('cancel-fault end to end', { concurrency: 4 }, () => {
     it(t.name, async () => {
       const gw = await lab.gateway(t.gateway?.());
       const id = gw.addFaultOperation(t.fault);
-      const certificate = t.certificate === false ? '' : pem(gw);
+      const certificate = t.certificate === false ? '' : adminPem(gw);
       const run = await cancel(
         gw,
         { 'operation-id': id, ...(certificate ? { certificate } : {}), ...t.inputs?.() },
@@ -230,7 +225,7 @@ describe('cancel-fault end to end', { concurrency: 4 }, () => {
     const gw = await lab.gateway();
     const completed = gw.addFinishedOperation('Completed', 'PartitionRestart');
     const faulted = gw.addFinishedOperation('Faulted');
-    const certificate = pem(gw);
+    const certificate = adminPem(gw);
     const run = await cancel(gw, { 'operation-id': completed, certificate });
     assertPassed(run, 'Completed');
     assert.match(run.stdout, /^::warning::The fault operation ended Completed before the cancel/m);
@@ -255,14 +250,14 @@ describe('cancel-fault end to end', { concurrency: 4 }, () => {
   it('fails for an operation that never existed, naming the id', async () => {
     const gw = await lab.gateway();
     const id = randomUUID();
-    const run = await cancel(gw, { 'operation-id': id, certificate: pem(gw) });
+    const run = await cancel(gw, { 'operation-id': id, certificate: adminPem(gw) });
     assertFailed(run, new RegExp(`Fault operation ${id} does not exist`), 'Failed');
     assert.equal(run.outputs['operation-id'], id);
   });
 
   it('pins a self-signed server certificate by SHA-256 and by SHA-1', async () => {
     const gw = await lab.gateway({ selfSignedServerCert: true });
-    const certificate = pem(gw);
+    const certificate = adminPem(gw);
     for (const pin of [
       thumbprint(gw.serverCertPem, 'sha256'),
       `${'ab'.repeat(20)}, ${thumbprint(gw.serverCertPem, 'sha1').toLowerCase().replace(/:/g, '')}`,
@@ -287,13 +282,13 @@ describe('cancel-fault end to end', { concurrency: 4 }, () => {
     const id = gw.addFaultOperation({ type: 'PartitionDataLoss', durationSeconds: 60 });
     const run = await cancel(gw, {
       'operation-id': id,
-      certificate: pem(gw),
+      certificate: adminPem(gw),
       'server-cert-thumbprint': '00'.repeat(32),
     });
     assertFailed(run, /matches no server-cert-thumbprint; nothing was sent to it/, 'Failed');
     assert.deepEqual(gw.requests, []);
     // Without a pin, the self-signed certificate is not trusted either, and the fix says why.
-    const unpinned = await cancel(gw, { 'operation-id': id, certificate: pem(gw) });
+    const unpinned = await cancel(gw, { 'operation-id': id, certificate: adminPem(gw) });
     assertFailed(unpinned, /server-cert-thumbprint/, 'Failed');
     assert.deepEqual(gw.requests, []);
   });
@@ -357,7 +352,7 @@ describe('cancel-fault end to end', { concurrency: 4 }, () => {
       rollbackSeconds: 0.5,
     });
     gw.inject({ path: '/Faults/$/Cancel', fault: { status: 503, code: 'FABRIC_E_NOT_PRIMARY' } });
-    const certificate = pem(gw);
+    const certificate = adminPem(gw);
     const run = await cancel(gw, { 'operation-id': id, certificate });
     assertPassed(run, 'Cancelled');
     assert.match(run.stdout, /Retrying POST .*\/Faults\/\$\/Cancel in .* \(HTTP 503; retry 1\)/);

@@ -15,6 +15,7 @@ import {
 import { emulatorPerFile } from '../helpers/emulator.ts';
 import { runAction, type ActionRun } from '../helpers/action.ts';
 import { workflowCommands } from '../../harness/workflow-commands.ts';
+import { cancelFaultInputs, oidcEnv } from '../helpers/e2e.ts';
 
 const lab = emulatorPerFile({ clusters: { resourceGroup: 'rg-hostile', prefix: 'aks-hostile' } });
 
@@ -161,19 +162,9 @@ describe('Service Fabric text', () => {
         },
       },
     });
-    const admin = gw.issueAdminClientCert();
-    const run = await runAction(
-      {
-        operation: 'cancel-fault',
-        cluster: gw.url,
-        'operation-id': id,
-        certificate: `${admin.certPem}\n${admin.keyPem}`,
-        'poll-interval': '0.5',
-        timeout: '30s',
-      },
-      undefined,
-      { env: { NODE_EXTRA_CA_CERTS: lab.emu.caPath } },
-    );
+    const run = await runAction({ ...cancelFaultInputs(gw, id), timeout: '30s' }, undefined, {
+      env: { NODE_EXTRA_CA_CERTS: lab.emu.caPath },
+    });
     assert.equal(run.code, 0, run.stdout);
     assert.match(run.stdout, /pwned-type/);
     assertNoInjectedCommand(run, 'pwned-type');
@@ -231,15 +222,7 @@ describe('secrets echoed back by a service', () => {
 });
 
 describe('secrets echoed back during OIDC sign-in', () => {
-  const oidc = () => ({
-    env: {
-      AZURE_CLIENT_SECRET: undefined,
-      AZURE_CLIENT_ID: undefined,
-      AZURE_TENANT_ID: undefined,
-      ACTIONS_ID_TOKEN_REQUEST_URL: lab.emu.oidcRequestUrl,
-      ACTIONS_ID_TOKEN_REQUEST_TOKEN: lab.emu.oidcRequestToken,
-    },
-  });
+  const oidc = () => ({ env: oidcEnv(lab.emu) });
   const inputs = (c: { resourceId: string }) => ({
     cluster: c.resourceId,
     command: 'true',

@@ -9,6 +9,7 @@ import {
 } from '../../emulator/service-fabric.ts';
 import { emulatorPerFile } from '../helpers/emulator.ts';
 import { runAction, type ActionRun } from '../helpers/action.ts';
+import { cancelFaultInputs } from '../helpers/e2e.ts';
 
 const lab = emulatorPerFile({ clusters: { resourceGroup: 'rg-net', prefix: 'aks-net' } });
 
@@ -87,19 +88,10 @@ describe('cut connections to the Service Fabric gateway', () => {
         durationSeconds: 60,
         rollbackSeconds: 0.5,
       });
-      const admin = gw.issueAdminClientCert();
       gw.inject({ path: '/Faults/?', fault: { cut } });
-      const run = await runAction(
-        {
-          operation: 'cancel-fault',
-          cluster: gw.url,
-          'operation-id': id,
-          certificate: `${admin.certPem}\n${admin.keyPem}`,
-          'poll-interval': '0.5',
-        },
-        undefined,
-        { env: { NODE_EXTRA_CA_CERTS: lab.emu.caPath } },
-      );
+      const run = await runAction(cancelFaultInputs(gw, id), undefined, {
+        env: { NODE_EXTRA_CA_CERTS: lab.emu.caPath },
+      });
       assertEndedWithOutputs(run);
       assert.equal(run.code, 0, run.stdout + run.stderr);
       assert.equal(run.outputs.status, 'Cancelled');

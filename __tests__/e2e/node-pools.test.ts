@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import type { NodePoolSpec, OperationSpec } from '../../emulator/index.ts';
 import { emulatorPerFile } from '../helpers/emulator.ts';
 import { runAction } from '../helpers/action.ts';
-import { errorLine } from '../helpers/e2e.ts';
+import { assertPassed, errorLine } from '../helpers/e2e.ts';
 
 const lab = emulatorPerFile({ clusters: { resourceGroup: 'rg-e2e-pools', prefix: 'aks-pool' } });
 
@@ -24,15 +24,19 @@ function pathOf(path: string): string {
   return path.split('?')[0]!.replace(/^.*\/managedClusters\/[^/]+/i, '');
 }
 
+/** The abort of node pool np1's operation. */
+function abortPool(resourceId: string, inputs: Record<string, string> = {}) {
+  return runAction(
+    { operation: 'abort', cluster: resourceId, 'node-pool': 'np1', ...inputs },
+    lab.emu,
+  );
+}
+
 describe('node pools', { concurrency: true }, () => {
   it('abort (202): aborts the node pool operation and follows it to Canceled', async () => {
     const c = clusterWithPool({ abort: 'async' });
-    const run = await runAction(
-      { operation: 'abort', cluster: c.resourceId, 'node-pool': 'np1', 'poll-interval': '1' },
-      lab.emu,
-    );
-    assert.equal(run.code, 0, run.stdout + run.stderr);
-    assert.equal(run.outputs.status, 'Canceled');
+    const run = await abortPool(c.resourceId, { 'poll-interval': '1' });
+    assertPassed(run, 'Canceled');
     // operation-id is the abort's own id, named by its polling URL, not the pool's operation.
     assert.match(
       run.outputs['operation-id']!,
@@ -60,12 +64,8 @@ describe('node pools', { concurrency: true }, () => {
 
   it('abort (204): watches the node pool until it leaves Canceling', async () => {
     const c = clusterWithPool({ abort: 'no-content' });
-    const run = await runAction(
-      { operation: 'abort', cluster: c.resourceId, 'node-pool': 'np1', 'poll-interval': '1' },
-      lab.emu,
-    );
-    assert.equal(run.code, 0, run.stdout + run.stderr);
-    assert.equal(run.outputs.status, 'Canceled');
+    const run = await abortPool(c.resourceId, { 'poll-interval': '1' });
+    assertPassed(run, 'Canceled');
     assert.match(
       run.stdout,
       /Abort accepted \(204\): watching the node pool until it leaves Canceling/,
@@ -81,12 +81,8 @@ describe('node pools', { concurrency: true }, () => {
 
   it('abort (409): the node pool operation finished first', async () => {
     const c = clusterWithPool({ abort: 'conflict' });
-    const run = await runAction(
-      { operation: 'abort', cluster: c.resourceId, 'node-pool': 'np1' },
-      lab.emu,
-    );
-    assert.equal(run.code, 0, run.stdout + run.stderr);
-    assert.equal(run.outputs.status, 'AlreadyCompleted');
+    const run = await abortPool(c.resourceId);
+    assertPassed(run, 'AlreadyCompleted');
     assert.match(run.summary, /Node pool<\/th><td>np1</);
   });
 

@@ -22,6 +22,7 @@ import {
   type RealProxy,
   type Tunnel,
 } from '../helpers/proxy.ts';
+import { cancelFaultInputs, oidcEnv } from '../helpers/e2e.ts';
 
 const ARM_HOST = 'arm.emulator.test';
 const LOGIN_HOST = 'login.emulator.test';
@@ -79,11 +80,7 @@ function cancelInputs(gw: ServiceFabricGateway, extra: Record<string, string> = 
     id,
     admin,
     inputs: {
-      operation: 'cancel-fault',
-      cluster: gw.url,
-      'operation-id': id,
-      certificate: `${admin.certPem}\n${admin.keyPem}`,
-      'poll-interval': '0.5',
+      ...cancelFaultInputs(gw, id, `${admin.certPem}\n${admin.keyPem}`),
       timeout: '30s',
       ...extra,
     },
@@ -103,14 +100,7 @@ describe('through a real proxy (tinyproxy)', () => {
       },
       lab.emu,
       {
-        env: {
-          AZURE_CLIENT_SECRET: undefined,
-          AZURE_CLIENT_ID: undefined,
-          AZURE_TENANT_ID: undefined,
-          ACTIONS_ID_TOKEN_REQUEST_URL: lab.emu.oidcRequestUrl,
-          ACTIONS_ID_TOKEN_REQUEST_TOKEN: lab.emu.oidcRequestToken,
-          HTTPS_PROXY: proxyUrl(PASSWORD),
-        },
+        env: { ...oidcEnv(lab.emu), HTTPS_PROXY: proxyUrl(PASSWORD) },
       },
     );
     assert.equal(run.code, 0, run.stdout + run.stderr);

@@ -21,6 +21,7 @@ import {
   runCommandRules,
   type ClusterRef,
 } from '../fixtures/live-exchanges.ts';
+import { adminPem, cancelFaultInputs } from '../helpers/e2e.ts';
 
 const lab = emulatorPerFile();
 
@@ -279,19 +280,11 @@ describe('replays of recorded live exchanges', { concurrency: true }, () => {
     }
     // The only documented answer to the cancel: 200 with an empty body.
     gw.inject({ path: '/Faults/$/Cancel', times: 2, fault: { status: 200 } });
-    const admin = gw.issueAdminClientCert();
+    const certificate = adminPem(gw);
     const cancel = (operationId: string) =>
-      runAction(
-        {
-          operation: 'cancel-fault',
-          cluster: gw.url,
-          'operation-id': operationId,
-          certificate: `${admin.certPem}\n${admin.keyPem}`,
-          'poll-interval': '0.5',
-        },
-        undefined,
-        { env: { NODE_EXTRA_CA_CERTS: lab.emu.caPath } },
-      );
+      runAction(cancelFaultInputs(gw, operationId, certificate), undefined, {
+        env: { NODE_EXTRA_CA_CERTS: lab.emu.caPath },
+      });
     for (const entry of [FAULT_LIST[6], FAULT_LIST[3]]) {
       const run = await cancel(entry.OperationId);
       assert.equal(run.code, 0, run.stdout + run.stderr);

@@ -5,7 +5,7 @@ import { startEmulator } from '../../emulator/index.ts';
 import { emulatorPerFile } from '../helpers/emulator.ts';
 import { runAction } from '../helpers/action.ts';
 import { visibleStdout, workflowCommands } from '../../harness/workflow-commands.ts';
-import { assertFailed } from '../helpers/e2e.ts';
+import { assertFailed, oidcEnv } from '../helpers/e2e.ts';
 
 const lab = emulatorPerFile({ clusters: { resourceGroup: 'rg-e2e', prefix: 'aks-run' } });
 
@@ -312,15 +312,7 @@ describe('sign-in end to end', () => {
         'tenant-id': lab.emu.tenantId,
       },
       lab.emu,
-      {
-        env: {
-          AZURE_CLIENT_SECRET: undefined,
-          AZURE_CLIENT_ID: undefined,
-          AZURE_TENANT_ID: undefined,
-          ACTIONS_ID_TOKEN_REQUEST_URL: lab.emu.oidcRequestUrl,
-          ACTIONS_ID_TOKEN_REQUEST_TOKEN: lab.emu.oidcRequestToken,
-        },
-      },
+      { env: oidcEnv(lab.emu) },
     );
     assert.equal(run.code, 0, run.stdout);
     assert.match(run.stdout, /auth auto picked oidc/);

@@ -1,6 +1,8 @@
 // What the end-to-end files read from a run and how they judge it, written once.
 import assert from 'node:assert/strict';
 import { workflowCommands } from '../../harness/workflow-commands.ts';
+import type { Emulator } from '../../emulator/index.ts';
+import type { ServiceFabricGateway } from '../../emulator/service-fabric.ts';
 import type { ActionRun } from './action.ts';
 
 /** The ::error and ::warning commands the runner would take from stdout (of one kind if given). */
@@ -31,4 +33,36 @@ export function assertFailed(run: ActionRun, pattern: RegExp, status?: string): 
   if (status !== undefined) assert.equal(run.outputs.status, status);
   assert.match(run.stdout, /^::error::/m);
   assert.match(run.stdout, pattern);
+}
+
+/** A runner with GitHub's OIDC token endpoint and no service principal in its environment. */
+export function oidcEnv(emu: Emulator): Record<string, string | undefined> {
+  return {
+    AZURE_CLIENT_SECRET: undefined,
+    AZURE_CLIENT_ID: undefined,
+    AZURE_TENANT_ID: undefined,
+    ACTIONS_ID_TOKEN_REQUEST_URL: emu.oidcRequestUrl,
+    ACTIONS_ID_TOKEN_REQUEST_TOKEN: emu.oidcRequestToken,
+  };
+}
+
+/** A new admin client certificate of the gateway, as the PEM text the certificate input takes. */
+export function adminPem(gw: ServiceFabricGateway): string {
+  const admin = gw.issueAdminClientCert();
+  return `${admin.certPem}\n${admin.keyPem}`;
+}
+
+/** The inputs that cancel fault operation `id` on the gateway, polling every half second. */
+export function cancelFaultInputs(
+  gw: ServiceFabricGateway,
+  id: string,
+  certificate = adminPem(gw),
+): Record<string, string> {
+  return {
+    operation: 'cancel-fault',
+    cluster: gw.url,
+    'operation-id': id,
+    certificate,
+    'poll-interval': '0.5',
+  };
 }
