@@ -43,7 +43,7 @@ export interface RunOptions {
 }
 
 /** The inputs and environment that point the action at the emulator with environment sign-in. */
-export function emulatorEnv(emu: Emulator): Record<string, string> {
+function emulatorEnv(emu: Emulator): Record<string, string> {
   return {
     'INPUT_ARM-ENDPOINT': emu.armEndpoint,
     'INPUT_AUTHORITY-HOST': emu.authorityHost,
@@ -54,7 +54,7 @@ export function emulatorEnv(emu: Emulator): Record<string, string> {
   };
 }
 
-export function inputEnv(inputs: Record<string, string>): Record<string, string> {
+function inputEnv(inputs: Record<string, string>): Record<string, string> {
   return Object.fromEntries(
     Object.entries(inputs).map(([k, v]) => [`INPUT_${k.replace(/ /g, '_').toUpperCase()}`, v]),
   );

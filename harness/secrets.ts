@@ -9,7 +9,7 @@ import { visibleStdout } from './workflow-commands.ts';
 const SECRET_NAMES = /SECRET|PASSWORD|INPUT_CERTIFICATE$|TOKEN$/;
 
 /** The secrets handed to a run: whole values, and every long line of a PEM key or a PFX. */
-export function secretsIn(env: Record<string, string | undefined>): string[] {
+function secretsIn(env: Record<string, string | undefined>): string[] {
   return Object.entries(env)
     .filter(([name, value]) => SECRET_NAMES.test(name) && value)
     .flatMap(([, value]) => [

@@ -8,7 +8,7 @@
 const DOTNET_WHITESPACE = /^[\t-\r \u0085\u00a0\p{Zs}\u2028\u2029]+/u;
 
 /** A line as the runner's TrimStart() leaves it. */
-export function runnerTrimStart(line: string): string {
+function runnerTrimStart(line: string): string {
   return line.replace(DOTNET_WHITESPACE, '');
 }
 
