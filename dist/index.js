@@ -20599,6 +20599,23 @@ var InterruptedError = class extends Error {
     this.name = "InterruptedError";
   }
 };
+var AUTO_SCHEDULE = {
+  /** The first look, seconds after the operation started. */
+  firstLookSeconds: 4,
+  /** The wait between looks while short commands are still ending. */
+  shortWaitSeconds: 4.5,
+  /** Until when (seconds after the start) the short wait applies; then waits grow as (t/this)². */
+  shortUntilSeconds: 80,
+  /** The longest wait: reached 146 s after the start. */
+  ceilingSeconds: 15
+};
+function autoWaitMs(elapsedMs) {
+  const { firstLookSeconds, shortWaitSeconds, shortUntilSeconds, ceilingSeconds } = AUTO_SCHEDULE;
+  const elapsed = Math.max(0, elapsedMs) / 1e3;
+  if (elapsed < firstLookSeconds) return Math.round((firstLookSeconds - elapsed) * 1e3);
+  const growth = Math.max(1, elapsed / shortUntilSeconds) ** 2;
+  return Math.round(Math.min(ceilingSeconds, shortWaitSeconds * growth) * 1e3);
+}
 
 // src/retry.ts
 var ARM_RETRY = {
@@ -21559,16 +21576,16 @@ async function publish(report) {
 }
 
 // src/poller.ts
-var AUTO_SCHEDULE_SECONDS = [1.2, 1.8, 2.5, 4, 5.5, 7, 9, 11];
-var AUTO_CEILING_SECONDS = 12;
-function nextPollDelay(pollIndex, interval, retryAfterMs2, lookWithinMs) {
+function nextPollDelay(elapsedMs, interval, retryAfterMs2, lookWithinMs) {
   if (retryAfterMs2 !== void 0) return Math.max(0, retryAfterMs2);
-  const planned = interval === "auto" ? (AUTO_SCHEDULE_SECONDS[pollIndex] ?? AUTO_CEILING_SECONDS) * 1e3 : interval;
+  const planned = interval === "auto" ? autoWaitMs(elapsedMs) : interval;
   return Math.min(planned, lookWithinMs ?? Infinity);
 }
 async function pollUntilDone(observe, options) {
   let last;
   let polls = 0;
+  const pollStartedAt = Date.now();
+  const sinceStart = () => Date.now() - pollStartedAt;
   try {
     if (!options.lookFirst) {
       await sleep(nextPollDelay(0, options.interval, options.initialRetryAfterMs), options.signal);
@@ -21576,12 +21593,7 @@ async function pollUntilDone(observe, options) {
     for (; ; ) {
       last = await observe();
       polls++;
-      const nextDelayMs = last.done ? void 0 : nextPollDelay(
-        polls - (options.lookFirst ? 1 : 0),
-        options.interval,
-        last.retryAfterMs,
-        last.lookWithinMs
-      );
+      const nextDelayMs = last.done ? void 0 : nextPollDelay(sinceStart(), options.interval, last.retryAfterMs, last.lookWithinMs);
       options.onProgress({
         poll: polls,
         status: last.status,

@@ -147,7 +147,12 @@ function startCommand(
 ): RunningCommand {
   const failure = cluster.spec.commandFailure;
   if (failure) return failedCommand(record, failure.reason, FAILED_POD_DELAY_MS);
-  const running = startProcess(record, dir, ctx.commandTimeoutSeconds);
+  const running = startProcess(
+    record,
+    dir,
+    ctx.commandTimeoutSeconds,
+    (cluster.spec.commandStartDelaySeconds ?? 0) * 1000,
+  );
   ctx.running.add(running);
   return running;
 }
