@@ -1,6 +1,19 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkAgainstSdk } from './compare.ts';
+import { checkAgainstSdk, checkMix } from './compare.ts';
+import { computeMix, judgeSampleRun, type ComputedMix } from './mix.ts';
+import {
+  actionModel,
+  CLI_MODEL,
+  figures,
+  frontier,
+  frontierLatencyAt,
+  outcomeAt,
+  SDK_MODEL,
+  SHORT_MIX,
+  tenMinutes,
+  type ClientModel,
+} from './model.ts';
 import type { ClientSummary, ScenarioSummary } from './report.ts';
 
 const client = (latency: number, requests: number, failed = 0): ClientSummary => ({
@@ -51,4 +64,97 @@ test('fails when a side is missing, or action runs failed', () => {
   assert.equal(checkAgainstSdk([scenario(client(1, 1))]).ok, false);
   const failed = checkAgainstSdk([scenario(client(1, 1, 1), client(1000, 5))]);
   assert.deepEqual(failed.reasons, ['command 1 s: 1 action run(s) failed']);
+});
+
+// The duration-mix gate, on the real model and on schedules that must fail it.
+const OLD_AUTO = [1.2, 1.8, 2.5, 4, 5.5, 7, 9, 11];
+const oldAuto: ClientModel = {
+  id: 'action',
+  label: 'the auto schedule before the model',
+  callsBeforeLooks: 1,
+  looks(horizon) {
+    const looks: number[] = [];
+    for (let i = 0, t = 0; t < horizon; i++) looks.push((t += OLD_AUTO[i] ?? 12));
+    return looks;
+  },
+};
+
+function withAction(mix: ComputedMix, action: ClientModel): ComputedMix {
+  const cases = mix.cases.map((c) => {
+    const durations = c.basis === 'dense' ? SHORT_MIX.dense : SHORT_MIX.durations;
+    return { ...c, clients: { ...c.clients, action: figures(action, c.startDelay, durations) } };
+  });
+  return { cases, tenMinutes: { ...mix.tenMinutes, action: tenMinutes(action, 4) } };
+}
+
+const agreeing = judgeSampleRun('action', 4, 10.2, {
+  ok: true,
+  postAt: 1_000,
+  doneAt: 1_000 + 14_250,
+  // looks at 4, 8.5, 13, 17.5 s: the fourth sees the end, 3.25 s late (+ 0.15 s to exit)
+  latencyMs: 3_400,
+  armReads: 4,
+  armWrites: 1,
+});
+
+test('the model: fixed intervals are late by half an interval on average, the CLI gives up at 300 s', () => {
+  const five = figures(actionModel(5), 4, SHORT_MIX.dense);
+  assert.ok(Math.abs(five.meanLatency - 2.5) < 0.1, `${five.meanLatency}`);
+  assert.deepEqual(outcomeAt(CLI_MODEL, 400), { latency: undefined, requests: 2 + 61 });
+  assert.deepEqual(outcomeAt(SDK_MODEL, 3), { latency: 1, requests: 4 });
+  assert.equal(
+    frontierLatencyAt(frontier(4, SHORT_MIX.dense), 1),
+    figures(actionModel(20), 4, SHORT_MIX.dense).meanLatency,
+  );
+});
+
+test('a measured run agrees with the model within the tolerance, and not beyond it', () => {
+  assert.equal(agreeing.ok, true, JSON.stringify(agreeing));
+  const extraRead = judgeSampleRun('action', 4, 10.2, {
+    ok: true,
+    postAt: 1_000,
+    doneAt: 15_250,
+    latencyMs: 3_400,
+    armReads: 5,
+    armWrites: 1,
+  });
+  assert.equal(extraRead.ok, false);
+  const late = judgeSampleRun('action', 4, 10.2, {
+    ok: true,
+    postAt: 1_000,
+    doneAt: 15_250,
+    latencyMs: 5_000,
+    armReads: 4,
+    armWrites: 1,
+  });
+  assert.equal(late.ok, false);
+});
+
+test('the mix gate passes the auto schedule of src/timing.ts', () => {
+  const verdict = checkMix(computeMix([SHORT_MIX]), [agreeing]);
+  assert.deepEqual(verdict, { ok: true, reasons: [] });
+});
+
+test('the mix gate fails a schedule behind the frontier, or over budget, naming the case', () => {
+  const computed = computeMix([SHORT_MIX]);
+  const old = checkMix(withAction(computed, oldAuto), [agreeing]);
+  assert.equal(old.ok, false);
+  assert.ok(
+    old.reasons.some((r) => /start delay 4 s .*behind the fixed-interval frontier/.test(r)),
+    old.reasons.join('\n'),
+  );
+  const sdkLike = checkMix(withAction(computed, SDK_MODEL), [agreeing]);
+  assert.ok(sdkLike.reasons.some((r) => /more than half the SDK's/.test(r)));
+  assert.ok(sdkLike.reasons.some((r) => /10-minute command: .* more than a fifth/.test(r)));
+  const twenty = checkMix(withAction(computed, actionModel(20)), [agreeing]);
+  assert.ok(
+    twenty.reasons.some((r) => /10-minute command: mean latency .* not under 10 s/.test(r)),
+  );
+});
+
+test('the mix gate fails when measured runs disagree with the model, or there are none', () => {
+  const computed = computeMix([SHORT_MIX]);
+  assert.match(checkMix(computed, []).reasons.join('\n'), /no measured runs/);
+  const off = { ...agreeing, ok: false };
+  assert.match(checkMix(computed, [off]).reasons.join('\n'), /measured action, sleep 10.2/);
 });

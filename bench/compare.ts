@@ -1,5 +1,8 @@
-// The bench:ci gate: the action must not fall behind the official SDK on median detection latency
-// or median ARM requests in any scenario. Pure, so it can be unit tested.
+// The bench:ci gates: the action must not fall behind the official SDK on median detection latency
+// or median ARM requests in any scenario, nor behind the fixed-interval frontier on the duration
+// mix. Pure, so they can be unit tested.
+import type { ComputedMix, SampleRun } from './mix.ts';
+import { frontierLatencyAt } from './model.ts';
 import type { ScenarioSummary } from './report.ts';
 
 export interface GateOptions {
@@ -48,3 +51,49 @@ export function checkAgainstSdk(
 }
 
 const ms = (value: number): string => `${Math.round(value)} ms`;
+
+/**
+ * The duration-mix gate. On every start delay and both bases (every finish time; the listed
+ * durations) of the short mix, the action's mean latency must be at or below the fixed-interval
+ * frontier at its own requests per run; with a 4 s start delay it must spend at most half the
+ * SDK's requests; the 10-minute command at most a fifth of the SDK's, with mean latency under
+ * 10 s; and every measured run must agree with what the model predicts for it (so the computed
+ * figures are the real client's).
+ */
+export function checkMix(computed: ComputedMix, sample: SampleRun[]): Verdict {
+  const reasons: string[] = [];
+  for (const c of computed.cases.filter((x) => x.mix === 'short')) {
+    const where = `${c.label}, start delay ${c.startDelay} s (${c.basis === 'dense' ? 'every finish time' : 'the durations'})`;
+    const action = c.clients.action;
+    const bound = frontierLatencyAt(c.frontier, action.meanRequests);
+    if (!(action.meanLatency <= bound + 1e-9)) {
+      reasons.push(
+        `${where}: mean latency ${s(action.meanLatency)} at ${action.meanRequests.toFixed(1)} requests is behind the fixed-interval frontier (${s(bound)})`,
+      );
+    }
+    if (c.startDelay === 4 && action.meanRequests > c.clients.sdk.meanRequests / 2) {
+      reasons.push(
+        `${where}: ${action.meanRequests.toFixed(1)} requests per run is more than half the SDK's ${c.clients.sdk.meanRequests.toFixed(1)}`,
+      );
+    }
+  }
+  const ten = computed.tenMinutes;
+  if (ten.action.meanRequests > ten.sdk.meanRequests / 5) {
+    reasons.push(
+      `10-minute command: ${ten.action.meanRequests.toFixed(1)} requests is more than a fifth of the SDK's ${ten.sdk.meanRequests.toFixed(1)}`,
+    );
+  }
+  if (!(ten.action.meanLatency < 10)) {
+    reasons.push(`10-minute command: mean latency ${s(ten.action.meanLatency)} is not under 10 s`);
+  }
+  if (sample.length === 0) reasons.push('no measured runs to check the model against');
+  for (const run of sample.filter((r) => !r.ok)) {
+    const predicted = run.predicted[0];
+    reasons.push(
+      `measured ${run.client}, sleep ${run.duration} with start delay ${run.startDelay} s: ${run.measured.requests} requests, latency ${run.measured.latency === undefined ? 'none' : s(run.measured.latency)}; the model says ${predicted ? `${predicted.requests} requests, ${predicted.latency === undefined ? 'none' : s(predicted.latency)}` : 'nothing (no finish time)'}`,
+    );
+  }
+  return { ok: reasons.length === 0, reasons };
+}
+
+const s = (seconds: number): string => `${seconds.toFixed(2)} s`;
