@@ -32,26 +32,15 @@ const scenario = (action?: ClientSummary, sdk?: ClientSummary): ScenarioSummary 
   ratios: {},
 });
 
-test('passes when the action is as fast and as frugal as the SDK', () => {
+test('passes when the action is as frugal as the SDK', () => {
   assert.deepEqual(checkAgainstSdk([scenario(client(900, 4), client(1000, 4))]), {
     ok: true,
     reasons: [],
   });
 });
 
-test('tolerates latency within the slack', () => {
-  const verdict = checkAgainstSdk([scenario(client(1080, 3), client(1000, 4))], {
-    latencySlackMs: 100,
-  });
-  assert.equal(verdict.ok, true);
-});
-
-test('fails on slower median latency, naming the scenario and both numbers', () => {
-  const verdict = checkAgainstSdk([scenario(client(4500, 4), client(1000, 5))], {
-    latencySlackMs: 100,
-  });
-  assert.equal(verdict.ok, false);
-  assert.match(verdict.reasons[0]!, /command 1 s: median detection latency 4500 ms .* 1000 ms/);
+test('does not judge single-duration latency: the duration mix does', () => {
+  assert.equal(checkAgainstSdk([scenario(client(3800, 2), client(1000, 3))]).ok, true);
 });
 
 test('fails on more median requests', () => {
