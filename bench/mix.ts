@@ -8,6 +8,7 @@ import {
   CLI_MODEL,
   figures,
   frontier,
+  modelOptimum,
   outcomeAt,
   SDK_MODEL,
   SHORT_MIX,
@@ -33,6 +34,8 @@ export interface MixCase {
   /** `dense`: every possible finish time in the range; `durations`: the listed durations only. */
   basis: 'dense' | 'durations';
   clients: Record<ModelId, MixFigures>;
+  /** The model's own optimum (Keller's schedule over start delays 0–10 s), for comparison. */
+  optimum: MixFigures;
   frontier: FrontierPoint[];
 }
 
@@ -44,6 +47,7 @@ export interface ComputedMix {
 
 export function computeMix(mixes: Mix[] = [SHORT_MIX, WIDE_MIX]): ComputedMix {
   const cases: MixCase[] = [];
+  const optimum = modelOptimum();
   for (const mix of mixes) {
     for (const startDelay of START_DELAYS) {
       for (const basis of ['dense', 'durations'] as const) {
@@ -54,6 +58,7 @@ export function computeMix(mixes: Mix[] = [SHORT_MIX, WIDE_MIX]): ComputedMix {
           startDelay,
           basis,
           clients: mapModels((model) => figures(model, startDelay, durations)),
+          optimum: figures(optimum, startDelay, durations),
           frontier: frontier(startDelay, durations),
         });
       }

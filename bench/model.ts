@@ -177,3 +177,62 @@ export function median(values: number[]): number {
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
+
+/**
+ * The model's own optimum, for comparison with `auto`: where T = S + D with S uniform over 0–10 s
+ * and D log-uniform, 80 % of commands within 2–90 s and 20 % within 90 s–1 h, the looks that
+ * minimise mean latency + `costPerLook` × looks are spaced 1 / √(hazard / (2 × costPerLook))
+ * apart (Keller's optimal checking density, 1974), never further than `ceiling` seconds.
+ */
+export function modelOptimum(costPerLook = 0.2, ceiling = 15): ClientModel {
+  const parts = [
+    { share: 0.8, from: 2, to: 90 },
+    { share: 0.2, from: 90, to: 3600 },
+  ];
+  const maxStartDelay = 10;
+  const steps = 50;
+  const densityD = (d: number): number =>
+    parts.reduce(
+      (sum, p) => sum + (d >= p.from && d <= p.to ? p.share / (d * Math.log(p.to / p.from)) : 0),
+      0,
+    );
+  const shareDoneD = (d: number): number =>
+    parts.reduce(
+      (sum, p) =>
+        sum +
+        (d <= p.from
+          ? 0
+          : d >= p.to
+            ? p.share
+            : (p.share * Math.log(d / p.from)) / Math.log(p.to / p.from)),
+      0,
+    );
+  const overStartDelay = (f: (d: number) => number, t: number): number => {
+    let sum = 0;
+    for (let i = 0; i < steps; i++) sum += f(t - (maxStartDelay * (i + 0.5)) / steps);
+    return sum / steps;
+  };
+  const looks: number[] = [];
+  let owed = 0;
+  const dt = 0.05;
+  for (let t = dt; t < 1200; t += dt) {
+    const hazard = overStartDelay(densityD, t) / Math.max(1e-9, 1 - overStartDelay(shareDoneD, t));
+    owed += Math.max(Math.sqrt(hazard / (2 * costPerLook)), 1 / ceiling) * dt;
+    if (owed >= 1) {
+      looks.push(Math.round(t * 100) / 100);
+      owed -= 1;
+    }
+  }
+  return {
+    id: 'optimum',
+    label: 'model optimum',
+    callsBeforeLooks: 1,
+    looks: (horizon) => {
+      const until = looks.findIndex((t) => t >= horizon);
+      if (until >= 0) return looks.slice(0, until + 1);
+      const out = [...looks];
+      while (out.at(-1)! < horizon) out.push(out.at(-1)! + ceiling);
+      return out;
+    },
+  };
+}

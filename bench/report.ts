@@ -175,6 +175,12 @@ export function formatMix(computed: ComputedMix, sample: SampleRun[]): string {
           pair((c) => c.clients[id].medianLatency, 2, ' s'),
         ]);
       }
+      rows.push([
+        '  model optimum (Keller)',
+        pair((c) => c.optimum.meanRequests, 1),
+        pair((c) => c.optimum.meanLatency, 2, ' s'),
+        pair((c) => c.optimum.medianLatency, 2, ' s'),
+      ]);
       for (const [i, point] of dense!.frontier.entries()) {
         rows.push([
           `  fixed ${point.interval} s`,
