@@ -76,15 +76,19 @@ function withAction(mix: ComputedMix, action: ClientModel): ComputedMix {
   return { cases, tenMinutes: { ...mix.tenMinutes, action: tenMinutes(action, 4) } };
 }
 
-const agreeing = judgeSampleRun('action', 4, 10.2, {
+// A 10.2 s command after a 4 s start delay, ending 14.25 s after the POST (at 1 s): the action's
+// looks at 4, 8.5, 13 and 17.5 s (a little late, as a real poller is); the fourth sees the end.
+const looksAt = (seconds: number[]): number[] => seconds.map((t) => 1_000 + t * 1000);
+const run = (readTimes: number[], armReads = readTimes.length) => ({
   ok: true,
   postAt: 1_000,
-  doneAt: 1_000 + 14_250,
-  // looks at 4, 8.5, 13, 17.5 s: the fourth sees the end, 3.25 s late (+ 0.15 s to exit)
-  latencyMs: 3_400,
-  armReads: 4,
+  doneAt: 15_250,
+  latencyMs: 3_700,
+  armReads,
   armWrites: 1,
+  readTimes,
 });
+const agreeing = judgeSampleRun('action', 4, 10.2, run(looksAt([4.05, 8.6, 13.2, 17.7])));
 
 test('the model: fixed intervals are late by half an interval on average, the CLI gives up at 300 s', () => {
   const five = figures(actionModel(5), 4, SHORT_MIX.dense);
@@ -97,26 +101,19 @@ test('the model: fixed intervals are late by half an interval on average, the CL
   );
 });
 
-test('a measured run agrees with the model within the tolerance, and not beyond it', () => {
+test('a measured run agrees with the model within the drift allowance, and not beyond it', () => {
   assert.equal(agreeing.ok, true, JSON.stringify(agreeing));
-  const extraRead = judgeSampleRun('action', 4, 10.2, {
-    ok: true,
-    postAt: 1_000,
-    doneAt: 15_250,
-    latencyMs: 3_400,
-    armReads: 5,
-    armWrites: 1,
-  });
+  assert.deepEqual(agreeing.predicted, { latency: 3.25, requests: 5 });
+  assert.ok(Math.abs(agreeing.measured.lateness! - 3.45) < 1e-9);
+  const extraRead = judgeSampleRun('action', 4, 10.2, run(looksAt([2, 4.05, 8.6, 13.2, 17.7])));
   assert.equal(extraRead.ok, false);
-  const late = judgeSampleRun('action', 4, 10.2, {
-    ok: true,
-    postAt: 1_000,
-    doneAt: 15_250,
-    latencyMs: 5_000,
-    armReads: 4,
-    armWrites: 1,
-  });
+  const late = judgeSampleRun('action', 4, 10.2, run(looksAt([4.05, 8.6, 13.2, 19.5])));
   assert.equal(late.ok, false);
+  const failed = judgeSampleRun('action', 4, 10.2, {
+    ...run(looksAt([4, 8.5, 13, 17.5])),
+    ok: false,
+  });
+  assert.equal(failed.ok, false);
 });
 
 test('the mix gate passes the auto schedule of src/timing.ts', () => {

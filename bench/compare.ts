@@ -74,9 +74,10 @@ export function checkMix(computed: ComputedMix, sample: SampleRun[]): Verdict {
   }
   if (sample.length === 0) reasons.push('no measured runs to check the model against');
   for (const run of sample.filter((r) => !r.ok)) {
-    const predicted = run.predicted[0];
+    const p = run.predicted;
+    const late = run.measured.lateness;
     reasons.push(
-      `measured ${run.client}, sleep ${run.duration} with start delay ${run.startDelay} s: ${run.measured.requests} requests, latency ${run.measured.latency === undefined ? 'none' : s(run.measured.latency)}; the model says ${predicted ? `${predicted.requests} requests, ${predicted.latency === undefined ? 'none' : s(predicted.latency)}` : 'nothing (no finish time)'}`,
+      `measured ${run.client}, sleep ${run.duration} with start delay ${run.startDelay} s: ${run.measured.requests} requests, the deciding read ${late === undefined ? 'missing' : `${s(late)} after the end`}; the model says ${p ? `${p.requests} requests, ${p.latency === undefined ? 'none' : s(p.latency)}` : 'nothing (no finish time)'}`,
     );
   }
   return { ok: reasons.length === 0, reasons };

@@ -42,6 +42,8 @@ export interface RunResult {
   /** Emulator times of the call that started the work (the POST) and of the work's end. */
   postAt?: number;
   doneAt?: number;
+  /** Emulator times of the client's reads of this run's cluster (its looks, for most clients). */
+  readTimes?: number[];
   /** ARM calls for this run's cluster (reads: GET; writes: everything else). */
   armReads: number;
   armWrites: number;
@@ -101,6 +103,7 @@ export async function measureRun(
     latencyMs: detected ? exit.exitedAt - doneAt : undefined,
     postAt: mine.find((r) => r.method === 'POST' && r.status >= 200 && r.status < 300)?.time,
     doneAt,
+    readTimes: mine.filter((r) => r.method === 'GET').map((r) => r.time),
     armReads: mine.filter((r) => r.method === 'GET').length,
     armWrites: mine.filter((r) => r.method !== 'GET').length,
     authRequests: concurrent ? undefined : during.filter((r) => r.server !== 'arm').length,

@@ -78,9 +78,15 @@ export interface SampleRun {
   duration: number;
   /** Seconds from the POST to the command's end, by the emulator's clock. */
   finish: number | undefined;
-  measured: { latency: number | undefined; requests: number };
-  /** The model's outcomes for that finish time, and for half a second either side of it. */
-  predicted: Outcome[];
+  measured: {
+    /** The emulator's end of the command to the client's exit. */
+    latency: number | undefined;
+    /** The emulator's end of the command to the first read after it: the schedule's part. */
+    lateness: number | undefined;
+    requests: number;
+  };
+  /** The model's outcome for that finish time. */
+  predicted: Outcome | undefined;
   ok: boolean;
 }
 
@@ -143,34 +149,52 @@ export async function measureSample(
   return runs;
 }
 
-/** Measured latency may exceed the model's by this much: the last answer, the exit, a busy CPU. */
-export const LATENCY_TOLERANCE_S = 1;
+/**
+ * A real poller drifts from its model: each wait starts after the previous answer, and a busy
+ * machine adds to every step. A run agrees with the model when some finish time within the drift
+ * allowance of the recorded one gives the same requests and a lateness within that allowance.
+ */
+export function driftAllowance(requests: number): number {
+  return 0.5 + 0.05 * requests;
+}
 
 export function judgeSampleRun(
   client: SampleRun['client'],
   startDelay: number,
   duration: number,
-  raw: Pick<RunResult, 'ok' | 'postAt' | 'doneAt' | 'latencyMs' | 'armReads' | 'armWrites'>,
+  raw: Pick<
+    RunResult,
+    'ok' | 'postAt' | 'doneAt' | 'latencyMs' | 'armReads' | 'armWrites' | 'readTimes'
+  >,
 ): SampleRun {
+  const { postAt, doneAt } = raw;
   const finish =
-    raw.postAt !== undefined && raw.doneAt !== undefined
-      ? (raw.doneAt - raw.postAt) / 1000
-      : undefined;
+    postAt !== undefined && doneAt !== undefined ? (doneAt - postAt) / 1000 : undefined;
+  const decidingRead =
+    doneAt === undefined ? undefined : raw.readTimes?.find((time) => time >= doneAt);
   const measured = {
     latency: raw.latencyMs === undefined ? undefined : raw.latencyMs / 1000,
+    lateness:
+      decidingRead === undefined || doneAt === undefined
+        ? undefined
+        : (decidingRead - doneAt) / 1000,
     requests: raw.armReads + raw.armWrites,
   };
   const model = modelOf(client);
-  const predicted =
-    finish === undefined ? [] : [0, -0.5, 0.5].map((d) => outcomeAt(model, finish + d));
+  const predicted = finish === undefined ? undefined : outcomeAt(model, finish);
+  const allowance = driftAllowance(measured.requests);
+  const steps = Math.round(allowance / 0.1);
   const ok =
     raw.ok &&
-    measured.latency !== undefined &&
-    predicted.some(
+    finish !== undefined &&
+    measured.lateness !== undefined &&
+    Array.from({ length: 2 * steps + 1 }, (_, i) =>
+      outcomeAt(model, finish + (i - steps) * 0.1),
+    ).some(
       (p) =>
         p.latency !== undefined &&
         p.requests === measured.requests &&
-        Math.abs(measured.latency! - p.latency) <= LATENCY_TOLERANCE_S,
+        Math.abs(measured.lateness! - p.latency) <= allowance,
     );
   return { client, startDelay, duration, finish, measured, predicted, ok };
 }

@@ -212,38 +212,56 @@ export function formatMix(computed: ComputedMix, sample: SampleRun[]): string {
 function formatSample(sample: SampleRun[]): string {
   const groups = new Map<string, SampleRun[]>();
   for (const run of sample) {
-    const key = `${run.client}@${run.startDelay}`;
+    const key = `${run.client}@${String(run.startDelay).padStart(2, '0')}`;
     groups.set(key, [...(groups.get(key) ?? []), run]);
   }
   const rows: string[][] = [
     [
       'client, start delay',
       'runs',
-      'measured latency',
+      'requests',
       'model',
-      'measured requests',
+      'read after the end',
       'model',
+      'latency to exit',
       'agree',
     ],
   ];
   for (const [key, runs] of [...groups].sort()) {
     const [client, startDelay] = key.split('@');
-    const avg = (xs: (number | undefined)[]): string => {
+    const avg = (xs: (number | undefined)[], digits: number): string => {
       const v = xs.filter((x) => x !== undefined);
-      return v.length ? (v.reduce((a, b) => a + b, 0) / v.length).toFixed(2) : 'n/a';
+      return v.length ? (v.reduce((a, b) => a + b, 0) / v.length).toFixed(digits) : 'n/a';
     };
     rows.push([
-      `${client} @ ${startDelay} s`,
+      `${client} @ ${Number(startDelay)} s`,
       String(runs.length),
-      `${avg(runs.map((r) => r.measured.latency))} s`,
-      `${avg(runs.map((r) => r.predicted[0]?.latency))} s`,
-      avg(runs.map((r) => r.measured.requests)),
-      avg(runs.map((r) => r.predicted[0]?.requests)),
+      avg(
+        runs.map((r) => r.measured.requests),
+        1,
+      ),
+      avg(
+        runs.map((r) => r.predicted?.requests),
+        1,
+      ),
+      `${avg(
+        runs.map((r) => r.measured.lateness),
+        2,
+      )} s`,
+      `${avg(
+        runs.map((r) => r.predicted?.latency),
+        2,
+      )} s`,
+      `${avg(
+        runs.map((r) => r.measured.latency),
+        2,
+      )} s`,
       `${runs.filter((r) => r.ok).length}/${runs.length}`,
     ]);
   }
   return [
-    '\nMeasured sample (real processes on the emulator, side by side) against the model at the finish time the emulator recorded:',
+    '\nMeasured sample (real processes on the emulator, side by side), means, against the model at the finish time the emulator recorded.',
+    "read after the end: the emulator's end of the command to the first read after it; latency to exit: to the process exit (adds the last answer, the outputs and the exit).",
     ...alignColumns(rows).map((l) => `  ${l}`),
   ].join('\n');
 }
