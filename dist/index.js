@@ -21584,16 +21584,15 @@ function nextPollDelay(elapsedMs, interval, retryAfterMs2, lookWithinMs) {
 async function pollUntilDone(observe, options) {
   let last;
   let polls = 0;
-  const pollStartedAt = Date.now();
-  const sinceStart = () => Date.now() - pollStartedAt;
+  const clock = new LookClock(options.interval);
   try {
     if (!options.lookFirst) {
-      await sleep(nextPollDelay(0, options.interval, options.initialRetryAfterMs), options.signal);
+      await sleep(clock.next(options.initialRetryAfterMs), options.signal);
     }
     for (; ; ) {
       last = await observe();
       polls++;
-      const nextDelayMs = last.done ? void 0 : nextPollDelay(sinceStart(), options.interval, last.retryAfterMs, last.lookWithinMs);
+      const nextDelayMs = last.done ? void 0 : clock.next(last.retryAfterMs, last.lookWithinMs);
       options.onProgress({
         poll: polls,
         status: last.status,
@@ -21609,6 +21608,26 @@ async function pollUntilDone(observe, options) {
     return { done: false, last, polls, stopReason: options.signal.reason };
   }
 }
+var LookClock = class {
+  #interval;
+  #now;
+  #startedAt;
+  #plannedAt = 0;
+  constructor(interval, now = Date.now) {
+    this.#interval = interval;
+    this.#now = now;
+    this.#startedAt = now();
+  }
+  /** The wait before the next look, from now. */
+  next(retryAfterMs2, lookWithinMs) {
+    const elapsed = this.#now() - this.#startedAt;
+    const planned = nextPollDelay(this.#plannedAt, this.#interval, void 0);
+    const onSchedule = Math.max(this.#plannedAt + planned - elapsed, planned / 2);
+    const delay = retryAfterMs2 !== void 0 ? nextPollDelay(elapsed, this.#interval, retryAfterMs2) : Math.min(onSchedule, lookWithinMs ?? Infinity);
+    this.#plannedAt = elapsed + delay;
+    return delay;
+  }
+};
 
 // src/tls.ts
 import { X509Certificate } from "node:crypto";

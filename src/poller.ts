@@ -65,20 +65,15 @@ export async function pollUntilDone<T>(
 ): Promise<PollOutcome<T>> {
   let last: Observation<T> | undefined;
   let polls = 0;
-  // The schedule's clock: within a round trip of the start of an operation the action started;
-  // an operation the action only reads has an unknown age, and the schedule starts afresh.
-  const pollStartedAt = Date.now();
-  const sinceStart = (): number => Date.now() - pollStartedAt;
+  const clock = new LookClock(options.interval);
   try {
     if (!options.lookFirst) {
-      await sleep(nextPollDelay(0, options.interval, options.initialRetryAfterMs), options.signal);
+      await sleep(clock.next(options.initialRetryAfterMs), options.signal);
     }
     for (;;) {
       last = await observe();
       polls++;
-      const nextDelayMs = last.done
-        ? undefined
-        : nextPollDelay(sinceStart(), options.interval, last.retryAfterMs, last.lookWithinMs);
+      const nextDelayMs = last.done ? undefined : clock.next(last.retryAfterMs, last.lookWithinMs);
       options.onProgress({
         poll: polls,
         status: last.status,
@@ -92,5 +87,39 @@ export async function pollUntilDone<T>(
   } catch (error) {
     if (!options.signal.aborted) throw error;
     return { done: false, last, polls, stopReason: options.signal.reason };
+  }
+}
+
+/**
+ * Keeps the looks on the schedule's own times. Its clock starts with the poller: within a round
+ * trip of the start of an operation the action started (an operation the action only reads has
+ * an unknown age, and the schedule starts afresh). Each planned look follows the previous planned
+ * one, not the previous answer, so round trips do not add up into a late schedule; after a slow
+ * answer the next look still waits at least half its planned wait. A Retry-After or a look due
+ * sooner moves the plan to that time.
+ */
+export class LookClock {
+  readonly #interval: 'auto' | number;
+  readonly #now: () => number;
+  readonly #startedAt: number;
+  #plannedAt = 0;
+
+  constructor(interval: 'auto' | number, now: () => number = Date.now) {
+    this.#interval = interval;
+    this.#now = now;
+    this.#startedAt = now();
+  }
+
+  /** The wait before the next look, from now. */
+  next(retryAfterMs?: number, lookWithinMs?: number): number {
+    const elapsed = this.#now() - this.#startedAt;
+    const planned = nextPollDelay(this.#plannedAt, this.#interval, undefined);
+    const onSchedule = Math.max(this.#plannedAt + planned - elapsed, planned / 2);
+    const delay =
+      retryAfterMs !== undefined
+        ? nextPollDelay(elapsed, this.#interval, retryAfterMs)
+        : Math.min(onSchedule, lookWithinMs ?? Infinity);
+    this.#plannedAt = elapsed + delay;
+    return delay;
   }
 }

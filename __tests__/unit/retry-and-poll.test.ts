@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { nextPollDelay, pollUntilDone, type Observation } from '../../src/poller.ts';
+import { LookClock, nextPollDelay, pollUntilDone, type Observation } from '../../src/poller.ts';
 import { AUTO_SCHEDULE, autoWaitMs } from '../../src/timing.ts';
 import { ARM_RETRY, SERVICE_FABRIC_RETRY, decideRetry, retryAfterMs } from '../../src/retry.ts';
 
@@ -174,7 +174,39 @@ describe('the poller', () => {
     });
     assert.equal(outcome.done, true);
     assert.equal(outcome.polls, 3);
-    assert.deepEqual(progress, ['Running:10', 'Running:10', 'Succeeded:final']);
+    assert.equal(progress.at(-1), 'Succeeded:final');
+    // A fixed interval keeps its looks on a 10 ms grid: a late look shortens the next wait.
+    for (const line of progress.slice(0, -1)) {
+      const wait = Number(/^Running:(\d+)$/.exec(line)?.[1]);
+      assert.ok(wait >= 5 && wait <= 10, line);
+    }
+  });
+  it("keeps the looks on the schedule's times, whatever the round trips", () => {
+    let now = 1_000;
+    const clock = new LookClock('auto', () => now);
+    const looks: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      now += clock.next();
+      looks.push((now - 1_000) / 1000);
+      now += 300; // each answer takes 0.3 s
+    }
+    let t = 0;
+    const planned = looks.map(() => (t += nextPollDelay(t * 1000, 'auto', undefined) / 1000));
+    const ms = (xs: number[]) => xs.map((x) => Math.round(x * 1000));
+    assert.deepEqual(ms(looks), ms(planned));
+  });
+  it('follows a Retry-After as given, and waits at least half a wait after a slow answer', () => {
+    let now = 0;
+    const clock = new LookClock(2_000, () => now);
+    assert.equal(clock.next(), 2_000);
+    now = 2_000;
+    assert.equal(clock.next(7_000), 7_000);
+    now = 9_000;
+    assert.equal(clock.next(), 2_000);
+    now = 30_000; // an answer that took 19 s
+    assert.equal(clock.next(), 1_000);
+    now = 31_050;
+    assert.equal(clock.next(undefined, 500), 500);
   });
   it('waits the Retry-After it was given', async () => {
     const seen = [step('Running', false, 150), step('Succeeded', true)];
