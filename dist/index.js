@@ -20606,15 +20606,24 @@ var AUTO_SCHEDULE = {
   shortWaitSeconds: 4.5,
   /** Until when (seconds after the start) the short wait applies; then waits grow as (t/this)². */
   shortUntilSeconds: 80,
-  /** The longest wait: reached 146 s after the start. */
-  ceilingSeconds: 15
+  /** The longest wait (reached 146 s after the start), once on its grid. */
+  ceilingSeconds: 15,
+  /**
+   * At the ceiling, looks fall on this many seconds past a multiple of the ceiling (308, 608 s …):
+   * commands that run into their deadline (`helm --wait` 5 min, a rollout's 10-minute progress
+   * deadline) end just after 300 or 600 s plus the pod start delay, and are seen at once.
+   */
+  ceilingPhaseSeconds: 8
 };
 function autoWaitMs(elapsedMs) {
   const { firstLookSeconds, shortWaitSeconds, shortUntilSeconds, ceilingSeconds } = AUTO_SCHEDULE;
   const elapsed = Math.max(0, elapsedMs) / 1e3;
   if (elapsed < firstLookSeconds) return Math.round((firstLookSeconds - elapsed) * 1e3);
-  const growth = Math.max(1, elapsed / shortUntilSeconds) ** 2;
-  return Math.round(Math.min(ceilingSeconds, shortWaitSeconds * growth) * 1e3);
+  const growing = shortWaitSeconds * Math.max(1, elapsed / shortUntilSeconds) ** 2;
+  if (growing < ceilingSeconds) return Math.round(growing * 1e3);
+  const sincePhase = (elapsed - AUTO_SCHEDULE.ceilingPhaseSeconds) % ceilingSeconds;
+  const toGrid = ceilingSeconds - sincePhase;
+  return Math.round((toGrid < 1 ? toGrid + ceilingSeconds : toGrid) * 1e3);
 }
 
 // src/retry.ts
