@@ -49,7 +49,11 @@ const STEPS: ClientModel[] = [
   schedule('3. growing waits after 80 s: 4.5 s × (t / 80 s)², to 12 s', 4, (t) =>
     Math.min(12, 4.5 * Math.max(1, t / 80) ** 2),
   ),
-  { ...actionModel(), label: '4. the ceiling at 15 s (auto now)' },
+  schedule('4. the ceiling at 15 s', 4, (t) => Math.min(15, 4.5 * Math.max(1, t / 80) ** 2)),
+  {
+    ...actionModel(),
+    label: '5. at the ceiling, looks on a grid 8 s past multiples of 15 s (auto now)',
+  },
 ];
 
 console.log(
