@@ -171,7 +171,9 @@ describe('operation-status end to end', { concurrency: true }, () => {
 
   it('stops at the timeout with TimedOut and the operation id', async () => {
     const c = lab.cluster({ operation: { durationSeconds: 60 } });
-    const run = await watch(c.resourceId, { timeout: '2s' });
+    // The action's timeout counts from its own start (sign-in included): it must leave room for
+    // a first read on a loaded machine, where a dozen runs of this file start side by side.
+    const run = await watch(c.resourceId, { timeout: '6s' });
     assert.equal(run.code, 1, run.stdout);
     assert.equal(run.outputs.status, 'TimedOut');
     assert.equal(run.outputs['operation-id'], c.operationId);

@@ -164,9 +164,13 @@ describe('traceable requests', { concurrency: true }, () => {
       times: 1,
       fault: { moveLocation: true },
     });
-    const run = await runAction({ cluster: c.resourceId, command: 'sleep 2; echo ok' }, lab.emu, {
-      env: { RUNNER_DEBUG: '1' },
-    });
+    // A fixed, short poll interval: the first poll must come while the command still runs, to be
+    // answered with the moved Location (auto's first look may come after a 2 s command ended).
+    const run = await runAction(
+      { cluster: c.resourceId, command: 'sleep 2; echo ok', 'poll-interval': '0.5' },
+      lab.emu,
+      { env: { RUNNER_DEBUG: '1' } },
+    );
     assert.equal(run.code, 0, run.stdout + run.stderr);
     const debug = run.stdout.split('\n').filter((line) => line.startsWith('::debug::HTTP '));
     assert.ok(
