@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import * as core from '@actions/core';
-import { resolveArmScope } from './arm-audience.ts';
-import { ArmClient } from './arm-client.ts';
-import { signIn, type AuthEnvironment } from './auth.ts';
-import { ActionError, errorMessage } from './errors.ts';
+import { resolveArmScope } from './azure/arm-audience.ts';
+import { ArmClient } from './azure/arm-client.ts';
+import { signIn, type AuthEnvironment } from './azure/auth.ts';
+import { ActionError, errorMessage } from './base/errors.ts';
 import {
   Transport,
   displayUrl,
@@ -11,19 +11,19 @@ import {
   requestTimeouts,
   type CallStats,
   type TransportOptions,
-} from './http.ts';
-import { readSettings, runnerInputs } from './inputs.ts';
-import { formatProgress, inert, info } from './log.ts';
-import { publish } from './outputs.ts';
-import { proxyPasswords } from './proxy.ts';
-import { registerSecret, secretsInEnvironment } from './secrets.ts';
-import { pollUntilDone } from './poller.ts';
-import type { Facts, Outcome, Report } from './report.ts';
-import { ARM_RETRY, SERVICE_FABRIC_RETRY, type RetryPolicy } from './retry.ts';
-import { connectServiceFabric } from './service-fabric-client.ts';
-import type { AksOperationSettings, Settings } from './settings.ts';
-import { InterruptedError, formatDuration } from './timing.ts';
-import { USER_AGENT } from './version.ts';
+} from './network/http.ts';
+import { readSettings, runnerInputs } from './inputs/inputs.ts';
+import { formatProgress, inert, info } from './report/log.ts';
+import { publish } from './report/outputs.ts';
+import { proxyPasswords } from './network/proxy.ts';
+import { registerSecret, secretsInEnvironment } from './report/secrets.ts';
+import { pollUntilDone } from './waiting/poller.ts';
+import type { Facts, Outcome, Report } from './report/report.ts';
+import { ARM_RETRY, SERVICE_FABRIC_RETRY, type RetryPolicy } from './network/retry.ts';
+import { connectServiceFabric } from './service-fabric/client.ts';
+import type { AksOperationSettings, Settings } from './inputs/settings.ts';
+import { InterruptedError, formatDuration } from './waiting/timing.ts';
+import { USER_AGENT } from './base/version.ts';
 import type { AksOperationContext, OperationContext } from './operations/context.ts';
 import { commandResult } from './operations/command-result.ts';
 import { prepareRunCommand, runCommand } from './operations/run-command.ts';

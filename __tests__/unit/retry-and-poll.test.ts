@@ -5,8 +5,8 @@ import {
   nextPollDelay,
   pollUntilDone,
   type Observation,
-} from '../../src/poller.ts';
-import { ARM_RETRY, SERVICE_FABRIC_RETRY, decideRetry, retryAfterMs } from '../../src/retry.ts';
+} from '../../src/waiting/poller.ts';
+import { ARM_RETRY, SERVICE_FABRIC_RETRY, decideRetry, retryAfterMs } from '../../src/network/retry.ts';
 
 const half = () => 0; // jitter at its lowest: 50 % of the ceiling
 

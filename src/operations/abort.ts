@@ -1,6 +1,6 @@
-import type { ArmResponse } from '../arm-client.ts';
-import { isRecord, propertiesOf, readArmError } from '../json.ts';
-import { ActionError, ServiceError } from '../errors.ts';
+import type { ArmResponse } from '../azure/arm-client.ts';
+import { isRecord, propertiesOf, readArmError } from '../base/json.ts';
+import { ActionError, ServiceError } from '../base/errors.ts';
 import {
   canonicalArmStatus,
   isTerminalStatus,
@@ -9,10 +9,10 @@ import {
   readOperationStatus,
   type Interpretation,
   type PollingMode,
-} from '../lro.ts';
-import type { Outcome } from '../report.ts';
-import { retryAfterMs } from '../retry.ts';
-import type { AbortSettings } from '../settings.ts';
+} from '../azure/lro.ts';
+import type { Outcome } from '../report/report.ts';
+import { retryAfterMs } from '../network/retry.ts';
+import type { AbortSettings } from '../inputs/settings.ts';
 import type { AksOperationContext } from './context.ts';
 import { aksTarget, type AksTarget } from './target.ts';
 

@@ -1,9 +1,9 @@
-import { ActionError } from '../errors.ts';
-import type { Observation } from '../poller.ts';
-import type { Outcome } from '../report.ts';
-import type { FaultOperationEntry, ServiceFabricClient } from '../service-fabric-client.ts';
-import type { CancelFaultSettings } from '../settings.ts';
-import { formatDuration } from '../timing.ts';
+import { ActionError } from '../base/errors.ts';
+import type { Observation } from '../waiting/poller.ts';
+import type { Outcome } from '../report/report.ts';
+import type { FaultOperationEntry, ServiceFabricClient } from '../service-fabric/client.ts';
+import type { CancelFaultSettings } from '../inputs/settings.ts';
+import { formatDuration } from '../waiting/timing.ts';
 import type { OperationContext } from './context.ts';
 
 /** The states a fault operation ends in; Running and RollingBack are still moving. */

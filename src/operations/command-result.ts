@@ -1,17 +1,17 @@
-import type { ArmResponse } from '../arm-client.ts';
-import { isRecord, propertiesOf } from '../json.ts';
-import { formatBytes } from '../summary.ts';
-import { ServiceError } from '../errors.ts';
+import type { ArmResponse } from '../azure/arm-client.ts';
+import { isRecord, propertiesOf } from '../base/json.ts';
+import { formatBytes } from '../report/summary.ts';
+import { ServiceError } from '../base/errors.ts';
 import {
   canonicalArmStatus,
   isTerminalStatus,
   observePollingUrl,
   type Interpretation,
-} from '../lro.ts';
-import { writeLogsFile } from '../outputs.ts';
-import type { Outcome } from '../report.ts';
-import type { CommandResultSettings, RunCommandSettings } from '../settings.ts';
-import { printUntrustedBlock } from '../log.ts';
+} from '../azure/lro.ts';
+import { writeLogsFile } from '../report/outputs.ts';
+import type { Outcome } from '../report/report.ts';
+import type { CommandResultSettings, RunCommandSettings } from '../inputs/settings.ts';
+import { printUntrustedBlock } from '../report/log.ts';
 import type { AksOperationContext } from './context.ts';
 
 export const RUN_COMMAND_API_VERSION = '2024-09-01';

@@ -1,6 +1,6 @@
-import type { ArmClient } from '../arm-client.ts';
-import type { Observation, PollOptions, PollOutcome } from '../poller.ts';
-import type { Facts, Outcome } from '../report.ts';
+import type { ArmClient } from '../azure/arm-client.ts';
+import type { Observation, PollOptions, PollOutcome } from '../waiting/poller.ts';
+import type { Facts, Outcome } from '../report/report.ts';
 
 /** What every operation is handed by main: its clients, where to record what it learns, how to wait. */
 export interface OperationContext {

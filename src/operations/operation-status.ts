@@ -1,15 +1,15 @@
-import type { ArmResponse } from '../arm-client.ts';
-import { isRecord } from '../json.ts';
-import { ActionError, ServiceError, describeAnswer } from '../errors.ts';
+import type { ArmResponse } from '../azure/arm-client.ts';
+import { isRecord } from '../base/json.ts';
+import { ActionError, ServiceError, describeAnswer } from '../base/errors.ts';
 import {
   canonicalArmStatus,
   isTerminalStatus,
   observePollingUrl,
   readOperationStatus,
   type Interpretation,
-} from '../lro.ts';
-import type { Outcome } from '../report.ts';
-import type { OperationStatusSettings } from '../settings.ts';
+} from '../azure/lro.ts';
+import type { Outcome } from '../report/report.ts';
+import type { OperationStatusSettings } from '../inputs/settings.ts';
 import type { AksOperationContext } from './context.ts';
 import { aksTarget } from './target.ts';
 

@@ -1,8 +1,8 @@
-import { ServiceError } from '../errors.ts';
-import { isRecord, propertiesOf } from '../json.ts';
-import { isTerminalStatus } from '../lro.ts';
-import type { AksClusterRef } from '../parsers.ts';
-import type { RunCommandSettings } from '../settings.ts';
+import { ServiceError } from '../base/errors.ts';
+import { isRecord, propertiesOf } from '../base/json.ts';
+import { isTerminalStatus } from '../azure/lro.ts';
+import type { AksClusterRef } from '../inputs/parsers.ts';
+import type { RunCommandSettings } from '../inputs/settings.ts';
 import { RUN_COMMAND_API_VERSION } from './command-result.ts';
 import type { AksOperationContext } from './context.ts';
 

@@ -1,12 +1,12 @@
-import { buildAttachment, type Attachment } from '../attachments.ts';
-import { AKS_SERVER_APP_ID, defaultScope } from '../cloud.ts';
-import { ActionError, ServiceError } from '../errors.ts';
-import { clip, decodeComponentOrKeep, isCommandId } from '../parsers.ts';
-import { retryAfterMs } from '../retry.ts';
-import type { ArmResponse, TokenSource } from '../arm-client.ts';
-import type { Outcome } from '../report.ts';
-import type { RunCommandSettings } from '../settings.ts';
-import { formatBytes } from '../summary.ts';
+import { buildAttachment, type Attachment } from './attachments.ts';
+import { AKS_SERVER_APP_ID, defaultScope } from '../inputs/cloud.ts';
+import { ActionError, ServiceError } from '../base/errors.ts';
+import { clip, decodeComponentOrKeep, isCommandId } from '../inputs/parsers.ts';
+import { retryAfterMs } from '../network/retry.ts';
+import type { ArmResponse, TokenSource } from '../azure/arm-client.ts';
+import type { Outcome } from '../report/report.ts';
+import type { RunCommandSettings } from '../inputs/settings.ts';
+import { formatBytes } from '../report/summary.ts';
 import {
   RUN_COMMAND_API_VERSION,
   awaitCommandResult,

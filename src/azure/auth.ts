@@ -3,19 +3,19 @@ import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { TokenCredential } from '@azure/core-auth';
 import type { TokenSource } from './arm-client.ts';
-import { InputError, SignInError, errorMessage } from './errors.ts';
-import { isRecord, parseJson } from './json.ts';
-import { parseClientId, parseTenantId } from './parsers.ts';
-import type { AuthKind, CommonSettings } from './settings.ts';
+import { InputError, SignInError, errorMessage } from '../base/errors.ts';
+import { isRecord, parseJson } from '../base/json.ts';
+import { parseClientId, parseTenantId } from '../inputs/parsers.ts';
+import type { AuthKind, CommonSettings } from '../inputs/settings.ts';
 import {
   AZURE_CLI_TRUST_FIX,
   isAzureCliUntrusted,
   probeServer,
   trustFix,
   untrustedMessage,
-} from './trust.ts';
-import { proxyRefusalFor } from './proxy.ts';
-import { raceAbort } from './timing.ts';
+} from '../network/trust.ts';
+import { proxyRefusalFor } from '../network/proxy.ts';
+import { raceAbort } from '../waiting/timing.ts';
 
 /** How long the asks for an assertion within one Entra token request can be apart. */
 const ONE_REQUEST_MS = 500;

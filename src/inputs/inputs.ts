@@ -1,5 +1,5 @@
 import { isKnownAuthority, lookupCloud, sameOrigin, CLOUD_NAMES } from './cloud.ts';
-import { InputError } from './errors.ts';
+import { InputError } from '../base/errors.ts';
 import {
   parseAksCluster,
   parseApiVersion,

@@ -2,7 +2,7 @@
 // server (CA bundle, or a pinned thumbprint for self-signed cluster certificates).
 import { X509Certificate } from 'node:crypto';
 import tls from 'node:tls';
-import { InputError, errorMessage } from './errors.ts';
+import { InputError, errorMessage } from '../base/errors.ts';
 import { codedError, type ServerCheck } from './proxy.ts';
 
 export type GatewayTls = Pick<

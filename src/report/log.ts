@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import * as core from '@actions/core';
-import type { PollProgress } from './poller.ts';
+import type { PollProgress } from '../waiting/poller.ts';
 import { redact } from './secrets.ts';
-import { formatDuration } from './timing.ts';
+import { formatDuration } from '../waiting/timing.ts';
 
 /**
  * What the runner strips before it looks for `::`: it reads stdout with .NET's StreamReader (lines

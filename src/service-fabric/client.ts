@@ -1,20 +1,20 @@
 // The Service Fabric HTTP gateway: sign-in (client certificate, Entra ID, or none), TLS trust,
 // and the two fault-operation calls cancel-fault makes.
-import { isRecord, parseJson } from './json.ts';
-import { pickAzureAuth, signIn, type AuthEnvironment } from './auth.ts';
-import { ActionError, InputError, ServiceError, SignInError, TransportError } from './errors.ts';
-import { displayUrl, type HttpResult, type Transport } from './http.ts';
-import { clip } from './parsers.ts';
-import type { CancelFaultSettings } from './settings.ts';
-import type { ServerCheck } from './proxy.ts';
-import { raceAbort } from './timing.ts';
+import { isRecord, parseJson } from '../base/json.ts';
+import { pickAzureAuth, signIn, type AuthEnvironment } from '../azure/auth.ts';
+import { ActionError, InputError, ServiceError, SignInError, TransportError } from '../base/errors.ts';
+import { displayUrl, type HttpResult, type Transport } from '../network/http.ts';
+import { clip } from '../inputs/parsers.ts';
+import type { CancelFaultSettings } from '../inputs/settings.ts';
+import type { ServerCheck } from '../network/proxy.ts';
+import { raceAbort } from '../waiting/timing.ts';
 import {
   parseCaBundle,
   parseClientCertificate,
   pinnedServerCheck,
   thumbprintsOf,
   type GatewayTls,
-} from './tls.ts';
+} from '../network/tls.ts';
 
 export const SERVICE_FABRIC_API_VERSION = '6.0';
 /** The transport's request timeouts when nothing shortens them (30 s reads, 65 s writes). */

@@ -1,4 +1,4 @@
-import { InputError } from './errors.ts';
+import { InputError } from '../base/errors.ts';
 
 /** Parses `true`/`false` (and the YAML 1.2 core spellings), as the toolkit's getBooleanInput does. */
 export function parseBoolean(input: string, raw: string, fallback: boolean): boolean {

@@ -1,6 +1,6 @@
 import type { Report } from './report.ts';
 import { progressBar } from './log.ts';
-import { formatDuration } from './timing.ts';
+import { formatDuration } from '../waiting/timing.ts';
 
 /**
  * The most command output a summary shows. A summary is for reading: longer output shows its

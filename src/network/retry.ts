@@ -1,4 +1,4 @@
-import { sleep } from './timing.ts';
+import { sleep } from '../waiting/timing.ts';
 
 /** One retry policy for every call the action makes (ARM and Service Fabric). */
 export interface RetryPolicy {

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { defaultScope, sameOrigin } from './cloud.ts';
-import { ActionError, ServiceError } from './errors.ts';
-import { isRecord, parseJson, readArmError, type ArmErrorInfo } from './json.ts';
-import { displayUrl, plainId, type HttpResult, type Transport } from './http.ts';
-import { clip } from './parsers.ts';
-import { headerValue } from './retry.ts';
+import { defaultScope, sameOrigin } from '../inputs/cloud.ts';
+import { ActionError, ServiceError } from '../base/errors.ts';
+import { isRecord, parseJson, readArmError, type ArmErrorInfo } from '../base/json.ts';
+import { displayUrl, plainId, type HttpResult, type Transport } from '../network/http.ts';
+import { clip } from '../inputs/parsers.ts';
+import { headerValue } from '../network/retry.ts';
 
 /** Anything that can hand out a bearer token for a scope; asked before every request. */
 export interface TokenSource {
