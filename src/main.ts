@@ -22,7 +22,7 @@ import type { Facts, Outcome, Report } from './report/report.ts';
 import { ARM_RETRY, SERVICE_FABRIC_RETRY, type RetryPolicy } from './network/retry.ts';
 import { connectServiceFabric } from './service-fabric/client.ts';
 import type { AksOperationSettings, Settings } from './inputs/settings.ts';
-import { InterruptedError, formatDuration } from './waiting/timing.ts';
+import { formatDuration } from './waiting/timing.ts';
 import { USER_AGENT } from './base/version.ts';
 import type { AksOperationContext, OperationContext } from './operations/context.ts';
 import { commandResult } from './operations/command-result.ts';
@@ -30,6 +30,7 @@ import { prepareRunCommand, runCommand } from './operations/run-command.ts';
 import { abort } from './operations/abort.ts';
 import { operationStatus } from './operations/operation-status.ts';
 import { cancelFault } from './operations/cancel-fault.ts';
+import { InterruptedError } from './base/errors.ts';
 
 /** State shared by one run: what was learned, the counters, and the signals that stop waiting. */
 interface RunState {

@@ -3,14 +3,9 @@ import { defaultScope, sameOrigin } from '../inputs/cloud.ts';
 import { ActionError, ServiceError } from '../base/errors.ts';
 import { isRecord, parseJson, readArmError, type ArmErrorInfo } from '../base/json.ts';
 import { displayUrl, plainId, type HttpResult, type Transport } from '../network/http.ts';
-import { clip } from '../inputs/parsers.ts';
-import { headerValue } from '../network/retry.ts';
-
-/** Anything that can hand out a bearer token for a scope; asked before every request. */
-export interface TokenSource {
-  /** `fresh`: not from a cache (the service called the cached one expired). */
-  getToken(scope: string, options?: { fresh?: boolean }): Promise<string>;
-}
+import { clip } from '../base/format.ts';
+import { headerValue } from '../network/headers.ts';
+import type { TokenSource } from './auth.ts';
 
 export interface ArmResponse {
   status: number;

@@ -2,7 +2,6 @@ import { accessSync, constants, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { TokenCredential } from '@azure/core-auth';
-import type { TokenSource } from './arm-client.ts';
 import { InputError, SignInError, errorMessage } from '../base/errors.ts';
 import { isRecord, parseJson } from '../base/json.ts';
 import { parseClientId, parseTenantId } from '../inputs/parsers.ts';
@@ -16,6 +15,12 @@ import {
 } from '../network/trust.ts';
 import { proxyRefusalFor } from '../network/proxy.ts';
 import { raceAbort } from '../waiting/timing.ts';
+
+/** Anything that can hand out a bearer token for a scope; asked before every request. */
+export interface TokenSource {
+  /** `fresh`: not from a cache (the service called the cached one expired). */
+  getToken(scope: string, options?: { fresh?: boolean }): Promise<string>;
+}
 
 /** How long the asks for an assertion within one Entra token request can be apart. */
 const ONE_REQUEST_MS = 500;

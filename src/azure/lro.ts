@@ -1,7 +1,8 @@
 import type { ArmClient, ArmResponse } from './arm-client.ts';
 import { isRecord, readArmError } from '../base/json.ts';
 import type { Observation } from '../waiting/poller.ts';
-import { headerValue, retryAfterMs } from '../network/retry.ts';
+import { retryAfterMs } from '../network/retry.ts';
+import { headerValue } from '../network/headers.ts';
 
 /** ARM's long-running operation protocols: a `Location` answering 202 until done, or an `Azure-AsyncOperation` status. */
 export type PollingMode = 'location' | 'azure-asyncoperation';

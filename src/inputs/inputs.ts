@@ -1,25 +1,6 @@
 import { isKnownAuthority, lookupCloud, sameOrigin, CLOUD_NAMES } from './cloud.ts';
 import { InputError } from '../base/errors.ts';
-import {
-  parseAksCluster,
-  parseApiVersion,
-  parseBoolean,
-  parseChoice,
-  parseClientId,
-  parseCommandId,
-  parseCount,
-  parseDuration,
-  parseEndpoint,
-  parseExitCodes,
-  parseLines,
-  parseNodePool,
-  parseOperationId,
-  parsePollInterval,
-  parseTenantId,
-  parseThumbprints,
-  parseUuid,
-  clip,
-} from './parsers.ts';
+import { parseAksCluster, parseApiVersion, parseBoolean, parseChoice, parseClientId, parseCommandId, parseCount, parseDuration, parseEndpoint, parseExitCodes, parseLines, parseNodePool, parseOperationId, parsePollInterval, parseTenantId, parseThumbprints, parseUuid } from './parsers.ts';
 import {
   AUTH_KINDS,
   OPERATIONS,
@@ -28,6 +9,7 @@ import {
   type Endpoints,
   type Settings,
 } from './settings.ts';
+import { clip } from '../base/format.ts';
 
 /** Each resubmission waits for a new pod; a handful is plenty (AKS says a retry may help). */
 const MAX_START_RETRIES = 5;

@@ -1,4 +1,5 @@
 import { sleep } from '../waiting/timing.ts';
+import { headerValue } from './headers.ts';
 
 /** One retry policy for every call the action makes (ARM and Service Fabric). */
 export interface RetryPolicy {
@@ -114,15 +115,6 @@ export function retryAfterMs(
   if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
-export function headerValue(
-  headers: Record<string, string | string[] | undefined>,
-  name: string,
-): string | undefined {
-  const value = headers[name.toLowerCase()];
-  const first = Array.isArray(value) ? value[0] : value;
-  return first?.trim() || undefined;
 }
 
 /**

@@ -4,8 +4,8 @@ import path, { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import * as glob from '@actions/glob';
 import { Zip, ZipDeflate } from 'fflate';
 import { ActionError, InputError, errorMessage } from '../base/errors.ts';
-import { formatBytes } from '../report/summary.ts';
-import { InterruptedError } from '../waiting/timing.ts';
+import { formatBytes } from '../base/format.ts';
+import { InterruptedError } from '../base/errors.ts';
 
 /** ARM commonly rejects request bodies over 4 MB; the zip travels base64-encoded inside the JSON body. */
 export const MAX_REQUEST_BYTES = 4 * 1024 * 1024;

@@ -1,6 +1,5 @@
 import type { ArmResponse } from '../azure/arm-client.ts';
 import { isRecord, propertiesOf } from '../base/json.ts';
-import { formatBytes } from '../report/summary.ts';
 import { ServiceError } from '../base/errors.ts';
 import {
   canonicalArmStatus,
@@ -13,6 +12,7 @@ import type { Outcome } from '../report/report.ts';
 import type { CommandResultSettings, RunCommandSettings } from '../inputs/settings.ts';
 import { printUntrustedBlock } from '../report/log.ts';
 import type { AksOperationContext } from './context.ts';
+import { formatBytes } from '../base/format.ts';
 
 export const RUN_COMMAND_API_VERSION = '2024-09-01';
 

@@ -1,10 +1,10 @@
 import { ServiceError } from '../base/errors.ts';
 import { isRecord, propertiesOf } from '../base/json.ts';
 import { isTerminalStatus } from '../azure/lro.ts';
-import type { AksClusterRef } from '../inputs/parsers.ts';
 import type { RunCommandSettings } from '../inputs/settings.ts';
 import { RUN_COMMAND_API_VERSION } from './command-result.ts';
 import type { AksOperationContext } from './context.ts';
+import type { AksClusterRef } from '../inputs/settings.ts';
 
 /** Why AKS refused to run a command, in plain words, and what to do about it. */
 export interface Refusal {

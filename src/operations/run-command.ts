@@ -1,12 +1,11 @@
 import { buildAttachment, type Attachment } from './attachments.ts';
 import { AKS_SERVER_APP_ID, defaultScope } from '../inputs/cloud.ts';
 import { ActionError, ServiceError } from '../base/errors.ts';
-import { clip, decodeComponentOrKeep, isCommandId } from '../inputs/parsers.ts';
+import { decodeComponentOrKeep, isCommandId } from '../inputs/parsers.ts';
 import { retryAfterMs } from '../network/retry.ts';
-import type { ArmResponse, TokenSource } from '../azure/arm-client.ts';
+import type { ArmResponse } from '../azure/arm-client.ts';
 import type { Outcome } from '../report/report.ts';
 import type { RunCommandSettings } from '../inputs/settings.ts';
-import { formatBytes } from '../report/summary.ts';
 import {
   RUN_COMMAND_API_VERSION,
   awaitCommandResult,
@@ -14,6 +13,9 @@ import {
 } from './command-result.ts';
 import { explainRefusal } from './refusals.ts';
 import type { AksOperationContext } from './context.ts';
+import { clip } from '../base/format.ts';
+import { formatBytes } from '../base/format.ts';
+import type { TokenSource } from '../azure/auth.ts';
 
 const CLUSTER_TOKEN_SCOPE = defaultScope(AKS_SERVER_APP_ID);
 

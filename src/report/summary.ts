@@ -1,6 +1,7 @@
 import type { Report } from './report.ts';
 import { progressBar } from './log.ts';
 import { formatDuration } from '../waiting/timing.ts';
+import { formatBytes } from '../base/format.ts';
 
 /**
  * The most command output a summary shows. A summary is for reading: longer output shows its
@@ -132,9 +133,3 @@ export function tailUtf8(text: string, bytes: number): string {
   return newline >= 0 && newline < 1024 ? tail.slice(newline + 1) : tail;
 }
 
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  if (bytes < 1024 ** 3) return `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
-  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
-}

@@ -4,7 +4,6 @@ import { isRecord, parseJson } from '../base/json.ts';
 import { pickAzureAuth, signIn, type AuthEnvironment } from '../azure/auth.ts';
 import { ActionError, InputError, ServiceError, SignInError, TransportError } from '../base/errors.ts';
 import { displayUrl, type HttpResult, type Transport } from '../network/http.ts';
-import { clip } from '../inputs/parsers.ts';
 import type { CancelFaultSettings } from '../inputs/settings.ts';
 import type { ServerCheck } from '../network/proxy.ts';
 import { raceAbort } from '../waiting/timing.ts';
@@ -15,6 +14,7 @@ import {
   thumbprintsOf,
   type GatewayTls,
 } from '../network/tls.ts';
+import { clip } from '../base/format.ts';
 
 export const SERVICE_FABRIC_API_VERSION = '6.0';
 /** The transport's request timeouts when nothing shortens them (30 s reads, 65 s writes). */

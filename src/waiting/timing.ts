@@ -48,10 +48,3 @@ export function formatDuration(ms: number): string {
   return hours > 0 ? `${hours}h ${mmss}` : mmss;
 }
 
-/** The error an abort signal carries when the job is cancelled. */
-export class InterruptedError extends Error {
-  constructor(signalName: string) {
-    super(`Interrupted by ${signalName}`);
-    this.name = 'InterruptedError';
-  }
-}
