@@ -31,6 +31,7 @@ import { abort } from './operations/abort.ts';
 import { operationStatus } from './operations/operation-status.ts';
 import { cancelFault } from './operations/cancel-fault.ts';
 import { InterruptedError } from './base/errors.ts';
+import { STATUS } from './inputs/contract.ts';
 
 /** State shared by one run: what was learned, the counters, and the signals that stop waiting. */
 interface RunState {
@@ -71,7 +72,7 @@ export async function run(): Promise<void> {
   // The runner already masks these in the log; registering them keeps them out of the outputs too.
   for (const secret of secretsInEnvironment(process.env)) registerSecret(secret);
   let operation: Report['operation'] = 'unknown';
-  let cluster = core.getInput('cluster');
+  let cluster = runnerInputs().input('cluster');
   let outcome: Outcome;
   try {
     const settings = readSettings(runnerInputs());
@@ -239,14 +240,14 @@ function stoppedOutcome(
   const last = lastState ? ` (last state: ${lastState})` : '';
   if (state.interrupt.signal.aborted) {
     return {
-      status: 'Interrupted',
+      status: STATUS.Interrupted,
       verdict: 'fail',
       message: `The job was cancelled while waiting${last}; the operation goes on in Azure.`,
       fix: resume,
     };
   }
   return {
-    status: 'TimedOut',
+    status: STATUS.TimedOut,
     verdict: 'fail',
     message: `No final status within the timeout of ${formatDuration(timeoutMs)}${last}.`,
     fix: `Raise timeout if the operation needs longer. ${resume}`,
@@ -256,24 +257,29 @@ function stoppedOutcome(
 function outcomeOfError(error: unknown, state: RunState): Outcome {
   if (state.interrupt.signal.aborted || error instanceof InterruptedError) {
     return {
-      status: 'Interrupted',
+      status: STATUS.Interrupted,
       verdict: 'fail',
       message: 'The job was cancelled before the operation finished.',
     };
   }
   if (error instanceof DOMException && error.name === 'TimeoutError') {
     return {
-      status: 'TimedOut',
+      status: STATUS.TimedOut,
       verdict: 'fail',
       message: 'The timeout ran out before the service answered.',
       fix: 'Raise timeout.',
     };
   }
   if (error instanceof ActionError) {
-    return { status: 'Failed', verdict: 'fail', message: inert(error.message), fix: error.fix };
+    return {
+      status: STATUS.Failed,
+      verdict: 'fail',
+      message: inert(error.message),
+      fix: error.fix,
+    };
   }
   return {
-    status: 'Failed',
+    status: STATUS.Failed,
     verdict: 'fail',
     message: `Unexpected error: ${inert(errorMessage(error))}`,
   };

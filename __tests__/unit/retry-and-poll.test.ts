@@ -6,7 +6,12 @@ import {
   pollUntilDone,
   type Observation,
 } from '../../src/waiting/poller.ts';
-import { ARM_RETRY, SERVICE_FABRIC_RETRY, decideRetry, retryAfterMs } from '../../src/network/retry.ts';
+import {
+  ARM_RETRY,
+  SERVICE_FABRIC_RETRY,
+  decideRetry,
+  retryAfterMs,
+} from '../../src/network/retry.ts';
 
 const half = () => 0; // jitter at its lowest: 50 % of the ceiling
 

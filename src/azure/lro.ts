@@ -3,6 +3,7 @@ import { isRecord, readArmError } from '../base/json.ts';
 import type { Observation } from '../waiting/poller.ts';
 import { retryAfterMs } from '../network/retry.ts';
 import { headerValue } from '../network/headers.ts';
+import { STATUS } from '../inputs/contract.ts';
 
 /** ARM's long-running operation protocols: a `Location` answering 202 until done, or an `Azure-AsyncOperation` status. */
 export type PollingMode = 'location' | 'azure-asyncoperation';
@@ -52,7 +53,7 @@ export function pascalCase(status: string): string {
 
 /** `Canceled`, `Cancelled`: the canonical spelling of a terminal ARM status. */
 export function canonicalArmStatus(status: string): string {
-  const match = ['Succeeded', 'Failed', 'Canceled'].find(
+  const match = [STATUS.Succeeded, STATUS.Failed, STATUS.Canceled].find(
     (s) => s.toLowerCase() === status.toLowerCase(),
   );
   return match ?? pascalCase(status);

@@ -303,4 +303,3 @@ export function decodeComponentOrKeep(text: string): string {
     return text;
   }
 }
-

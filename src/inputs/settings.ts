@@ -9,15 +9,6 @@ export interface AksClusterRef {
   resourceId: string;
 }
 
-export const OPERATIONS = [
-  'run-command',
-  'command-result',
-  'abort',
-  'operation-status',
-  'cancel-fault',
-] as const;
-export type OperationName = (typeof OPERATIONS)[number];
-
 export const AUTH_KINDS = [
   'auto',
   'oidc',

@@ -15,6 +15,7 @@ import { retryAfterMs } from '../network/retry.ts';
 import type { AbortSettings } from '../inputs/settings.ts';
 import type { AksOperationContext } from './context.ts';
 import { aksTarget, type AksTarget } from './target.ts';
+import { STATUS } from '../inputs/contract.ts';
 
 export const ABORT_API_VERSION = '2024-05-01';
 
@@ -27,7 +28,7 @@ function interpretAbortPoll(mode: PollingMode): (response: ArmResponse) => Inter
     if (mode === 'location')
       return {
         done: true,
-        status: canonicalArmStatus(status ?? 'Succeeded'),
+        status: canonicalArmStatus(status ?? STATUS.Succeeded),
         value: response.body,
       };
     const done = isTerminalStatus(status);
@@ -72,7 +73,7 @@ export async function abort(ctx: AksOperationContext, settings: AbortSettings): 
     ctx.log(
       `Abort accepted (HTTP ${accepted.status}); not waiting (wait: false). Watch the cluster with operation: operation-status.`,
     );
-    return { status: 'Accepted', verdict: 'pass' };
+    return { status: STATUS.Accepted, verdict: 'pass' };
   }
   if (accepted.status === 202 && !polling) {
     throw new ActionError(
@@ -99,21 +100,21 @@ export async function abort(ctx: AksOperationContext, settings: AbortSettings): 
   if (error) ctx.facts.reason = `${error.code}: ${error.message}`;
   // After a 202 the status resource speaks of the abort itself (Succeeded: the cancellation is
   // done); after a 204 the watched cluster state is already the operation's own final state.
-  const abortSucceeded = polling ? outcome.last.status === 'Succeeded' : true;
-  if (!abortSucceeded || outcome.last.status === 'Failed') {
+  const abortSucceeded = polling ? outcome.last.status === STATUS.Succeeded : true;
+  if (!abortSucceeded || outcome.last.status === STATUS.Failed) {
     const why = error ? `: ${error.code}: ${error.message}` : '';
     return {
-      status: 'Failed',
+      status: STATUS.Failed,
       verdict: 'fail',
       message:
-        `The abort failed${outcome.last.status === 'Failed' ? '' : ` (its status is ${outcome.last.status})`}${why}`.replace(
+        `The abort failed${outcome.last.status === STATUS.Failed ? '' : ` (its status is ${outcome.last.status})`}${why}`.replace(
           /\.?$/,
           '.',
         ),
     };
   }
   const clusterNow = polling ? await readClusterState(ctx, clusterPath) : outcome.last.status;
-  const status = polling ? 'Canceled' : outcome.last.status;
+  const status = polling ? STATUS.Canceled : outcome.last.status;
   const sentence = `The ${operationNoun(before)} was aborted; the ${target.noun} is ${clusterNow ?? 'in an unknown state (it could not be read)'}. Nothing is rolled back.`;
   ctx.log(sentence);
   ctx.facts.details = [...(ctx.facts.details ?? []), ['Outcome', sentence]];
@@ -207,7 +208,7 @@ function alreadyCompleted(ctx: AksOperationContext, response: ArmResponse): Outc
   ctx.facts.reason = detail || undefined;
   ctx.facts.result = response.body;
   return {
-    status: 'AlreadyCompleted',
+    status: STATUS.AlreadyCompleted,
     verdict: 'warn',
     message: `Nothing was aborted: the operation finished before it could be cancelled${detail ? ` (${detail})` : ''}.`,
   };

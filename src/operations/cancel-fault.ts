@@ -5,9 +5,15 @@ import type { FaultOperationEntry, ServiceFabricClient } from '../service-fabric
 import type { CancelFaultSettings } from '../inputs/settings.ts';
 import { formatDuration } from '../waiting/timing.ts';
 import type { OperationContext } from './context.ts';
+import { STATUS } from '../inputs/contract.ts';
 
 /** The states a fault operation ends in; Running and RollingBack are still moving. */
-const FINAL_STATES = new Set(['Completed', 'Faulted', 'Cancelled', 'ForceCancelled']);
+const FINAL_STATES = new Set<string>([
+  STATUS.Completed,
+  STATUS.Faulted,
+  STATUS.Cancelled,
+  STATUS.ForceCancelled,
+]);
 
 /**
  * Cancels a Service Fabric fault operation: always a graceful cancel first; with `force`, a forced
@@ -27,7 +33,7 @@ export async function cancelFault(
       ctx.warn(
         'force is not applied with wait: false: the forced cancel is only sent while waiting.',
       );
-    return { status: 'Accepted', verdict: 'pass' };
+    return { status: STATUS.Accepted, verdict: 'pass' };
   }
   const watch = watchCancel(ctx, settings, client);
   const outcome = await ctx.poll(watch.observe);
@@ -159,12 +165,12 @@ async function alreadyOver(
 function judge(ctx: OperationContext, entry: FaultOperationEntry, ended: string): Outcome {
   ctx.facts.result = entry;
   switch (entry.State) {
-    case 'Cancelled':
+    case STATUS.Cancelled:
       ctx.log(
         'Cancelled: the operation was stopped and its internal state cleaned up (an effect that already happened, such as data loss, is not undone).',
       );
       return { status: entry.State, verdict: 'pass' };
-    case 'ForceCancelled':
+    case STATUS.ForceCancelled:
       ctx.log(
         'ForceCancelled: the operation was stopped; the cluster may keep some of its internal state.',
       );

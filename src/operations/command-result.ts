@@ -13,6 +13,7 @@ import type { CommandResultSettings, RunCommandSettings } from '../inputs/settin
 import { printUntrustedBlock } from '../report/log.ts';
 import type { AksOperationContext } from './context.ts';
 import { formatBytes } from '../base/format.ts';
+import { STATUS } from '../inputs/contract.ts';
 
 export const RUN_COMMAND_API_VERSION = '2024-09-01';
 
@@ -159,11 +160,11 @@ export function judge(
   result: CommandResult,
   successExitCodes: ReadonlySet<number>,
 ): Outcome {
-  if (status !== 'Succeeded') {
+  if (status !== STATUS.Succeeded) {
     return {
       status,
       verdict: 'fail',
-      message: `The command ${status === 'Failed' ? 'failed to run' : 'was canceled'}${result.reason ? `: ${result.reason}` : ''}.`,
+      message: `The command ${status === STATUS.Failed ? 'failed to run' : 'was canceled'}${result.reason ? `: ${result.reason}` : ''}.`,
       fix: fixForReason(result.reason),
     };
   }

@@ -12,6 +12,7 @@ import type { Outcome } from '../report/report.ts';
 import type { OperationStatusSettings } from '../inputs/settings.ts';
 import type { AksOperationContext } from './context.ts';
 import { aksTarget } from './target.ts';
+import { STATUS } from '../inputs/contract.ts';
 
 export const OPERATION_STATUS_API_VERSION = '2025-05-02-preview';
 
@@ -118,7 +119,7 @@ function operationIdOf(requestedId: string, body: unknown): string | undefined {
 
 /** Failed and Canceled fail the step; a status still running (wait: false) passes as it is. */
 export function judgeOperation(status: string, done: boolean, value: OperationStatus): Outcome {
-  if (!done || status === 'Succeeded') return { status, verdict: 'pass' };
+  if (!done || status === STATUS.Succeeded) return { status, verdict: 'pass' };
   const why = value.error ? `: ${value.error.code}: ${value.error.message}` : '';
   // The service's message usually ends with its own full stop.
   return {

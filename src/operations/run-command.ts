@@ -16,6 +16,7 @@ import type { AksOperationContext } from './context.ts';
 import { clip } from '../base/format.ts';
 import { formatBytes } from '../base/format.ts';
 import type { TokenSource } from '../azure/auth.ts';
+import { STATUS } from '../inputs/contract.ts';
 
 const CLUSTER_TOKEN_SCOPE = defaultScope(AKS_SERVER_APP_ID);
 
@@ -71,7 +72,7 @@ export async function runCommand(
     ctx.facts.commandId = commandId;
     ctx.log(`Command accepted: command-id ${commandId}.`);
     if (!settings.wait) {
-      return { status: 'Accepted', verdict: 'pass', message: undefined };
+      return { status: STATUS.Accepted, verdict: 'pass', message: undefined };
     }
     const { outcome, result } = await awaitCommandResult(ctx, settings, url, {
       lookFirst: false,

@@ -1,12 +1,13 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as core from '@actions/core';
+import type { OutputName } from '../inputs/contract.ts';
 import type { Report } from './report.ts';
 import { redact, redactDeep } from './secrets.ts';
 import { renderSummary } from './summary.ts';
 
 /** The step's outputs, every one of them written in every case (empty when unknown). */
-export function outputValues(report: Report): Record<string, string> {
+export function outputValues(report: Report): Record<OutputName, string> {
   return {
     status: report.status,
     'exit-code': report.exitCode?.toString() ?? '',

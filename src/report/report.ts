@@ -1,4 +1,4 @@
-import type { OperationName } from '../inputs/settings.ts';
+import type { OperationName } from '../inputs/contract.ts';
 
 /** pass: the step succeeds; warn: it succeeds with a warning; fail: the step fails. */
 export type Verdict = 'pass' | 'warn' | 'fail';

@@ -132,4 +132,3 @@ export function tailUtf8(text: string, bytes: number): string {
   const newline = tail.indexOf('\n');
   return newline >= 0 && newline < 1024 ? tail.slice(newline + 1) : tail;
 }
-

@@ -2,7 +2,13 @@
 // and the two fault-operation calls cancel-fault makes.
 import { isRecord, parseJson } from '../base/json.ts';
 import { pickAzureAuth, signIn, type AuthEnvironment } from '../azure/auth.ts';
-import { ActionError, InputError, ServiceError, SignInError, TransportError } from '../base/errors.ts';
+import {
+  ActionError,
+  InputError,
+  ServiceError,
+  SignInError,
+  TransportError,
+} from '../base/errors.ts';
 import { displayUrl, type HttpResult, type Transport } from '../network/http.ts';
 import type { CancelFaultSettings } from '../inputs/settings.ts';
 import type { ServerCheck } from '../network/proxy.ts';

@@ -47,4 +47,3 @@ export function formatDuration(ms: number): string {
   const mmss = `${minutes}m ${String(seconds).padStart(2, '0')}s`;
   return hours > 0 ? `${hours}h ${mmss}` : mmss;
 }
-
