@@ -20414,16 +20414,6 @@ var ExitCode;
 function setSecret(secret) {
   issueCommand("add-mask", {}, secret);
 }
-function getInput(name, options) {
-  const val = process.env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] || "";
-  if (options && options.required && !val) {
-    throw new Error(`Input required and not supplied: ${name}`);
-  }
-  if (options && options.trimWhitespace === false) {
-    return val;
-  }
-  return val.trim();
-}
 function setOutput(name, value) {
   const filePath = process.env["GITHUB_OUTPUT"] || "";
   if (filePath) {
@@ -20463,7 +20453,7 @@ function getIDToken(aud) {
   });
 }
 
-// src/cloud.ts
+// src/inputs/cloud.ts
 var CLOUDS = {
   AzureCloud: {
     name: "AzureCloud",
@@ -20506,11 +20496,11 @@ function sameOrigin(a, b) {
 }
 var AKS_SERVER_APP_ID = "6dae42f8-4368-4678-94ff-3960e28e3630";
 
-// src/http.ts
+// src/network/http.ts
 import http3 from "node:http";
 import https3 from "node:https";
 
-// src/errors.ts
+// src/base/errors.ts
 var ActionError = class extends Error {
   fix;
   constructor(message, fix) {
@@ -20560,8 +20550,14 @@ var TransportError = class extends ActionError {
 function errorMessage(error2) {
   return error2 instanceof Error ? error2.message : String(error2);
 }
+var InterruptedError = class extends Error {
+  constructor(signalName) {
+    super(`Interrupted by ${signalName}`);
+    this.name = "InterruptedError";
+  }
+};
 
-// src/proxy.ts
+// src/network/proxy.ts
 import http2 from "node:http";
 import https2 from "node:https";
 import net from "node:net";
@@ -20798,7 +20794,7 @@ function secure(socket, options, checkServer, signal) {
   });
 }
 
-// src/timing.ts
+// src/waiting/timing.ts
 function sleep(ms, signal) {
   return new Promise((resolve2, reject) => {
     if (signal?.aborted) return reject(signal.reason);
@@ -20843,14 +20839,15 @@ function formatDuration(ms) {
   const mmss = `${minutes}m ${String(seconds).padStart(2, "0")}s`;
   return hours > 0 ? `${hours}h ${mmss}` : mmss;
 }
-var InterruptedError = class extends Error {
-  constructor(signalName) {
-    super(`Interrupted by ${signalName}`);
-    this.name = "InterruptedError";
-  }
-};
 
-// src/retry.ts
+// src/network/headers.ts
+function headerValue(headers, name) {
+  const value = headers[name.toLowerCase()];
+  const first = Array.isArray(value) ? value[0] : value;
+  return first?.trim() || void 0;
+}
+
+// src/network/retry.ts
 var ARM_RETRY = {
   maxRetries: 6,
   baseDelayMs: 1e3,
@@ -20916,11 +20913,6 @@ function retryAfterMs(headers, now = Date.now()) {
   const date = Date.parse(value);
   return Number.isNaN(date) ? void 0 : Math.max(0, date - now);
 }
-function headerValue(headers, name) {
-  const value = headers[name.toLowerCase()];
-  const first = Array.isArray(value) ? value[0] : value;
-  return first?.trim() || void 0;
-}
 async function withRetries(attempt, options) {
   const started = Date.now();
   for (let retries = 0; ; retries++) {
@@ -20932,7 +20924,7 @@ async function withRetries(attempt, options) {
   }
 }
 
-// src/trust.ts
+// src/network/trust.ts
 import { connect } from "node:tls";
 var UNTRUSTED_CODES = /* @__PURE__ */ new Set([
   "SELF_SIGNED_CERT_IN_CHAIN",
@@ -20999,7 +20991,7 @@ function hostOf2(url) {
   }
 }
 
-// src/http.ts
+// src/network/http.ts
 function requestTimeouts(totalTimeoutMs) {
   const clamp = (value, low, high) => Math.min(high, Math.max(low, value));
   return {
@@ -21220,7 +21212,7 @@ function displayUrl(url) {
   }
 }
 
-// src/json.ts
+// src/base/json.ts
 function parseJson(text) {
   if (text.trim() === "") return void 0;
   try {
@@ -21243,7 +21235,7 @@ function readArmError(value) {
   };
 }
 
-// src/arm-audience.ts
+// src/azure/arm-audience.ts
 var METADATA_API_VERSION = "2022-09-01";
 function metadataUrl(armEndpoint) {
   return `${armEndpoint}/metadata/endpoints?api-version=${METADATA_API_VERSION}`;
@@ -21277,10 +21269,131 @@ function firstAudience(metadata) {
   return first;
 }
 
-// src/arm-client.ts
+// src/azure/arm-client.ts
 import { randomUUID as randomUUID2 } from "node:crypto";
 
-// src/parsers.ts
+// src/base/format.ts
+function clip(value, max = 80) {
+  const oneLine = value.replace(/[\r\n]+/g, " ");
+  return oneLine.length > max ? `${oneLine.slice(0, max)}…` : oneLine;
+}
+function formatBytes(bytes) {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  if (bytes < 1024 ** 3) return `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
+  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
+}
+
+// src/azure/arm-client.ts
+var EXPIRED_TOKEN_CODES = /* @__PURE__ */ new Set([
+  "ExpiredAuthenticationToken",
+  "InvalidAuthenticationTokenExpired"
+]);
+var EXPIRED_TOKEN_RETRIES = 3;
+function isExpiredToken(result) {
+  return result.status === 401 && EXPIRED_TOKEN_CODES.has(parseArmError(result).code);
+}
+var ArmClient = class {
+  endpoint;
+  scope;
+  options;
+  constructor(options) {
+    this.options = options;
+    this.endpoint = options.endpoint;
+    this.scope = options.scope ?? defaultScope(options.endpoint);
+  }
+  /** An absolute URL on the ARM endpoint, from a resource path or an URL the service handed out. */
+  resolve(pathOrUrl) {
+    const url = new URL(pathOrUrl, this.endpoint);
+    if (!sameOrigin(url.href, this.endpoint)) {
+      throw new ActionError(
+        `The service asked the action to follow ${displayUrl(url.href)}, which is not on the ARM endpoint ${this.endpoint}; refusing to send the token there.`,
+        "If you use a private cloud, set arm-endpoint to the host the service answers from."
+      );
+    }
+    return url.href;
+  }
+  /**
+   * Sends one call (with retries) and returns its answer when the status is 2xx or listed in
+   * `accept`; any other answer becomes a ServiceError carrying ARM's code and message.
+   */
+  async send(method, pathOrUrl, options = {}) {
+    const url = this.resolve(pathOrUrl);
+    const body = options.body === void 0 ? void 0 : JSON.stringify(options.body);
+    let result = await this.sendOnce(method, url, body);
+    let retry = 1;
+    for (; retry <= EXPIRED_TOKEN_RETRIES && isExpiredToken(result); retry++) {
+      this.options.onExpiredToken?.(method, url, retry);
+      result = await this.sendOnce(method, url, body, { fresh: true });
+    }
+    const ok = result.status >= 200 && result.status < 300 || options.accept?.includes(result.status);
+    if (!ok && retry > 1 && isExpiredToken(result)) throw clockSkewError(result, retry - 1);
+    if (!ok) throw toServiceError(result);
+    return { status: result.status, headers: result.headers, body: parseJson(result.text), url };
+  }
+  sendOnce(method, url, body, token = {}) {
+    return this.options.transport.send(method, url, body, async () => ({
+      authorization: `Bearer ${await this.options.tokens.getToken(this.scope, token)}`,
+      accept: "application/json",
+      "x-ms-client-request-id": randomUUID2(),
+      "x-ms-correlation-request-id": this.options.correlationId,
+      ...body === void 0 ? {} : { "content-type": "application/json" }
+    }));
+  }
+};
+function parseArmError(result) {
+  const body = parseJson(result.text);
+  const error2 = readArmError(isRecord(body) && isRecord(body.error) ? body.error : body);
+  if (error2?.code) return error2;
+  return { code: `HTTP${result.status}`, message: describeNonJsonBody(result.text) };
+}
+function clockSkewError(result, newTokens) {
+  const { code, message } = parseArmError(result);
+  return new ServiceError(
+    result.status,
+    code,
+    `${message} ARM refused ${newTokens} newly issued token(s) as expired, so the clocks of ARM, Entra ID and the runner may disagree.`,
+    "Check the runner's clock (timedatectl; NTP) and retry later; if it keeps happening on a hosted runner, it is a service-side clock problem to report to Azure support."
+  );
+}
+function toServiceError(result) {
+  const { code, message } = parseArmError(result);
+  return new ServiceError(
+    result.status,
+    code,
+    message,
+    fixFor(result.status, code),
+    requestIdOf(result.headers)
+  );
+}
+function requestIdOf(headers) {
+  return plainId(headerValue(headers, "x-ms-request-id"));
+}
+function fixFor(status, code) {
+  if (status === 401)
+    return "The token was refused: check tenant-id and the environment (cloud) of the identity.";
+  if (status === 403 || code === "AuthorizationFailed") {
+    return "Grant the identity a role with this action on the cluster (see the README: Azure permissions).";
+  }
+  if (code === "ResourceNotFound" || code === "ResourceGroupNotFound" || code === "SubscriptionNotFound") {
+    return "Check the cluster input (subscription, resource group and name).";
+  }
+  if (status === 413 || code === "RequestEntityTooLarge") {
+    return "Attach fewer or smaller files (the request body must stay under about 4 MB).";
+  }
+  return void 0;
+}
+function describeNonJsonBody(text) {
+  const plain = text.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim();
+  return plain === "" ? "the service answered without an error body" : `the service answered: ${clip(plain, 200)}`;
+}
+
+// src/azure/auth.ts
+import { accessSync, constants as constants3, readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { delimiter, join } from "node:path";
+
+// src/inputs/parsers.ts
 function parseBoolean(input, raw, fallback) {
   const value = raw.trim();
   if (value === "") return fallback;
@@ -21513,119 +21626,8 @@ function decodeComponentOrKeep(text) {
     return text;
   }
 }
-function clip(value, max = 80) {
-  const oneLine = value.replace(/[\r\n]+/g, " ");
-  return oneLine.length > max ? `${oneLine.slice(0, max)}…` : oneLine;
-}
 
-// src/arm-client.ts
-var EXPIRED_TOKEN_CODES = /* @__PURE__ */ new Set([
-  "ExpiredAuthenticationToken",
-  "InvalidAuthenticationTokenExpired"
-]);
-var EXPIRED_TOKEN_RETRIES = 3;
-function isExpiredToken(result) {
-  return result.status === 401 && EXPIRED_TOKEN_CODES.has(parseArmError(result).code);
-}
-var ArmClient = class {
-  endpoint;
-  scope;
-  options;
-  constructor(options) {
-    this.options = options;
-    this.endpoint = options.endpoint;
-    this.scope = options.scope ?? defaultScope(options.endpoint);
-  }
-  /** An absolute URL on the ARM endpoint, from a resource path or an URL the service handed out. */
-  resolve(pathOrUrl) {
-    const url = new URL(pathOrUrl, this.endpoint);
-    if (!sameOrigin(url.href, this.endpoint)) {
-      throw new ActionError(
-        `The service asked the action to follow ${displayUrl(url.href)}, which is not on the ARM endpoint ${this.endpoint}; refusing to send the token there.`,
-        "If you use a private cloud, set arm-endpoint to the host the service answers from."
-      );
-    }
-    return url.href;
-  }
-  /**
-   * Sends one call (with retries) and returns its answer when the status is 2xx or listed in
-   * `accept`; any other answer becomes a ServiceError carrying ARM's code and message.
-   */
-  async send(method, pathOrUrl, options = {}) {
-    const url = this.resolve(pathOrUrl);
-    const body = options.body === void 0 ? void 0 : JSON.stringify(options.body);
-    let result = await this.sendOnce(method, url, body);
-    let retry = 1;
-    for (; retry <= EXPIRED_TOKEN_RETRIES && isExpiredToken(result); retry++) {
-      this.options.onExpiredToken?.(method, url, retry);
-      result = await this.sendOnce(method, url, body, { fresh: true });
-    }
-    const ok = result.status >= 200 && result.status < 300 || options.accept?.includes(result.status);
-    if (!ok && retry > 1 && isExpiredToken(result)) throw clockSkewError(result, retry - 1);
-    if (!ok) throw toServiceError(result);
-    return { status: result.status, headers: result.headers, body: parseJson(result.text), url };
-  }
-  sendOnce(method, url, body, token = {}) {
-    return this.options.transport.send(method, url, body, async () => ({
-      authorization: `Bearer ${await this.options.tokens.getToken(this.scope, token)}`,
-      accept: "application/json",
-      "x-ms-client-request-id": randomUUID2(),
-      "x-ms-correlation-request-id": this.options.correlationId,
-      ...body === void 0 ? {} : { "content-type": "application/json" }
-    }));
-  }
-};
-function parseArmError(result) {
-  const body = parseJson(result.text);
-  const error2 = readArmError(isRecord(body) && isRecord(body.error) ? body.error : body);
-  if (error2?.code) return error2;
-  return { code: `HTTP${result.status}`, message: describeNonJsonBody(result.text) };
-}
-function clockSkewError(result, newTokens) {
-  const { code, message } = parseArmError(result);
-  return new ServiceError(
-    result.status,
-    code,
-    `${message} ARM refused ${newTokens} newly issued token(s) as expired, so the clocks of ARM, Entra ID and the runner may disagree.`,
-    "Check the runner's clock (timedatectl; NTP) and retry later; if it keeps happening on a hosted runner, it is a service-side clock problem to report to Azure support."
-  );
-}
-function toServiceError(result) {
-  const { code, message } = parseArmError(result);
-  return new ServiceError(
-    result.status,
-    code,
-    message,
-    fixFor(result.status, code),
-    requestIdOf(result.headers)
-  );
-}
-function requestIdOf(headers) {
-  return plainId(headerValue(headers, "x-ms-request-id"));
-}
-function fixFor(status, code) {
-  if (status === 401)
-    return "The token was refused: check tenant-id and the environment (cloud) of the identity.";
-  if (status === 403 || code === "AuthorizationFailed") {
-    return "Grant the identity a role with this action on the cluster (see the README: Azure permissions).";
-  }
-  if (code === "ResourceNotFound" || code === "ResourceGroupNotFound" || code === "SubscriptionNotFound") {
-    return "Check the cluster input (subscription, resource group and name).";
-  }
-  if (status === 413 || code === "RequestEntityTooLarge") {
-    return "Attach fewer or smaller files (the request body must stay under about 4 MB).";
-  }
-  return void 0;
-}
-function describeNonJsonBody(text) {
-  const plain = text.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim();
-  return plain === "" ? "the service answered without an error body" : `the service answered: ${clip(plain, 200)}`;
-}
-
-// src/auth.ts
-import { accessSync, constants as constants3, readFileSync } from "node:fs";
-import { homedir } from "node:os";
-import { delimiter, join } from "node:path";
+// src/azure/auth.ts
 var ONE_REQUEST_MS = 500;
 function pickAzureAuth(settings, env) {
   const wanted = settings.auth;
@@ -21852,14 +21854,7 @@ function decodeJwtClaims(jwt) {
   return isRecord(claims) ? claims : void 0;
 }
 
-// src/settings.ts
-var OPERATIONS = [
-  "run-command",
-  "command-result",
-  "abort",
-  "operation-status",
-  "cancel-fault"
-];
+// src/inputs/settings.ts
 var AUTH_KINDS = [
   "auto",
   "oidc",
@@ -21870,7 +21865,32 @@ var AUTH_KINDS = [
   "none"
 ];
 
-// src/inputs.ts
+// src/inputs/contract.ts
+var OPERATIONS = [
+  "run-command",
+  "command-result",
+  "abort",
+  "operation-status",
+  "cancel-fault"
+];
+var STATUS = {
+  // AKS (ARM)
+  Succeeded: "Succeeded",
+  Failed: "Failed",
+  Canceled: "Canceled",
+  // Service Fabric
+  Completed: "Completed",
+  Faulted: "Faulted",
+  Cancelled: "Cancelled",
+  ForceCancelled: "ForceCancelled",
+  // The action's own
+  Accepted: "Accepted",
+  AlreadyCompleted: "AlreadyCompleted",
+  TimedOut: "TimedOut",
+  Interrupted: "Interrupted"
+};
+
+// src/inputs/inputs.ts
 var MAX_START_RETRIES = 5;
 function runnerInputs(env = process.env) {
   return {
@@ -22037,10 +22057,10 @@ function required(source, name, what) {
   return value;
 }
 
-// src/log.ts
+// src/report/log.ts
 import { randomUUID as randomUUID3 } from "node:crypto";
 
-// src/secrets.ts
+// src/report/secrets.ts
 var MIN_SECRET_LENGTH = 6;
 var REPLACEMENT = "***";
 var BEARER = /\b(Bearer)(\s+)(?=[A-Za-z]*[0-9\-._~+/])[A-Za-z0-9\-._~+/]{16,}=*/gi;
@@ -22104,7 +22124,7 @@ function proxyPassword(value) {
   }
 }
 
-// src/log.ts
+// src/report/log.ts
 var RUNNER_WHITESPACE = "	\n\v\f\r -  ᠎ - \u2028\u2029  　\uFEFF";
 var COMMAND_START = new RegExp(`^[${RUNNER_WHITESPACE}]*::`);
 var RUNNER_LINE_BREAK = /\r\n|\r|\n/;
@@ -22148,11 +22168,11 @@ function progressBar(percent, width = 20) {
   return `[${"#".repeat(filled)}${"-".repeat(width - filled)}]`;
 }
 
-// src/outputs.ts
+// src/report/outputs.ts
 import { chmodSync, writeFileSync } from "node:fs";
 import { join as join2 } from "node:path";
 
-// src/summary.ts
+// src/report/summary.ts
 var SUMMARY_LOGS_BYTES = 64 * 1024;
 function escapeHtml(text) {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -22255,14 +22275,8 @@ function tailUtf8(text, bytes) {
   const newline = tail.indexOf("\n");
   return newline >= 0 && newline < 1024 ? tail.slice(newline + 1) : tail;
 }
-function formatBytes(bytes) {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  if (bytes < 1024 ** 3) return `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
-  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
-}
 
-// src/outputs.ts
+// src/report/outputs.ts
 function outputValues(report) {
   return {
     status: report.status,
@@ -22329,7 +22343,7 @@ async function publish(report) {
   else warning(published.annotation);
 }
 
-// src/poller.ts
+// src/waiting/poller.ts
 var AUTO_SCHEDULE_SECONDS = [1.2, 1.8, 2.5, 4, 5.5, 7, 9, 11];
 var AUTO_CEILING_SECONDS = 12;
 function nextPollDelay(pollIndex, interval, retryAfterMs2, lookWithinMs) {
@@ -22369,7 +22383,14 @@ async function pollUntilDone(observe, options) {
   }
 }
 
-// src/tls.ts
+// src/report/report.ts
+function mergeFacts(facts, learned) {
+  const { details, ...fields } = learned;
+  Object.assign(facts, fields);
+  if (details) facts.details = [...facts.details ?? [], ...details];
+}
+
+// src/network/tls.ts
 import { X509Certificate } from "node:crypto";
 import tls2 from "node:tls";
 var PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
@@ -22541,7 +22562,7 @@ function pinnedServerCheck(gatewayUrl, pins, onMatch) {
   };
 }
 
-// src/service-fabric-client.ts
+// src/service-fabric/client.ts
 var SERVICE_FABRIC_API_VERSION = "6.0";
 var DEFAULT_REQUEST_TIMEOUTS = { readMs: 3e4, writeMs: 65e3 };
 function serverTimeoutSeconds(requestTimeoutMs) {
@@ -22842,11 +22863,11 @@ function fixFor2(code) {
   }
 }
 
-// src/version.ts
+// src/base/version.ts
 var ACTION_VERSION = true ? "1.0.0" : "dev";
 var USER_AGENT = `aks-operation-action/${ACTION_VERSION} (node ${process.version}; ${process.platform})`;
 
-// src/lro.ts
+// src/azure/lro.ts
 function observePollingUrl(arm, mode, initialUrl, interpret2) {
   let url = arm.resolve(initialUrl);
   return async () => {
@@ -22870,7 +22891,7 @@ function pascalCase(status) {
   return status.charAt(0).toUpperCase() + status.slice(1);
 }
 function canonicalArmStatus(status) {
-  const match3 = ["Succeeded", "Failed", "Canceled"].find(
+  const match3 = [STATUS.Succeeded, STATUS.Failed, STATUS.Canceled].find(
     (s) => s.toLowerCase() === status.toLowerCase()
   );
   return match3 ?? pascalCase(status);
@@ -22935,32 +22956,36 @@ async function awaitCommandResult(ctx, settings, url, options) {
   return { outcome: judge(outcome.last.status, result, settings.successExitCodes), result };
 }
 function recordResult(ctx, result) {
-  ctx.facts.startedAt = result.startedAt ?? ctx.facts.startedAt;
-  ctx.facts.finishedAt = result.finishedAt;
-  ctx.facts.exitCode = result.exitCode;
-  ctx.facts.reason = result.reason || void 0;
+  ctx.record({
+    startedAt: result.startedAt ?? ctx.facts.startedAt,
+    finishedAt: result.finishedAt,
+    exitCode: result.exitCode,
+    reason: result.reason || void 0
+  });
 }
 var AKS_OUTPUT_CAP_BYTES = 512e3;
 function publishResult(ctx, settings, commandId, result) {
   const logs = result.logs ?? "";
   const bytes = Buffer.byteLength(logs);
   const fileName = `aks-command-${commandId}`;
+  const logsCut = bytes >= AKS_OUTPUT_CAP_BYTES || void 0;
   if (settings.showLogs) {
-    ctx.facts.result = result.raw;
-    ctx.facts.logs = logs;
-    ctx.facts.logsFile = writeLogsFile(fileName, logs);
-    printUntrustedBlock(`Command output (${bytes} bytes)`, logs);
+    ctx.record({ result: result.raw, logs, logsFile: ctx.keepLogs(fileName, logs), logsCut });
+    ctx.printUntrusted(`Command output (${bytes} bytes)`, logs);
   } else {
-    ctx.facts.result = withoutLogs(result.raw);
-    ctx.facts.logs = void 0;
-    ctx.facts.logsHidden = true;
-    ctx.facts.logsFile = writeLogsFile(fileName, logs, { private: true });
+    const logsFile = ctx.keepLogs(fileName, logs, { private: true });
+    ctx.record({
+      result: withoutLogs(result.raw),
+      logs: void 0,
+      logsHidden: true,
+      logsFile,
+      logsCut
+    });
     ctx.log(
-      ctx.facts.logsFile ? `Command output: ${bytes} bytes, not shown (show-logs: false); it is in ${ctx.facts.logsFile}, readable by the runner user only.` : `Command output: ${bytes} bytes, not shown (show-logs: false), and not kept: RUNNER_TEMP is not set.`
+      logsFile ? `Command output: ${bytes} bytes, not shown (show-logs: false); it is in ${logsFile}, readable by the runner user only.` : `Command output: ${bytes} bytes, not shown (show-logs: false), and not kept: RUNNER_TEMP is not set.`
     );
   }
-  ctx.facts.logsCut = bytes >= AKS_OUTPUT_CAP_BYTES || void 0;
-  if (ctx.facts.logsCut) {
+  if (logsCut) {
     ctx.warn(
       `The command's output is ${formatBytes(bytes)}, at AKS's limit of 512 kB: the service cut it there, so its end is missing. Write large output to a file and print only what you need (e.g. kubectl get pods -A -o json > out.json; jq ... out.json), or keep it in a ConfigMap (kubectl create configmap NAME --from-file=out.json) and read it from there.`
     );
@@ -22974,11 +22999,11 @@ function withoutLogs(raw) {
   };
 }
 function judge(status, result, successExitCodes) {
-  if (status !== "Succeeded") {
+  if (status !== STATUS.Succeeded) {
     return {
       status,
       verdict: "fail",
-      message: `The command ${status === "Failed" ? "failed to run" : "was canceled"}${result.reason ? `: ${result.reason}` : ""}.`,
+      message: `The command ${status === STATUS.Failed ? "failed to run" : "was canceled"}${result.reason ? `: ${result.reason}` : ""}.`,
       fix: fixForReason(result.reason)
     };
   }
@@ -23010,7 +23035,7 @@ function fixForReason(reason) {
   return void 0;
 }
 async function commandResult(ctx, settings) {
-  ctx.facts.commandId = settings.commandId;
+  ctx.record({ commandId: settings.commandId });
   const path7 = commandResultPath(settings, settings.commandId);
   ctx.log(`Reading the result of command ${settings.commandId} on ${settings.cluster.name}.`);
   try {
@@ -23032,7 +23057,7 @@ async function commandResult(ctx, settings) {
   }
 }
 
-// src/attachments.ts
+// src/operations/attachments.ts
 import { createReadStream, realpathSync } from "node:fs";
 import { stat as stat2 } from "node:fs/promises";
 import path6, { isAbsolute, join as join4, relative, resolve, sep as sep5 } from "node:path";
@@ -26593,7 +26618,7 @@ var Zip = /* @__PURE__ */ (function() {
   return Zip2;
 })();
 
-// src/attachments.ts
+// src/operations/attachments.ts
 var MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 var BODY_OVERHEAD_BYTES = 8 * 1024;
 var MAX_ATTACHED_BYTES = 1024 * 1024 * 1024;
@@ -26784,7 +26809,7 @@ async function explainRefusal(ctx, settings, error2) {
   const cluster = await readClusterQuietly(ctx, settings);
   const refusal = describeRefusal(error2.code, error2.serviceMessage, cluster, settings.cluster);
   if (!refusal) return error2;
-  ctx.facts.reason = refusal.message;
+  ctx.record({ reason: refusal.message });
   return error2.explained(
     `${refusal.message} The service said: ${error2.serviceMessage}`,
     refusal.fix
@@ -26842,11 +26867,13 @@ async function prepareRunCommand(settings, signal, log) {
 }
 async function runCommand(ctx, settings, attachment, tokens) {
   if (attachment) {
-    ctx.facts.attachments = {
-      count: attachment.files.length,
-      bytes: attachment.bytes,
-      zipBytes: attachment.zipBytes
-    };
+    ctx.record({
+      attachments: {
+        count: attachment.files.length,
+        bytes: attachment.bytes,
+        zipBytes: attachment.zipBytes
+      }
+    });
     ctx.log(
       `Attaching ${attachment.files.length} files (${formatBytes(attachment.bytes)}, ${formatBytes(attachment.zipBytes)} zipped):`
     );
@@ -26854,7 +26881,7 @@ async function runCommand(ctx, settings, attachment, tokens) {
   }
   const allowed = 1 + settings.startRetries;
   for (let made = 1; ; made++) {
-    ctx.facts.attempts = { made, allowed };
+    ctx.record({ attempts: { made, allowed } });
     const submitted = await submitOnce(ctx, settings, attachment, tokens);
     if (submitted.neverStarted && made < allowed) {
       resubmitNotice(ctx, submitted.neverStarted, made, allowed);
@@ -26869,10 +26896,10 @@ async function runCommand(ctx, settings, attachment, tokens) {
         "The service accepted the command but sent no Location to read its result from."
       );
     const commandId = commandIdFrom(url);
-    ctx.facts.commandId = commandId;
+    ctx.record({ commandId });
     ctx.log(`Command accepted: command-id ${commandId}.`);
     if (!settings.wait) {
-      return { status: "Accepted", verdict: "pass", message: void 0 };
+      return { status: STATUS.Accepted, verdict: "pass", message: void 0 };
     }
     const { outcome, result } = await awaitCommandResult(ctx, settings, url, {
       lookFirst: false,
@@ -27001,7 +27028,7 @@ function interpretAbortPoll(mode) {
     if (mode === "location")
       return {
         done: true,
-        status: canonicalArmStatus(status ?? "Succeeded"),
+        status: canonicalArmStatus(status ?? STATUS.Succeeded),
         value: response.body
       };
     const done = isTerminalStatus(status);
@@ -27025,21 +27052,21 @@ function clusterState(body) {
 async function abort(ctx, settings) {
   const apiVersion = settings.apiVersion ?? ABORT_API_VERSION;
   const target = aksTarget(settings);
-  if (target.nodePool) ctx.facts.details = [["Node pool", target.nodePool]];
+  if (target.nodePool) ctx.record({ details: [["Node pool", target.nodePool]] });
   const clusterPath = `${target.path}?api-version=${apiVersion}`;
   const before = await describeWhatRuns(ctx, clusterPath, target);
   ctx.log(`Aborting the running operation on ${target.label} (POST abort).`);
   const accepted = await ctx.arm.send("POST", `${target.path}/abort?api-version=${apiVersion}`, {
     accept: [202, 204, 409]
   });
-  if (accepted.status === 409) return alreadyCompleted(ctx, accepted);
+  if (accepted.status === 409) return alreadyCompleted(accepted);
   const polling = accepted.status === 202 ? pollingUrlOf(accepted) : void 0;
-  if (polling) ctx.facts.operationId = operationIdOf(polling.url);
+  if (polling) ctx.record({ operationId: operationIdOf(polling.url) });
   if (!settings.wait) {
     ctx.log(
       `Abort accepted (HTTP ${accepted.status}); not waiting (wait: false). Watch the cluster with operation: operation-status.`
     );
-    return { status: "Accepted", verdict: "pass" };
+    return { status: STATUS.Accepted, verdict: "pass" };
   }
   if (accepted.status === 202 && !polling) {
     throw new ActionError(
@@ -27054,30 +27081,29 @@ async function abort(ctx, settings) {
   if (!outcome.done)
     return ctx.stopped(outcome.last?.status, "Watch it with operation: operation-status.");
   const { startTime, endTime, error: error2 } = readOperationStatus(outcome.last.value);
-  Object.assign(ctx.facts, {
+  ctx.record({
     startedAt: startTime,
     finishedAt: endTime,
-    result: outcome.last.value
+    result: outcome.last.value,
+    ...error2 && { reason: `${error2.code}: ${error2.message}` }
   });
-  if (error2) ctx.facts.reason = `${error2.code}: ${error2.message}`;
-  const abortSucceeded = polling ? outcome.last.status === "Succeeded" : true;
-  if (!abortSucceeded || outcome.last.status === "Failed") {
+  const abortSucceeded = polling ? outcome.last.status === STATUS.Succeeded : true;
+  if (!abortSucceeded || outcome.last.status === STATUS.Failed) {
     const why = error2 ? `: ${error2.code}: ${error2.message}` : "";
     return {
-      status: "Failed",
+      status: STATUS.Failed,
       verdict: "fail",
-      message: `The abort failed${outcome.last.status === "Failed" ? "" : ` (its status is ${outcome.last.status})`}${why}`.replace(
+      message: `The abort failed${outcome.last.status === STATUS.Failed ? "" : ` (its status is ${outcome.last.status})`}${why}`.replace(
         /\.?$/,
         "."
       )
     };
   }
   const clusterNow = polling ? await readClusterState(ctx, clusterPath) : outcome.last.status;
-  const status = polling ? "Canceled" : outcome.last.status;
+  const status = polling ? STATUS.Canceled : outcome.last.status;
   const sentence = `The ${operationNoun(before)} was aborted; the ${target.noun} is ${clusterNow ?? "in an unknown state (it could not be read)"}. Nothing is rolled back.`;
   ctx.log(sentence);
-  ctx.facts.details = [...ctx.facts.details ?? [], ["Outcome", sentence]];
-  return { status, verdict: "pass" };
+  return { status, verdict: "pass", learned: { details: [["Outcome", sentence]] } };
 }
 function operationIdOf(url) {
   return url.split("?")[0]?.split("/").filter(Boolean).pop();
@@ -27089,10 +27115,11 @@ async function describeWhatRuns(ctx, clusterPath, target) {
     if (state) {
       const what = `${state}${versionChange(cluster.body)}`;
       ctx.log(`The ${target.noun} is ${what}.`);
-      ctx.facts.details = [
-        ...ctx.facts.details ?? [],
-        [`${target.noun === "cluster" ? "Cluster" : "Node pool"} state before abort`, what]
-      ];
+      ctx.record({
+        details: [
+          [`${target.noun === "cluster" ? "Cluster" : "Node pool"} state before abort`, what]
+        ]
+      });
     }
     return state;
   } catch (error2) {
@@ -27137,15 +27164,14 @@ function versionChange(body) {
   const currentAtPrecision = current.split(".").slice(0, precision).join(".");
   return currentAtPrecision === target ? "" : ` (Kubernetes ${current} → ${target})`;
 }
-function alreadyCompleted(ctx, response) {
+function alreadyCompleted(response) {
   const error2 = readArmError(isRecord(response.body) ? response.body.error : void 0);
   const detail = error2 ? `${error2.code}: ${error2.message}` : "";
-  ctx.facts.reason = detail || void 0;
-  ctx.facts.result = response.body;
   return {
-    status: "AlreadyCompleted",
+    status: STATUS.AlreadyCompleted,
     verdict: "warn",
-    message: `Nothing was aborted: the operation finished before it could be cancelled${detail ? ` (${detail})` : ""}.`
+    message: `Nothing was aborted: the operation finished before it could be cancelled${detail ? ` (${detail})` : ""}.`,
+    learned: { reason: detail || void 0, result: response.body }
   };
 }
 
@@ -27163,10 +27189,10 @@ function interpret(response) {
 }
 async function operationStatus(ctx, settings) {
   const target = aksTarget(settings);
-  if (target.nodePool) ctx.facts.details = [["Node pool", target.nodePool]];
+  if (target.nodePool) ctx.record({ details: [["Node pool", target.nodePool]] });
   const path7 = `${target.path}/operations/${encodeURIComponent(settings.operationId)}?api-version=${operationsApiVersion(ctx, settings.apiVersion)}`;
   ctx.log(`Reading operation ${settings.operationId} of ${target.label}.`);
-  ctx.facts.operationId = operationIdOf2(settings.operationId, void 0);
+  ctx.record({ operationId: operationIdOf2(settings.operationId, void 0) });
   const observe = observePollingUrl(ctx.arm, "location", path7, interpret);
   let last;
   try {
@@ -27209,12 +27235,14 @@ function explainNotFound(error2, settings) {
   );
 }
 function record(ctx, status, requestedId) {
-  ctx.facts.operationId = operationIdOf2(requestedId, status.raw) ?? ctx.facts.operationId;
-  ctx.facts.percentComplete = status.percent ?? ctx.facts.percentComplete;
-  ctx.facts.startedAt = status.startTime;
-  ctx.facts.finishedAt = status.endTime;
-  ctx.facts.reason = status.error ? `${status.error.code}: ${status.error.message}` : void 0;
-  ctx.facts.result = status.raw;
+  ctx.record({
+    operationId: operationIdOf2(requestedId, status.raw) ?? ctx.facts.operationId,
+    percentComplete: status.percent ?? ctx.facts.percentComplete,
+    startedAt: status.startTime,
+    finishedAt: status.endTime,
+    reason: status.error ? `${status.error.code}: ${status.error.message}` : void 0,
+    result: status.raw
+  });
 }
 function operationIdOf2(requestedId, body) {
   if (requestedId.toLowerCase() !== "latest") return requestedId;
@@ -27224,7 +27252,7 @@ function operationIdOf2(requestedId, body) {
   return typeof raw.name === "string" && raw.name ? raw.name : void 0;
 }
 function judgeOperation(status, done, value) {
-  if (!done || status === "Succeeded") return { status, verdict: "pass" };
+  if (!done || status === STATUS.Succeeded) return { status, verdict: "pass" };
   const why = value.error ? `: ${value.error.code}: ${value.error.message}` : "";
   return {
     status,
@@ -27234,10 +27262,15 @@ function judgeOperation(status, done, value) {
 }
 
 // src/operations/cancel-fault.ts
-var FINAL_STATES = /* @__PURE__ */ new Set(["Completed", "Faulted", "Cancelled", "ForceCancelled"]);
+var FINAL_STATES = /* @__PURE__ */ new Set([
+  STATUS.Completed,
+  STATUS.Faulted,
+  STATUS.Cancelled,
+  STATUS.ForceCancelled
+]);
 async function cancelFault(ctx, settings, client) {
   const id = settings.operationId;
-  ctx.facts.operationId = id;
+  ctx.record({ operationId: id });
   ctx.log(`Cancelling fault operation ${id} gracefully (Force=false).`);
   if (await client.cancel(id, false) === "not-found") return alreadyOver(ctx, client, id);
   if (!settings.wait) {
@@ -27245,26 +27278,25 @@ async function cancelFault(ctx, settings, client) {
       ctx.warn(
         "force is not applied with wait: false: the forced cancel is only sent while waiting."
       );
-    return { status: "Accepted", verdict: "pass" };
+    return { status: STATUS.Accepted, verdict: "pass" };
   }
   const watch = watchCancel(ctx, settings, client);
   const outcome = await ctx.poll(watch.observe);
   if (!outcome.done) {
-    if (outcome.last) ctx.facts.result = outcome.last.value;
+    if (outcome.last) ctx.record({ result: outcome.last.value });
     return ctx.stopped(
       outcome.last?.status,
       `The cancel stays requested on the cluster; run cancel-fault again with operation-id ${id} to keep watching${settings.force ? "" : " (force: true to force it)"}.`
     );
   }
   const forcedAfterMs = watch.forcedAfterMs();
-  ctx.facts.details = [
+  return judge2(ctx, outcome.last.value, "before the cancel took effect", [
     ["Fault type", outcome.last.value.Type],
     [
       "Cancel",
       forcedAfterMs === void 0 ? "graceful" : `graceful, then forced after ${formatDuration(forcedAfterMs)}`
     ]
-  ];
-  return judge2(ctx, outcome.last.value, "before the cancel took effect");
+  ]);
 }
 function watchCancel(ctx, settings, client) {
   const id = settings.operationId;
@@ -27347,27 +27379,27 @@ async function alreadyOver(ctx, client, id) {
   ctx.log(
     `Fault operation ${id} (${entry.Type}) had already ended, ${entry.State}: nothing to cancel.`
   );
-  ctx.facts.details = [["Fault type", entry.Type]];
-  return judge2(ctx, entry, "before the cancel was sent");
+  return judge2(ctx, entry, "before the cancel was sent", [["Fault type", entry.Type]]);
 }
-function judge2(ctx, entry, ended) {
-  ctx.facts.result = entry;
+function judge2(ctx, entry, ended, details) {
+  const learned = { result: entry, details };
   switch (entry.State) {
-    case "Cancelled":
+    case STATUS.Cancelled:
       ctx.log(
         "Cancelled: the operation was stopped and its internal state cleaned up (an effect that already happened, such as data loss, is not undone)."
       );
-      return { status: entry.State, verdict: "pass" };
-    case "ForceCancelled":
+      return { status: entry.State, verdict: "pass", learned };
+    case STATUS.ForceCancelled:
       ctx.log(
         "ForceCancelled: the operation was stopped; the cluster may keep some of its internal state."
       );
-      return { status: entry.State, verdict: "pass" };
+      return { status: entry.State, verdict: "pass", learned };
     default:
       return {
         status: entry.State,
         verdict: "warn",
-        message: `The fault operation ended ${entry.State} ${ended}: nothing was cancelled.`
+        message: `The fault operation ended ${entry.State} ${ended}: nothing was cancelled.`,
+        learned
       };
   }
 }
@@ -27396,14 +27428,16 @@ async function run() {
   for (const password of proxyPasswords(runner.env)) runner.mask(password);
   for (const secret of secretsInEnvironment(process.env)) registerSecret(secret);
   let operation = "unknown";
-  let cluster = getInput("cluster");
+  let cluster = runnerInputs().input("cluster");
   let outcome;
   try {
     const settings = readSettings(runnerInputs());
     operation = settings.operation;
     cluster = settings.operation === "cancel-fault" ? settings.gatewayUrl : settings.cluster.resourceId;
     const signal = AbortSignal.any([state.interrupt.signal, deadline(settings.timeoutMs, state)]);
-    outcome = await perform(settings, state, signal, startedAt);
+    const { learned, ...judged } = await perform(settings, state, signal, startedAt);
+    if (learned) mergeFacts(state.facts, learned);
+    outcome = judged;
   } catch (error2) {
     outcome = outcomeOfError(error2, state);
   } finally {
@@ -27449,13 +27483,14 @@ async function perform(settings, state, signal, startedAt) {
   const login = await signIn(settings, runner, signal);
   info2(login.description);
   const armTransport = createTransport(state, signal, settings.timeoutMs);
-  state.facts.correlationId = randomUUID4();
+  const correlationId = randomUUID4();
+  mergeFacts(state.facts, { correlationId });
   const arm = new ArmClient({
     endpoint: settings.endpoints.armEndpoint,
     scope: await resolveArmScope(settings.endpoints, armTransport, base.log),
     tokens: login.tokens,
     transport: armTransport,
-    correlationId: state.facts.correlationId,
+    correlationId,
     onExpiredToken: (method, url, retry) => {
       state.stats.retries++;
       info2(
@@ -27498,9 +27533,11 @@ function createTransport(state, signal, stepTimeoutMs, policy = ARM_RETRY, trust
 function operationContext(settings, state, signal, startedAt) {
   return {
     facts: state.facts,
-    signal,
+    record: (learned) => mergeFacts(state.facts, learned),
     log: info2,
     warn: (line) => warning(inert(line)),
+    printUntrusted: printUntrustedBlock,
+    keepLogs: writeLogsFile,
     poll: async (observe, options = {}) => {
       const outcome = await pollUntilDone(observe, {
         ...options,
@@ -27519,14 +27556,14 @@ function stoppedOutcome(state, timeoutMs, lastState, resume) {
   const last = lastState ? ` (last state: ${lastState})` : "";
   if (state.interrupt.signal.aborted) {
     return {
-      status: "Interrupted",
+      status: STATUS.Interrupted,
       verdict: "fail",
       message: `The job was cancelled while waiting${last}; the operation goes on in Azure.`,
       fix: resume
     };
   }
   return {
-    status: "TimedOut",
+    status: STATUS.TimedOut,
     verdict: "fail",
     message: `No final status within the timeout of ${formatDuration(timeoutMs)}${last}.`,
     fix: `Raise timeout if the operation needs longer. ${resume}`
@@ -27535,24 +27572,29 @@ function stoppedOutcome(state, timeoutMs, lastState, resume) {
 function outcomeOfError(error2, state) {
   if (state.interrupt.signal.aborted || error2 instanceof InterruptedError) {
     return {
-      status: "Interrupted",
+      status: STATUS.Interrupted,
       verdict: "fail",
       message: "The job was cancelled before the operation finished."
     };
   }
   if (error2 instanceof DOMException && error2.name === "TimeoutError") {
     return {
-      status: "TimedOut",
+      status: STATUS.TimedOut,
       verdict: "fail",
       message: "The timeout ran out before the service answered.",
       fix: "Raise timeout."
     };
   }
   if (error2 instanceof ActionError) {
-    return { status: "Failed", verdict: "fail", message: inert(error2.message), fix: error2.fix };
+    return {
+      status: STATUS.Failed,
+      verdict: "fail",
+      message: inert(error2.message),
+      fix: error2.fix
+    };
   }
   return {
-    status: "Failed",
+    status: STATUS.Failed,
     verdict: "fail",
     message: `Unexpected error: ${inert(errorMessage(error2))}`
   };

@@ -13,12 +13,12 @@ import {
   type TransportOptions,
 } from './network/http.ts';
 import { readSettings, runnerInputs } from './inputs/inputs.ts';
-import { formatProgress, inert, info } from './report/log.ts';
-import { publish } from './report/outputs.ts';
+import { formatProgress, inert, info, printUntrustedBlock } from './report/log.ts';
+import { publish, writeLogsFile } from './report/outputs.ts';
 import { proxyPasswords } from './network/proxy.ts';
 import { registerSecret, secretsInEnvironment } from './report/secrets.ts';
 import { pollUntilDone } from './waiting/poller.ts';
-import type { Facts, Outcome, Report } from './report/report.ts';
+import { mergeFacts, type Facts, type Outcome, type Report } from './report/report.ts';
 import { ARM_RETRY, SERVICE_FABRIC_RETRY, type RetryPolicy } from './network/retry.ts';
 import { connectServiceFabric } from './service-fabric/client.ts';
 import type { AksOperationSettings, Settings } from './inputs/settings.ts';
@@ -80,7 +80,9 @@ export async function run(): Promise<void> {
     cluster =
       settings.operation === 'cancel-fault' ? settings.gatewayUrl : settings.cluster.resourceId;
     const signal = AbortSignal.any([state.interrupt.signal, deadline(settings.timeoutMs, state)]);
-    outcome = await perform(settings, state, signal, startedAt);
+    const { learned, ...judged } = await perform(settings, state, signal, startedAt);
+    if (learned) mergeFacts(state.facts, learned);
+    outcome = judged;
   } catch (error) {
     outcome = outcomeOfError(error, state);
   } finally {
@@ -144,13 +146,14 @@ async function perform(
   info(login.description);
   const armTransport = createTransport(state, signal, settings.timeoutMs);
   // One correlation id for every ARM request of the run: support finds all of them by it.
-  state.facts.correlationId = randomUUID();
+  const correlationId = randomUUID();
+  mergeFacts(state.facts, { correlationId });
   const arm = new ArmClient({
     endpoint: settings.endpoints.armEndpoint,
     scope: await resolveArmScope(settings.endpoints, armTransport, base.log),
     tokens: login.tokens,
     transport: armTransport,
-    correlationId: state.facts.correlationId,
+    correlationId,
     onExpiredToken: (method, url, retry) => {
       state.stats.retries++;
       info(
@@ -213,9 +216,11 @@ function operationContext(
 ): OperationContext {
   return {
     facts: state.facts,
-    signal,
+    record: (learned) => mergeFacts(state.facts, learned),
     log: info,
     warn: (line) => core.warning(inert(line)),
+    printUntrusted: printUntrustedBlock,
+    keepLogs: writeLogsFile,
     poll: async (observe, options = {}) => {
       const outcome = await pollUntilDone(observe, {
         ...options,

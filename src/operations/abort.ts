@@ -10,7 +10,7 @@ import {
   type Interpretation,
   type PollingMode,
 } from '../azure/lro.ts';
-import type { Outcome } from '../report/report.ts';
+import type { Facts, Outcome } from '../report/report.ts';
 import { retryAfterMs } from '../network/retry.ts';
 import type { AbortSettings } from '../inputs/settings.ts';
 import type { AksOperationContext } from './context.ts';
@@ -52,23 +52,30 @@ function clusterState(body: unknown): string | undefined {
   return typeof state === 'string' ? state : undefined;
 }
 
+/** The outputs abort sets (and the summary rows it adds). */
+export type AbortFacts = Pick<
+  Facts,
+  'operationId' | 'startedAt' | 'finishedAt' | 'reason' | 'result' | 'details'
+>;
+type AbortContext = AksOperationContext<AbortFacts>;
+
 /** Aborts the operation running on the cluster and waits until it is cancelled. */
-export async function abort(ctx: AksOperationContext, settings: AbortSettings): Promise<Outcome> {
+export async function abort(ctx: AbortContext, settings: AbortSettings): Promise<Outcome> {
   const apiVersion = settings.apiVersion ?? ABORT_API_VERSION;
   const target = aksTarget(settings);
-  if (target.nodePool) ctx.facts.details = [['Node pool', target.nodePool]];
+  if (target.nodePool) ctx.record({ details: [['Node pool', target.nodePool]] });
   const clusterPath = `${target.path}?api-version=${apiVersion}`;
   const before = await describeWhatRuns(ctx, clusterPath, target);
   ctx.log(`Aborting the running operation on ${target.label} (POST abort).`);
   const accepted = await ctx.arm.send('POST', `${target.path}/abort?api-version=${apiVersion}`, {
     accept: [202, 204, 409],
   });
-  if (accepted.status === 409) return alreadyCompleted(ctx, accepted);
+  if (accepted.status === 409) return alreadyCompleted(accepted);
   const polling = accepted.status === 202 ? pollingUrlOf(accepted) : undefined;
   // The id is in the polling URL (`…/operations/{id}`): known before waiting, so wait: false and a
   // timeout hand it on too. The status body's `name` is no substitute: the live service sends the
   // GUID there with its first three groups byte-swapped.
-  if (polling) ctx.facts.operationId = operationIdOf(polling.url);
+  if (polling) ctx.record({ operationId: operationIdOf(polling.url) });
   if (!settings.wait) {
     ctx.log(
       `Abort accepted (HTTP ${accepted.status}); not waiting (wait: false). Watch the cluster with operation: operation-status.`,
@@ -92,12 +99,12 @@ export async function abort(ctx: AksOperationContext, settings: AbortSettings): 
   if (!outcome.done)
     return ctx.stopped(outcome.last?.status, 'Watch it with operation: operation-status.');
   const { startTime, endTime, error } = readOperationStatus(outcome.last.value);
-  Object.assign(ctx.facts, {
+  ctx.record({
     startedAt: startTime,
     finishedAt: endTime,
     result: outcome.last.value,
+    ...(error && { reason: `${error.code}: ${error.message}` }),
   });
-  if (error) ctx.facts.reason = `${error.code}: ${error.message}`;
   // After a 202 the status resource speaks of the abort itself (Succeeded: the cancellation is
   // done); after a 204 the watched cluster state is already the operation's own final state.
   const abortSucceeded = polling ? outcome.last.status === STATUS.Succeeded : true;
@@ -117,8 +124,7 @@ export async function abort(ctx: AksOperationContext, settings: AbortSettings): 
   const status = polling ? STATUS.Canceled : outcome.last.status;
   const sentence = `The ${operationNoun(before)} was aborted; the ${target.noun} is ${clusterNow ?? 'in an unknown state (it could not be read)'}. Nothing is rolled back.`;
   ctx.log(sentence);
-  ctx.facts.details = [...(ctx.facts.details ?? []), ['Outcome', sentence]];
-  return { status, verdict: 'pass' };
+  return { status, verdict: 'pass', learned: { details: [['Outcome', sentence]] } };
 }
 
 function operationIdOf(url: string): string | undefined {
@@ -127,7 +133,7 @@ function operationIdOf(url: string): string | undefined {
 
 /** One read of the cluster (node pool), for the summary: what the abort is about to stop. Best effort. */
 async function describeWhatRuns(
-  ctx: AksOperationContext,
+  ctx: AbortContext,
   clusterPath: string,
   target: AksTarget,
 ): Promise<string | undefined> {
@@ -137,10 +143,11 @@ async function describeWhatRuns(
     if (state) {
       const what = `${state}${versionChange(cluster.body)}`;
       ctx.log(`The ${target.noun} is ${what}.`);
-      ctx.facts.details = [
-        ...(ctx.facts.details ?? []),
-        [`${target.noun === 'cluster' ? 'Cluster' : 'Node pool'} state before abort`, what],
-      ];
+      ctx.record({
+        details: [
+          [`${target.noun === 'cluster' ? 'Cluster' : 'Node pool'} state before abort`, what],
+        ],
+      });
     }
     return state;
   } catch (error) {
@@ -158,7 +165,7 @@ async function describeWhatRuns(
 
 /** The cluster's state once the abort is over, for the summary. Best effort: undefined when unreadable. */
 async function readClusterState(
-  ctx: AksOperationContext,
+  ctx: AbortContext,
   clusterPath: string,
 ): Promise<string | undefined> {
   try {
@@ -202,14 +209,13 @@ export function versionChange(body: unknown): string {
   return currentAtPrecision === target ? '' : ` (Kubernetes ${current} → ${target})`;
 }
 
-function alreadyCompleted(ctx: AksOperationContext, response: ArmResponse): Outcome {
+function alreadyCompleted(response: ArmResponse): Outcome {
   const error = readArmError(isRecord(response.body) ? response.body.error : undefined);
   const detail = error ? `${error.code}: ${error.message}` : '';
-  ctx.facts.reason = detail || undefined;
-  ctx.facts.result = response.body;
   return {
     status: STATUS.AlreadyCompleted,
     verdict: 'warn',
     message: `Nothing was aborted: the operation finished before it could be cancelled${detail ? ` (${detail})` : ''}.`,
+    learned: { reason: detail || undefined, result: response.body },
   };
 }

@@ -8,7 +8,7 @@ import {
   readOperationStatus,
   type Interpretation,
 } from '../azure/lro.ts';
-import type { Outcome } from '../report/report.ts';
+import type { Facts, Outcome } from '../report/report.ts';
 import type { OperationStatusSettings } from '../inputs/settings.ts';
 import type { AksOperationContext } from './context.ts';
 import { aksTarget } from './target.ts';
@@ -29,17 +29,24 @@ function interpret(response: ArmResponse): Interpretation<OperationStatus> {
   };
 }
 
+/** The outputs operation-status sets (and the summary rows it adds). */
+export type OperationStatusFacts = Pick<
+  Facts,
+  'operationId' | 'percentComplete' | 'startedAt' | 'finishedAt' | 'reason' | 'result' | 'details'
+>;
+type OperationStatusContext = AksOperationContext<OperationStatusFacts>;
+
 /** Reads `operations/{id}` (or `latest`) and, with `wait`, polls it until it ends. */
 export async function operationStatus(
-  ctx: AksOperationContext,
+  ctx: OperationStatusContext,
   settings: OperationStatusSettings,
 ): Promise<Outcome> {
   const target = aksTarget(settings);
-  if (target.nodePool) ctx.facts.details = [['Node pool', target.nodePool]];
+  if (target.nodePool) ctx.record({ details: [['Node pool', target.nodePool]] });
   const path = `${target.path}/operations/${encodeURIComponent(settings.operationId)}?api-version=${operationsApiVersion(ctx, settings.apiVersion)}`;
   ctx.log(`Reading operation ${settings.operationId} of ${target.label}.`);
   // An id asked for by name is known before any answer, so a timeout hands it on too.
-  ctx.facts.operationId = operationIdOf(settings.operationId, undefined);
+  ctx.record({ operationId: operationIdOf(settings.operationId, undefined) });
   const observe = observePollingUrl(ctx.arm, 'location', path, interpret);
   let last;
   try {
@@ -67,7 +74,7 @@ export async function operationStatus(
  * `operations/{id}` exists only in preview API versions: a stable `api-version` (say the one an
  * abort step uses) would get 400 NoRegisteredProviderFound, so it is kept away from this call.
  */
-function operationsApiVersion(ctx: AksOperationContext, override: string | undefined): string {
+function operationsApiVersion(ctx: OperationStatusContext, override: string | undefined): string {
   if (override === undefined) return OPERATION_STATUS_API_VERSION;
   if (override.toLowerCase().endsWith('-preview')) return override;
   ctx.warn(
@@ -95,13 +102,15 @@ function explainNotFound(error: unknown, settings: OperationStatusSettings): unk
   );
 }
 
-function record(ctx: AksOperationContext, status: OperationStatus, requestedId: string): void {
-  ctx.facts.operationId = operationIdOf(requestedId, status.raw) ?? ctx.facts.operationId;
-  ctx.facts.percentComplete = status.percent ?? ctx.facts.percentComplete;
-  ctx.facts.startedAt = status.startTime;
-  ctx.facts.finishedAt = status.endTime;
-  ctx.facts.reason = status.error ? `${status.error.code}: ${status.error.message}` : undefined;
-  ctx.facts.result = status.raw;
+function record(ctx: OperationStatusContext, status: OperationStatus, requestedId: string): void {
+  ctx.record({
+    operationId: operationIdOf(requestedId, status.raw) ?? ctx.facts.operationId,
+    percentComplete: status.percent ?? ctx.facts.percentComplete,
+    startedAt: status.startTime,
+    finishedAt: status.endTime,
+    reason: status.error ? `${status.error.code}: ${status.error.message}` : undefined,
+    result: status.raw,
+  });
 }
 
 /**

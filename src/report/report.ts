@@ -28,6 +28,19 @@ export interface Facts {
   logsCut?: boolean;
 }
 
+/** What an operation hands on at once: the fields it sets, and summary rows to add. */
+export type Learned<F extends Facts = Facts> = Partial<F>;
+
+/**
+ * The one merge of what was learned into what was recorded: each field given replaces the one
+ * recorded (undefined clears it), `details` rows are appended in the order they came.
+ */
+export function mergeFacts(facts: Facts, learned: Learned): void {
+  const { details, ...fields } = learned;
+  Object.assign(facts, fields);
+  if (details) facts.details = [...(facts.details ?? []), ...details];
+}
+
 /** How an operation ended, as the action judges it. */
 export interface Outcome {
   status: string;
@@ -37,9 +50,11 @@ export interface Outcome {
   fix?: string | undefined;
   /** The summary heading in plain words, when the status word alone would mislead (a command that ran and exited 3 has status Succeeded). */
   headline?: string | undefined;
+  /** What the operation learned last, handed on with its outcome (merged like `record`). */
+  learned?: Learned | undefined;
 }
 
-export interface Report extends Facts, Outcome {
+export interface Report extends Facts, Omit<Outcome, 'learned'> {
   operation: OperationName | 'unknown';
   cluster: string;
   durationMs: number;
