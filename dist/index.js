@@ -21283,6 +21283,9 @@ function formatBytes(bytes) {
   if (bytes < 1024 ** 3) return `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
   return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
 }
+function plainText(body) {
+  return body.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim();
+}
 
 // src/azure/arm-client.ts
 var EXPIRED_TOKEN_CODES = /* @__PURE__ */ new Set([
@@ -21384,7 +21387,7 @@ function fixFor(status, code) {
   return void 0;
 }
 function describeNonJsonBody(text) {
-  const plain = text.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim();
+  const plain = plainText(text);
   return plain === "" ? "the service answered without an error body" : `the service answered: ${clip(plain, 200)}`;
 }
 
@@ -22569,159 +22572,18 @@ function serverTimeoutSeconds(requestTimeoutMs) {
   return Math.max(1, Math.min(60, Math.floor(requestTimeoutMs / 1e3) - 5));
 }
 var ALL = 65535;
-function pickGatewayAuth(settings, env) {
-  switch (settings.auth) {
-    case "certificate":
-      if (!settings.certificate) {
-        throw new InputError(
-          "certificate",
-          "is required for auth: certificate (an admin client certificate: PEM with its key, or base64 PFX)"
-        );
-      }
-      return { kind: "certificate", why: "auth input" };
-    case "none":
-      return { kind: "none", why: "auth input" };
-    case "auto":
-      break;
-    default:
-      return { kind: "entra", why: "auth input" };
-  }
-  if (settings.gatewayUrl.startsWith("http:"))
-    return { kind: "none", why: "the gateway is plain http (an unsecured cluster)" };
-  if (settings.certificate) return { kind: "certificate", why: "the certificate input is set" };
-  try {
-    const azure = pickAzureAuth(settings, env);
-    return {
-      kind: "entra",
-      why: `an Azure credential is configured (${azure.kind}: ${azure.why})`
-    };
-  } catch (error2) {
-    if (!(error2 instanceof SignInError)) throw error2;
-  }
-  throw new SignInError(
-    "auth: auto found no credential for the Service Fabric gateway.",
-    "Set certificate (an admin client certificate, PEM or base64 PFX, from a secret) for a certificate-secured cluster, or client-id and tenant-id (OIDC), azure/login or AZURE_* variables for an Entra-secured cluster."
-  );
-}
-async function connectServiceFabric(settings, options) {
-  const { kind, why } = pickGatewayAuth(settings, options.runner.env);
-  const https4 = settings.gatewayUrl.startsWith("https:");
-  if (settings.certificatePassword) options.runner.mask(settings.certificatePassword);
-  const certificate = kind !== "none" && settings.certificate ? parseClientCertificate(settings.certificate, settings.certificatePassword) : void 0;
-  for (const secret of certificate?.secrets ?? []) options.runner.mask(secret);
-  if (kind === "none" && settings.certificate)
-    options.warn("auth is none: the certificate input is not used.");
-  if (!https4) {
-    options.warn(
-      `The gateway ${settings.gatewayUrl} is plain http: nothing is encrypted or authenticated. Use it only for local or test clusters.`
-    );
-  }
-  const auth = `auth ${settings.auth === "auto" ? `auto picked ${kind}: ${why}` : kind}`;
-  if (kind === "certificate")
-    options.log(`Signing in with the ${certificate?.description}; ${auth}.`);
-  if (kind === "none") options.log(`Calling the gateway without credentials; ${auth}.`);
-  const trust = https4 ? serverTrust(settings, options) : void 0;
-  const tls3 = trust?.tls;
-  const client = new ServiceFabricClient(
-    settings.gatewayUrl,
-    options.transport(certificate ? { ...tls3, ...certificate.options } : tls3, trust?.checkServer),
-    kind,
-    options.requestTimeouts ?? DEFAULT_REQUEST_TIMEOUTS
-  );
-  if (kind === "entra") await signInWithEntra(client, settings, options, auth);
-  return client;
-}
-function serverTrust(settings, options) {
-  const caBundle = settings.caCertificate ? parseCaBundle(settings.caCertificate) : [];
-  if (settings.serverCertThumbprints.length > 0) {
-    const checkServer = pinnedServerCheck(
-      settings.gatewayUrl,
-      settings.serverCertThumbprints,
-      (server) => options.log(
-        `The server certificate (${server.subject.replace(/\n/g, ", ")}, SHA-256 ${thumbprintsOf(server).sha256}) matches server-cert-thumbprint; every connection is checked against the pin.`
-      )
-    );
-    return { tls: void 0, checkServer };
-  }
-  if (caBundle.length > 0) {
-    options.log(`The server certificate must chain to ca-certificate (${caBundle.length} CA).`);
-    return { tls: { ca: caBundle } };
-  }
-  options.log(
-    "The server certificate must chain to a trusted root (system roots and NODE_EXTRA_CA_CERTS)."
-  );
-  return { tls: void 0 };
-}
-async function signInWithEntra(client, settings, options, auth) {
-  const metadata = await client.aadMetadata();
-  if (!metadata) {
-    throw new ActionError(
-      `The cluster at ${settings.gatewayUrl} is not secured with Entra ID (GET /$/GetAadMetadata names no cluster application), so an Azure sign-in cannot be used.`,
-      "Use auth: certificate with an admin client certificate (certificate input)."
-    );
-  }
-  refuseForeignAudience(metadata.cluster, settings);
-  const login = await signIn(settings, options.runner, options.signal);
-  const scope = `${metadata.cluster}/.default`;
-  options.log(
-    `${login.description.replace(/\.$/, "")}; ${auth}. The cluster uses Entra ID: requesting tokens for ${scope}.`
-  );
-  await raceAbort(login.tokens.getToken(scope), options.signal);
-  client.useBearer(() => login.tokens.getToken(scope));
-}
-var FOREIGN_AUDIENCE_HOSTS = [
-  "management.azure.com",
-  "management.core.windows.net",
-  "management.usgovcloudapi.net",
-  "management.core.usgovcloudapi.net",
-  "management.chinacloudapi.cn",
-  "management.core.chinacloudapi.cn",
-  "graph.microsoft.com",
-  "graph.windows.net",
-  "graph.microsoft.us",
-  "dod-graph.microsoft.us",
-  "graph.usgovcloudapi.net",
-  "microsoftgraph.chinacloudapi.cn",
-  "graph.chinacloudapi.cn"
-];
-var FOREIGN_AUDIENCE_IDS = [
-  "797f4846-ba00-4fd7-ba43-dac1f8f63013",
-  "00000003-0000-0000-c000-000000000000",
-  "00000002-0000-0000-c000-000000000000"
-];
-function refuseForeignAudience(audience, settings) {
-  const normalised = audience.trim().toLowerCase();
-  const host = hostOfAudience(normalised);
-  const own = [settings.endpoints.armEndpoint, settings.endpoints.audience].map((value) => hostOfAudience(value.toLowerCase())).filter((value) => value !== void 0);
-  const foreign = FOREIGN_AUDIENCE_IDS.includes(normalised) || host !== void 0 && (own.includes(host) || FOREIGN_AUDIENCE_HOSTS.some((known2) => host === known2 || host.endsWith(`.${known2}`)));
-  if (!foreign) return;
-  throw new ActionError(
-    `The gateway ${settings.gatewayUrl} asked for a token for ${clip(audience, 100)} (GetAadMetadata), which is an Azure management or Graph resource, not a Service Fabric cluster application; no token was requested.`,
-    "A real cluster names its own Entra application. Check that cluster is the right gateway and that nothing intercepts the connection (pin it with server-cert-thumbprint or ca-certificate)."
-  );
-}
-function hostOfAudience(value) {
-  try {
-    const url = new URL(/^[a-z][a-z0-9+.-]*:\/\//.test(value) ? value : `https://${value}`);
-    return url.hostname.replace(/\.$/, "") || void 0;
-  } catch {
-    return void 0;
-  }
-}
 var ServiceFabricClient = class {
   gatewayUrl;
   transport;
   auth;
   timeouts;
   bearer;
-  constructor(gatewayUrl, transport, auth, timeouts = DEFAULT_REQUEST_TIMEOUTS) {
-    this.gatewayUrl = gatewayUrl;
-    this.transport = transport;
-    this.auth = auth;
-    this.timeouts = timeouts;
-  }
-  useBearer(bearer) {
-    this.bearer = bearer;
+  constructor(options) {
+    this.gatewayUrl = options.gatewayUrl;
+    this.transport = options.transport;
+    this.auth = options.auth;
+    this.timeouts = options.timeouts ?? DEFAULT_REQUEST_TIMEOUTS;
+    this.bearer = options.bearer;
   }
   /**
    * POST /Faults/$/Cancel. 'accepted' only means the request was recorded; 'not-found' is
@@ -22785,7 +22647,7 @@ var ServiceFabricClient = class {
     try {
       return await this.transport.send(method, url, void 0, async () => ({
         accept: "application/json",
-        ...this.bearer && !anonymous ? { authorization: `Bearer ${await this.bearer()}` } : {}
+        ...this.bearer && !anonymous ? { authorization: `Bearer ${await this.bearer.tokens.getToken(this.bearer.scope)}` } : {}
       }));
     } catch (error2) {
       if (error2 instanceof TransportError && error2.code === "ECERTPIN") {
@@ -22821,7 +22683,7 @@ var ServiceFabricClient = class {
         fix
       );
     }
-    const text = result.text.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim();
+    const text = plainText(result.text);
     return new ServiceError(
       result.status,
       `HTTP${result.status}`,
@@ -22860,6 +22722,151 @@ function fixFor2(code) {
       return "Check operation-id (a UUID).";
     default:
       return void 0;
+  }
+}
+
+// src/service-fabric/connection.ts
+function pickGatewayAuth(settings, env) {
+  switch (settings.auth) {
+    case "certificate":
+      if (!settings.certificate) {
+        throw new InputError(
+          "certificate",
+          "is required for auth: certificate (an admin client certificate: PEM with its key, or base64 PFX)"
+        );
+      }
+      return { kind: "certificate", why: "auth input" };
+    case "none":
+      return { kind: "none", why: "auth input" };
+    case "auto":
+      break;
+    default:
+      return { kind: "entra", why: "auth input" };
+  }
+  if (settings.gatewayUrl.startsWith("http:"))
+    return { kind: "none", why: "the gateway is plain http (an unsecured cluster)" };
+  if (settings.certificate) return { kind: "certificate", why: "the certificate input is set" };
+  try {
+    const azure = pickAzureAuth(settings, env);
+    return {
+      kind: "entra",
+      why: `an Azure credential is configured (${azure.kind}: ${azure.why})`
+    };
+  } catch (error2) {
+    if (!(error2 instanceof SignInError)) throw error2;
+  }
+  throw new SignInError(
+    "auth: auto found no credential for the Service Fabric gateway.",
+    "Set certificate (an admin client certificate, PEM or base64 PFX, from a secret) for a certificate-secured cluster, or client-id and tenant-id (OIDC), azure/login or AZURE_* variables for an Entra-secured cluster."
+  );
+}
+async function connectServiceFabric(settings, options) {
+  const { kind, why } = pickGatewayAuth(settings, options.runner.env);
+  const https4 = settings.gatewayUrl.startsWith("https:");
+  if (settings.certificatePassword) options.runner.mask(settings.certificatePassword);
+  const certificate = kind !== "none" && settings.certificate ? parseClientCertificate(settings.certificate, settings.certificatePassword) : void 0;
+  for (const secret of certificate?.secrets ?? []) options.runner.mask(secret);
+  if (kind === "none" && settings.certificate)
+    options.warn("auth is none: the certificate input is not used.");
+  if (!https4) {
+    options.warn(
+      `The gateway ${settings.gatewayUrl} is plain http: nothing is encrypted or authenticated. Use it only for local or test clusters.`
+    );
+  }
+  const auth = `auth ${settings.auth === "auto" ? `auto picked ${kind}: ${why}` : kind}`;
+  if (kind === "certificate")
+    options.log(`Signing in with the ${certificate?.description}; ${auth}.`);
+  if (kind === "none") options.log(`Calling the gateway without credentials; ${auth}.`);
+  const trust = https4 ? serverTrust(settings, options) : void 0;
+  const tls3 = trust?.tls;
+  const client = {
+    gatewayUrl: settings.gatewayUrl,
+    transport: options.transport(
+      certificate ? { ...tls3, ...certificate.options } : tls3,
+      trust?.checkServer
+    ),
+    auth: kind,
+    timeouts: options.requestTimeouts
+  };
+  if (kind !== "entra") return new ServiceFabricClient(client);
+  const bearer = await signInWithEntra(new ServiceFabricClient(client), settings, options, auth);
+  return new ServiceFabricClient({ ...client, bearer });
+}
+function serverTrust(settings, options) {
+  const caBundle = settings.caCertificate ? parseCaBundle(settings.caCertificate) : [];
+  if (settings.serverCertThumbprints.length > 0) {
+    const checkServer = pinnedServerCheck(
+      settings.gatewayUrl,
+      settings.serverCertThumbprints,
+      (server) => options.log(
+        `The server certificate (${server.subject.replace(/\n/g, ", ")}, SHA-256 ${thumbprintsOf(server).sha256}) matches server-cert-thumbprint; every connection is checked against the pin.`
+      )
+    );
+    return { tls: void 0, checkServer };
+  }
+  if (caBundle.length > 0) {
+    options.log(`The server certificate must chain to ca-certificate (${caBundle.length} CA).`);
+    return { tls: { ca: caBundle } };
+  }
+  options.log(
+    "The server certificate must chain to a trusted root (system roots and NODE_EXTRA_CA_CERTS)."
+  );
+  return { tls: void 0 };
+}
+async function signInWithEntra(anonymous, settings, options, auth) {
+  const metadata = await anonymous.aadMetadata();
+  if (!metadata) {
+    throw new ActionError(
+      `The cluster at ${settings.gatewayUrl} is not secured with Entra ID (GET /$/GetAadMetadata names no cluster application), so an Azure sign-in cannot be used.`,
+      "Use auth: certificate with an admin client certificate (certificate input)."
+    );
+  }
+  refuseForeignAudience(metadata.cluster, settings);
+  const login = await signIn(settings, options.runner, options.signal);
+  const scope = `${metadata.cluster}/.default`;
+  options.log(
+    `${login.description.replace(/\.$/, "")}; ${auth}. The cluster uses Entra ID: requesting tokens for ${scope}.`
+  );
+  await raceAbort(login.tokens.getToken(scope), options.signal);
+  return { tokens: login.tokens, scope };
+}
+var FOREIGN_AUDIENCE_HOSTS = [
+  "management.azure.com",
+  "management.core.windows.net",
+  "management.usgovcloudapi.net",
+  "management.core.usgovcloudapi.net",
+  "management.chinacloudapi.cn",
+  "management.core.chinacloudapi.cn",
+  "graph.microsoft.com",
+  "graph.windows.net",
+  "graph.microsoft.us",
+  "dod-graph.microsoft.us",
+  "graph.usgovcloudapi.net",
+  "microsoftgraph.chinacloudapi.cn",
+  "graph.chinacloudapi.cn"
+];
+var FOREIGN_AUDIENCE_IDS = [
+  "797f4846-ba00-4fd7-ba43-dac1f8f63013",
+  "00000003-0000-0000-c000-000000000000",
+  "00000002-0000-0000-c000-000000000000"
+];
+function refuseForeignAudience(audience, settings) {
+  const normalised = audience.trim().toLowerCase();
+  const host = hostOfAudience(normalised);
+  const own = [settings.endpoints.armEndpoint, settings.endpoints.audience].map((value) => hostOfAudience(value.toLowerCase())).filter((value) => value !== void 0);
+  const foreign = FOREIGN_AUDIENCE_IDS.includes(normalised) || host !== void 0 && (own.includes(host) || FOREIGN_AUDIENCE_HOSTS.some((known2) => host === known2 || host.endsWith(`.${known2}`)));
+  if (!foreign) return;
+  throw new ActionError(
+    `The gateway ${settings.gatewayUrl} asked for a token for ${clip(audience, 100)} (GetAadMetadata), which is an Azure management or Graph resource, not a Service Fabric cluster application; no token was requested.`,
+    "A real cluster names its own Entra application. Check that cluster is the right gateway and that nothing intercepts the connection (pin it with server-cert-thumbprint or ca-certificate)."
+  );
+}
+function hostOfAudience(value) {
+  try {
+    const url = new URL(/^[a-z][a-z0-9+.-]*:\/\//.test(value) ? value : `https://${value}`);
+    return url.hostname.replace(/\.$/, "") || void 0;
+  } catch {
+    return void 0;
   }
 }
 

@@ -20,7 +20,7 @@ import { registerSecret, secretsInEnvironment } from './report/secrets.ts';
 import { pollUntilDone } from './waiting/poller.ts';
 import { mergeFacts, type Facts, type Outcome, type Report } from './report/report.ts';
 import { ARM_RETRY, SERVICE_FABRIC_RETRY, type RetryPolicy } from './network/retry.ts';
-import { connectServiceFabric } from './service-fabric/client.ts';
+import { connectServiceFabric } from './service-fabric/connection.ts';
 import type { AksOperationSettings, Settings } from './inputs/settings.ts';
 import { formatDuration } from './waiting/timing.ts';
 import { USER_AGENT } from './base/version.ts';

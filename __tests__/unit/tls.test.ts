@@ -9,11 +9,8 @@ import {
 import { InputError, SignInError, TransportError } from '../../src/base/errors.ts';
 import { parseThumbprints } from '../../src/inputs/parsers.ts';
 import { SERVICE_FABRIC_RETRY } from '../../src/network/retry.ts';
-import {
-  pickGatewayAuth,
-  serverTimeoutSeconds,
-  serviceFabricError,
-} from '../../src/service-fabric/client.ts';
+import { serverTimeoutSeconds, serviceFabricError } from '../../src/service-fabric/client.ts';
+import { pickGatewayAuth } from '../../src/service-fabric/connection.ts';
 import type { CancelFaultSettings } from '../../src/inputs/settings.ts';
 import {
   matchesPin,

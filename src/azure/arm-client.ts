@@ -3,7 +3,7 @@ import { defaultScope, sameOrigin } from '../inputs/cloud.ts';
 import { ActionError, ServiceError } from '../base/errors.ts';
 import { isRecord, parseJson, readArmError, type ArmErrorInfo } from '../base/json.ts';
 import { displayUrl, plainId, type HttpResult, type Transport } from '../network/http.ts';
-import { clip } from '../base/format.ts';
+import { clip, plainText } from '../base/format.ts';
 import { headerValue } from '../network/headers.ts';
 import type { TokenSource } from './auth.ts';
 
@@ -162,10 +162,7 @@ function fixFor(status: number, code: string): string | undefined {
 }
 
 function describeNonJsonBody(text: string): string {
-  const plain = text
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
+  const plain = plainText(text);
   return plain === ''
     ? 'the service answered without an error body'
     : `the service answered: ${clip(plain, 200)}`;
