@@ -21369,6 +21369,14 @@ function toServiceError(result) {
     requestIdOf(result.headers)
   );
 }
+var MISSING_CLUSTER_CODES = /* @__PURE__ */ new Set([
+  "SubscriptionNotFound",
+  "ResourceGroupNotFound",
+  "ResourceNotFound"
+]);
+function isClusterMissing(error2) {
+  return error2 instanceof ServiceError && MISSING_CLUSTER_CODES.has(error2.code);
+}
 function requestIdOf(headers) {
   return plainId(headerValue(headers, "x-ms-request-id"));
 }
@@ -21378,7 +21386,7 @@ function fixFor(status, code) {
   if (status === 403 || code === "AuthorizationFailed") {
     return "Grant the identity a role with this action on the cluster (see the README: Azure permissions).";
   }
-  if (code === "ResourceNotFound" || code === "ResourceGroupNotFound" || code === "SubscriptionNotFound") {
+  if (MISSING_CLUSTER_CODES.has(code)) {
     return "Check the cluster input (subscription, resource group and name).";
   }
   if (status === 413 || code === "RequestEntityTooLarge") {
@@ -21768,7 +21776,6 @@ async function signIn(settings, runner2, signal) {
       break;
   }
   return {
-    kind,
     description: `Signing in with ${description}; auth ${settings.auth === "auto" ? `auto picked ${kind}: ${why}` : kind}.`,
     tokens: tokenSource(credential, kind, runner2, describeFailure, signal, endpoints.authorityHost)
   };
@@ -22334,11 +22341,7 @@ async function publish(report) {
     try {
       await summary.addRaw(published.summary).write();
     } catch (error2) {
-      warning(
-        redact(
-          `Could not write the job summary: ${error2 instanceof Error ? error2.message : String(error2)}`
-        )
-      );
+      warning(redact(`Could not write the job summary: ${errorMessage(error2)}`));
     }
   }
   if (published.annotation === void 0) return;
@@ -22382,7 +22385,7 @@ async function pollUntilDone(observe, options) {
     }
   } catch (error2) {
     if (!options.signal.aborted) throw error2;
-    return { done: false, last, polls, stopReason: options.signal.reason };
+    return { done: false, last, polls };
   }
 }
 
@@ -22903,6 +22906,10 @@ function canonicalArmStatus(status) {
   );
   return match3 ?? pascalCase(status);
 }
+function statusWord(status, done, missing = "Unknown") {
+  if (!status) return missing;
+  return done ? canonicalArmStatus(status) : status;
+}
 function readOperationStatus(body) {
   const record2 = isRecord(body) ? body : {};
   const error2 = readArmError(record2.error);
@@ -22936,7 +22943,7 @@ function interpretCommandResult(response) {
   const done = response.status === 200 && isTerminalStatus(state);
   return {
     done,
-    status: state ? done ? canonicalArmStatus(state) : state : response.body === void 0 ? "NoReadableBody" : "Running",
+    status: statusWord(state, done, response.body === void 0 ? "NoReadableBody" : "Running"),
     value: result
   };
 }
@@ -23055,7 +23062,7 @@ async function commandResult(ctx, settings) {
     publishResult(ctx, settings, settings.commandId, seen.value);
     return judge(seen.status, seen.value, settings.successExitCodes);
   } catch (error2) {
-    if (!(error2 instanceof ServiceError) || error2.status !== 404 || /Resource(Group)?NotFound/.test(error2.code))
+    if (!(error2 instanceof ServiceError) || error2.status !== 404 || isClusterMissing(error2))
       throw error2;
     throw error2.explained(
       `${error2.serviceMessage} (command-id: ${settings.commandId})`,
@@ -27041,16 +27048,16 @@ function interpretAbortPoll(mode) {
     const done = isTerminalStatus(status);
     return {
       done,
-      status: status ? done ? canonicalArmStatus(status) : status : "Unknown",
+      status: statusWord(status, done),
       percent,
       value: response.body
     };
   };
 }
 function interpretCluster(response) {
-  const state = clusterState(response.body) ?? "Unknown";
+  const state = clusterState(response.body);
   const done = isTerminalStatus(state);
-  return { done, status: done ? canonicalArmStatus(state) : state, value: response.body };
+  return { done, status: statusWord(state, done), value: response.body };
 }
 function clusterState(body) {
   const state = propertiesOf(body).provisioningState;
@@ -27143,7 +27150,7 @@ async function describeWhatRuns(ctx, clusterPath, target) {
 async function readClusterState(ctx, clusterPath) {
   try {
     const state = clusterState((await ctx.arm.send("GET", clusterPath)).body);
-    return state && (isTerminalStatus(state) ? canonicalArmStatus(state) : state);
+    return state && statusWord(state, isTerminalStatus(state));
   } catch (error2) {
     if (!(error2 instanceof ServiceError)) throw error2;
     return void 0;
@@ -27189,7 +27196,7 @@ function interpret(response) {
   const done = isTerminalStatus(status.status);
   return {
     done,
-    status: status.status ? done ? canonicalArmStatus(status.status) : status.status : "Unknown",
+    status: statusWord(status.status, done),
     percent: status.percent,
     value: { ...status, raw: response.body }
   };
@@ -27231,8 +27238,8 @@ function operationsApiVersion(ctx, override) {
   return OPERATION_STATUS_API_VERSION;
 }
 function explainNotFound(error2, settings) {
-  const clusterMissing = error2 instanceof ServiceError && ["ResourceNotFound", "ResourceGroupNotFound", "SubscriptionNotFound"].includes(error2.code);
-  if (!(error2 instanceof ServiceError) || error2.status !== 404 || clusterMissing) return error2;
+  if (!(error2 instanceof ServiceError) || error2.status !== 404 || isClusterMissing(error2))
+    return error2;
   const latest = settings.operationId === "latest";
   const { label, nodePool } = aksTarget(settings);
   const checkPool = nodePool ? "Check node-pool (the cluster must have that node pool) and " : "";

@@ -7,9 +7,9 @@ import { isRecord, parseJson } from '../base/json.ts';
 import type { Endpoints } from '../inputs/settings.ts';
 
 /** The metadata API version the Azure SDKs use for `{arm}/metadata/endpoints`. */
-export const METADATA_API_VERSION = '2022-09-01';
+const METADATA_API_VERSION = '2022-09-01';
 
-export function metadataUrl(armEndpoint: string): string {
+function metadataUrl(armEndpoint: string): string {
   return `${armEndpoint}/metadata/endpoints?api-version=${METADATA_API_VERSION}`;
 }
 

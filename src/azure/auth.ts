@@ -37,7 +37,6 @@ export interface AuthEnvironment {
 }
 
 export interface SignIn {
-  kind: AzureAuthKind;
   /** One line for the log: which credential and why. */
   description: string;
   tokens: TokenSource;
@@ -229,7 +228,6 @@ export async function signIn(
       break;
   }
   return {
-    kind,
     description: `Signing in with ${description}; auth ${settings.auth === 'auto' ? `auto picked ${kind}: ${why}` : kind}.`,
     tokens: tokenSource(credential, kind, runner, describeFailure, signal, endpoints.authorityHost),
   };
@@ -350,7 +348,7 @@ function signInFailure(
 }
 
 /** The claims that decide whether a federated credential matches; never the token itself. */
-export function describeIdToken(idToken: string, clientId: string): string {
+function describeIdToken(idToken: string, clientId: string): string {
   const claims = decodeJwtClaims(idToken);
   if (!claims) return '';
   const show = (name: string) =>
@@ -358,7 +356,7 @@ export function describeIdToken(idToken: string, clientId: string): string {
   return `The GitHub ID token presented to application ${clientId} had ${show('iss')}, ${show('sub')}, ${show('aud')}.`;
 }
 
-export function decodeJwtClaims(jwt: string): Record<string, unknown> | undefined {
+function decodeJwtClaims(jwt: string): Record<string, unknown> | undefined {
   const payload = jwt.split('.')[1];
   if (!payload) return undefined;
   const claims = parseJson(Buffer.from(payload, 'base64url').toString('utf8'));

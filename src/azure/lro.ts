@@ -47,7 +47,7 @@ export function isTerminalStatus(status: string | undefined): boolean {
 }
 
 /** `succeeded` → `Succeeded`: status outputs are PascalCase whatever case the service used. */
-export function pascalCase(status: string): string {
+function pascalCase(status: string): string {
   return status.charAt(0).toUpperCase() + status.slice(1);
 }
 
@@ -57,6 +57,15 @@ export function canonicalArmStatus(status: string): string {
     (s) => s.toLowerCase() === status.toLowerCase(),
   );
   return match ?? pascalCase(status);
+}
+
+/**
+ * The status word to report: a final one in its canonical spelling, one still running as the
+ * service spelled it, `missing` when the service sent none.
+ */
+export function statusWord(status: string | undefined, done: boolean, missing = 'Unknown'): string {
+  if (!status) return missing;
+  return done ? canonicalArmStatus(status) : status;
 }
 
 /** The `status` of an Azure-AsyncOperation body (also `OperationStatusResult`). */

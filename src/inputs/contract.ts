@@ -83,4 +83,3 @@ export const STATUS = {
   TimedOut: 'TimedOut',
   Interrupted: 'Interrupted',
 } as const;
-export type StatusWord = (typeof STATUS)[keyof typeof STATUS];

@@ -89,7 +89,7 @@ export function decideRetry(
 }
 
 /** Exponential from the base, capped, with 50–100 % jitter so parallel jobs spread out. */
-export function exponentialBackoff(
+function exponentialBackoff(
   retriesSoFar: number,
   policy: RetryPolicy,
   random: () => number = Math.random,

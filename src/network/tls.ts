@@ -29,7 +29,7 @@ export interface ClientCertificate {
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
 
 /** Every PEM block of a text, with its label (CERTIFICATE, PRIVATE KEY, RSA PRIVATE KEY, …). */
-export function pemBlocks(text: string): { label: string; pem: string }[] {
+function pemBlocks(text: string): { label: string; pem: string }[] {
   return [...text.matchAll(PEM_BLOCK)].map((match) => ({ label: match[1] ?? '', pem: match[0] }));
 }
 

@@ -7,6 +7,7 @@ import {
   observePollingUrl,
   pollingUrlOf,
   readOperationStatus,
+  statusWord,
   type Interpretation,
   type PollingMode,
 } from '../azure/lro.ts';
@@ -17,7 +18,7 @@ import type { AksOperationContext } from './context.ts';
 import { aksTarget, type AksTarget } from './target.ts';
 import { STATUS } from '../inputs/contract.ts';
 
-export const ABORT_API_VERSION = '2024-05-01';
+const ABORT_API_VERSION = '2024-05-01';
 
 /** The status word of an abort poll, for either polling protocol. */
 function interpretAbortPoll(mode: PollingMode): (response: ArmResponse) => Interpretation<unknown> {
@@ -34,7 +35,7 @@ function interpretAbortPoll(mode: PollingMode): (response: ArmResponse) => Inter
     const done = isTerminalStatus(status);
     return {
       done,
-      status: status ? (done ? canonicalArmStatus(status) : status) : 'Unknown',
+      status: statusWord(status, done),
       percent,
       value: response.body,
     };
@@ -42,9 +43,9 @@ function interpretAbortPoll(mode: PollingMode): (response: ArmResponse) => Inter
 }
 
 function interpretCluster(response: ArmResponse): Interpretation<unknown> {
-  const state = clusterState(response.body) ?? 'Unknown';
+  const state = clusterState(response.body);
   const done = isTerminalStatus(state);
-  return { done, status: done ? canonicalArmStatus(state) : state, value: response.body };
+  return { done, status: statusWord(state, done), value: response.body };
 }
 
 function clusterState(body: unknown): string | undefined {
@@ -170,7 +171,7 @@ async function readClusterState(
 ): Promise<string | undefined> {
   try {
     const state = clusterState((await ctx.arm.send('GET', clusterPath)).body);
-    return state && (isTerminalStatus(state) ? canonicalArmStatus(state) : state);
+    return state && statusWord(state, isTerminalStatus(state));
   } catch (error) {
     if (!(error instanceof ServiceError)) throw error;
     return undefined;
@@ -198,7 +199,7 @@ function operationNoun(stateBefore: string | undefined): string {
  * has the version as requested (`1.31`: AKS picks the patch) beside the one running (`1.31.7`):
  * only a difference at the precision of the requested version is a change.
  */
-export function versionChange(body: unknown): string {
+function versionChange(body: unknown): string {
   const properties = propertiesOf(body);
   // Node pools name the same pair orchestratorVersion / currentOrchestratorVersion.
   const current = properties.currentKubernetesVersion ?? properties.currentOrchestratorVersion;

@@ -1,10 +1,10 @@
-import type { ArmResponse } from '../azure/arm-client.ts';
+import { isClusterMissing, type ArmResponse } from '../azure/arm-client.ts';
 import { isRecord, propertiesOf } from '../base/json.ts';
 import { ServiceError } from '../base/errors.ts';
 import {
-  canonicalArmStatus,
   isTerminalStatus,
   observePollingUrl,
+  statusWord,
   type Interpretation,
 } from '../azure/lro.ts';
 import type { Facts, Outcome } from '../report/report.ts';
@@ -59,24 +59,18 @@ export function readCommandResult(body: unknown): CommandResult {
 }
 
 /** A 200 with a final provisioningState ends the wait; 202, or a body that cannot be read, does not. */
-export function interpretCommandResult(response: ArmResponse): Interpretation<CommandResult> {
+function interpretCommandResult(response: ArmResponse): Interpretation<CommandResult> {
   const result = readCommandResult(response.body);
   const state = result.provisioningState;
   const done = response.status === 200 && isTerminalStatus(state);
   return {
     done,
-    status: state
-      ? done
-        ? canonicalArmStatus(state)
-        : state
-      : response.body === undefined
-        ? 'NoReadableBody'
-        : 'Running',
+    status: statusWord(state, done, response.body === undefined ? 'NoReadableBody' : 'Running'),
     value: result,
   };
 }
 
-export function commandResultPath(
+function commandResultPath(
   settings: RunCommandSettings | CommandResultSettings,
   commandId: string,
 ): string {
@@ -125,7 +119,7 @@ function recordResult(ctx: CommandResultContext, result: CommandResult): void {
  * AKS keeps the first 512 kB of a command's output. Output of at least 512,000 bytes is taken as
  * cut, whichever kilobyte the service counts in (its cut may also fall inside a character).
  */
-export const AKS_OUTPUT_CAP_BYTES = 512_000;
+const AKS_OUTPUT_CAP_BYTES = 512_000;
 
 /** The final result for the outputs, the log and logs-file; with show-logs: false, logs-file only. */
 function publishResult(
@@ -232,11 +226,7 @@ export async function commandResult(
     publishResult(ctx, settings, settings.commandId, seen.value);
     return judge(seen.status, seen.value, settings.successExitCodes);
   } catch (error) {
-    if (
-      !(error instanceof ServiceError) ||
-      error.status !== 404 ||
-      /Resource(Group)?NotFound/.test(error.code)
-    )
+    if (!(error instanceof ServiceError) || error.status !== 404 || isClusterMissing(error))
       throw error;
     throw error.explained(
       `${error.serviceMessage} (command-id: ${settings.commandId})`,

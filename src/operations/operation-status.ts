@@ -1,11 +1,11 @@
-import type { ArmResponse } from '../azure/arm-client.ts';
+import { isClusterMissing, type ArmResponse } from '../azure/arm-client.ts';
 import { isRecord } from '../base/json.ts';
 import { ActionError, ServiceError, describeAnswer } from '../base/errors.ts';
 import {
-  canonicalArmStatus,
   isTerminalStatus,
   observePollingUrl,
   readOperationStatus,
+  statusWord,
   type Interpretation,
 } from '../azure/lro.ts';
 import type { Facts, Outcome } from '../report/report.ts';
@@ -23,7 +23,7 @@ function interpret(response: ArmResponse): Interpretation<OperationStatus> {
   const done = isTerminalStatus(status.status);
   return {
     done,
-    status: status.status ? (done ? canonicalArmStatus(status.status) : status.status) : 'Unknown',
+    status: statusWord(status.status, done),
     percent: status.percent,
     value: { ...status, raw: response.body },
   };
@@ -85,10 +85,8 @@ function operationsApiVersion(ctx: OperationStatusContext, override: string | un
 
 /** A 404 on the operation (not on the cluster) means the operation-id names nothing: say so. */
 function explainNotFound(error: unknown, settings: OperationStatusSettings): unknown {
-  const clusterMissing =
-    error instanceof ServiceError &&
-    ['ResourceNotFound', 'ResourceGroupNotFound', 'SubscriptionNotFound'].includes(error.code);
-  if (!(error instanceof ServiceError) || error.status !== 404 || clusterMissing) return error;
+  if (!(error instanceof ServiceError) || error.status !== 404 || isClusterMissing(error))
+    return error;
   const latest = settings.operationId === 'latest';
   const { label, nodePool } = aksTarget(settings);
   const checkPool = nodePool ? 'Check node-pool (the cluster must have that node pool) and ' : '';
@@ -127,7 +125,7 @@ function operationIdOf(requestedId: string, body: unknown): string | undefined {
 }
 
 /** Failed and Canceled fail the step; a status still running (wait: false) passes as it is. */
-export function judgeOperation(status: string, done: boolean, value: OperationStatus): Outcome {
+function judgeOperation(status: string, done: boolean, value: OperationStatus): Outcome {
   if (!done || status === STATUS.Succeeded) return { status, verdict: 'pass' };
   const why = value.error ? `: ${value.error.code}: ${value.error.message}` : '';
   // The service's message usually ends with its own full stop.

@@ -8,9 +8,9 @@ import { formatBytes } from '../base/format.ts';
  * end (where failures show), and the step log and logs-file keep all of it. Escaping can grow it
  * (`<` is five bytes escaped); GitHub's own limit of 1 MiB per step stays far away.
  */
-export const SUMMARY_LOGS_BYTES = 64 * 1024;
+const SUMMARY_LOGS_BYTES = 64 * 1024;
 
-export function escapeHtml(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
@@ -20,7 +20,7 @@ export function escapeHtml(text: string): string {
  * end the block and have the rest rendered as Markdown (links, images, headings). So values carry
  * no line break at all: each becomes `<br>`, after the HTML is escaped.
  */
-export function escapeInline(text: string): string {
+function escapeInline(text: string): string {
   return escapeHtml(text).replace(/\r\n|\r|\n/g, '<br>');
 }
 

@@ -7,7 +7,7 @@ import { displayUrl, type HttpResult, type Transport } from '../network/http.ts'
 import { clip, plainText } from '../base/format.ts';
 import type { TokenSource } from '../azure/auth.ts';
 
-export const SERVICE_FABRIC_API_VERSION = '6.0';
+const SERVICE_FABRIC_API_VERSION = '6.0';
 /** The transport's request timeouts when nothing shortens them (30 s reads, 65 s writes). */
 const DEFAULT_REQUEST_TIMEOUTS = { readMs: 30_000, writeMs: 65_000 };
 

@@ -38,7 +38,7 @@ export interface PollOptions {
 
 export type PollOutcome<T> =
   | { done: true; last: Observation<T>; polls: number }
-  | { done: false; last: Observation<T> | undefined; polls: number; stopReason: unknown };
+  | { done: false; last: Observation<T> | undefined; polls: number };
 
 /**
  * The auto schedule: the waits before each look, in seconds, when the service gives no
@@ -102,6 +102,6 @@ export async function pollUntilDone<T>(
     }
   } catch (error) {
     if (!options.signal.aborted) throw error;
-    return { done: false, last, polls, stopReason: options.signal.reason };
+    return { done: false, last, polls };
   }
 }
