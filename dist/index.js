@@ -20636,16 +20636,7 @@ var TlsAgent = class extends https2.Agent {
     this.proxy = proxy;
   }
   createConnection(options, callback) {
-    const target = {
-      host: hostOf(options),
-      port: Number(options.port ?? 443),
-      scheme: "https"
-    };
-    const timer = connectTimer(this.settings.connectTimeoutMs, target, callback);
-    openTunnel(this.proxy, target, timer.signal).then((tunnel2) => secure(tunnel2, options, this.settings.checkServer, timer.signal)).then(
-      (socket) => timer.done(null, socket),
-      (error2) => timer.done(error2)
-    );
+    connectThrough(this.settings, this.proxy, options, callback, "https");
     return void 0;
   }
 };
@@ -20658,19 +20649,24 @@ var PlainAgent = class extends http2.Agent {
     this.proxy = proxy;
   }
   createConnection(options, callback) {
-    const target = {
-      host: hostOf(options),
-      port: Number(options.port ?? 80),
-      scheme: "http"
-    };
-    const timer = connectTimer(this.settings.connectTimeoutMs, target, callback);
-    openTunnel(this.proxy, target, timer.signal).then(
-      (socket) => timer.done(null, socket),
-      (error2) => timer.done(error2)
-    );
+    connectThrough(this.settings, this.proxy, options, callback, "http");
     return void 0;
   }
 };
+function connectThrough(settings, proxy, options, callback, scheme) {
+  const target = {
+    host: hostOf(options),
+    port: Number(options.port ?? (scheme === "https" ? 443 : 80)),
+    scheme
+  };
+  const timer = connectTimer(settings.connectTimeoutMs, target, callback);
+  openTunnel(proxy, target, timer.signal).then(
+    (tunnel2) => scheme === "https" ? secure(tunnel2, options, settings.checkServer, timer.signal) : tunnel2
+  ).then(
+    (socket) => timer.done(null, socket),
+    (error2) => timer.done(error2)
+  );
+}
 function hostOf(options) {
   return (options.host ?? options.hostname ?? "localhost").replace(/^\[|\]$/g, "");
 }
