@@ -20453,53 +20453,6 @@ function getIDToken(aud) {
   });
 }
 
-// src/inputs/cloud.ts
-var CLOUDS = {
-  AzureCloud: {
-    name: "AzureCloud",
-    armEndpoint: "https://management.azure.com",
-    authorityHost: "https://login.microsoftonline.com",
-    oidcAudience: "api://AzureADTokenExchange",
-    armAudience: "https://management.core.windows.net/"
-  },
-  AzureUSGovernment: {
-    name: "AzureUSGovernment",
-    armEndpoint: "https://management.usgovcloudapi.net",
-    authorityHost: "https://login.microsoftonline.us",
-    oidcAudience: "api://AzureADTokenExchangeUSGov",
-    armAudience: "https://management.core.usgovcloudapi.net/"
-  },
-  AzureChinaCloud: {
-    name: "AzureChinaCloud",
-    armEndpoint: "https://management.chinacloudapi.cn",
-    authorityHost: "https://login.chinacloudapi.cn",
-    oidcAudience: "api://AzureADTokenExchangeChina",
-    armAudience: "https://management.core.chinacloudapi.cn/"
-  }
-};
-var CLOUD_NAMES = Object.keys(CLOUDS);
-function lookupCloud(name) {
-  const key = CLOUD_NAMES.find((n) => n.toLowerCase() === name.toLowerCase());
-  return key ? CLOUDS[key] : void 0;
-}
-function isKnownAuthority(authorityHost) {
-  return CLOUD_NAMES.some((n) => sameOrigin(CLOUDS[n].authorityHost, authorityHost));
-}
-function defaultScope(resource) {
-  return `${resource.replace(/\/+$/, "")}/.default`;
-}
-function audienceScope(audience) {
-  return `${audience}/.default`;
-}
-function sameOrigin(a, b) {
-  return new URL(a).origin === new URL(b).origin;
-}
-var AKS_SERVER_APP_ID = "6dae42f8-4368-4678-94ff-3960e28e3630";
-
-// src/network/http.ts
-import http3 from "node:http";
-import https3 from "node:https";
-
 // src/base/errors.ts
 var ActionError = class extends Error {
   fix;
@@ -20556,6 +20509,595 @@ var InterruptedError = class extends Error {
     this.name = "InterruptedError";
   }
 };
+
+// src/base/version.ts
+var ACTION_VERSION = true ? "1.0.0" : "dev";
+var USER_AGENT = `aks-operation-action/${ACTION_VERSION} (node ${process.version}; ${process.platform})`;
+
+// src/waiting/timing.ts
+function sleep(ms, signal) {
+  return new Promise((resolve2, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(
+      () => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve2();
+      },
+      Math.max(0, ms)
+    );
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+function raceAbort(promise, signal) {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve2, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve2(value);
+      },
+      (error2) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error2);
+      }
+    );
+  });
+}
+function formatDuration(ms) {
+  if (ms < 6e4) return `${(ms / 1e3).toFixed(ms < 1e4 ? 1 : 0)}s`;
+  const totalSeconds = Math.round(ms / 1e3);
+  const hours = Math.floor(totalSeconds / 3600);
+  const minutes = Math.floor(totalSeconds % 3600 / 60);
+  const seconds = totalSeconds % 60;
+  const mmss = `${minutes}m ${String(seconds).padStart(2, "0")}s`;
+  return hours > 0 ? `${hours}h ${mmss}` : mmss;
+}
+
+// src/waiting/poller.ts
+var AUTO_SCHEDULE_SECONDS = [1.2, 1.8, 2.5, 4, 5.5, 7, 9, 11];
+var AUTO_CEILING_SECONDS = 12;
+function nextPollDelay(pollIndex, interval, retryAfterMs2, lookWithinMs) {
+  if (retryAfterMs2 !== void 0) return Math.max(0, retryAfterMs2);
+  const planned = interval === "auto" ? (AUTO_SCHEDULE_SECONDS[pollIndex] ?? AUTO_CEILING_SECONDS) * 1e3 : interval;
+  return Math.min(planned, lookWithinMs ?? Infinity);
+}
+async function pollUntilDone(observe, options) {
+  let last;
+  let polls = 0;
+  try {
+    if (!options.lookFirst) {
+      await sleep(nextPollDelay(0, options.interval, options.initialRetryAfterMs), options.signal);
+    }
+    for (; ; ) {
+      last = await observe();
+      polls++;
+      const nextDelayMs = last.done ? void 0 : nextPollDelay(
+        polls - (options.lookFirst ? 1 : 0),
+        options.interval,
+        last.retryAfterMs,
+        last.lookWithinMs
+      );
+      options.onProgress({
+        poll: polls,
+        status: last.status,
+        elapsedMs: Date.now() - options.startedAt,
+        percent: last.percent,
+        nextDelayMs
+      });
+      if (nextDelayMs === void 0) return { done: true, last, polls };
+      await sleep(nextDelayMs, options.signal);
+    }
+  } catch (error2) {
+    if (!options.signal.aborted) throw error2;
+    return { done: false, last, polls };
+  }
+}
+
+// src/inputs/cloud.ts
+var CLOUDS = {
+  AzureCloud: {
+    name: "AzureCloud",
+    armEndpoint: "https://management.azure.com",
+    authorityHost: "https://login.microsoftonline.com",
+    oidcAudience: "api://AzureADTokenExchange",
+    armAudience: "https://management.core.windows.net/"
+  },
+  AzureUSGovernment: {
+    name: "AzureUSGovernment",
+    armEndpoint: "https://management.usgovcloudapi.net",
+    authorityHost: "https://login.microsoftonline.us",
+    oidcAudience: "api://AzureADTokenExchangeUSGov",
+    armAudience: "https://management.core.usgovcloudapi.net/"
+  },
+  AzureChinaCloud: {
+    name: "AzureChinaCloud",
+    armEndpoint: "https://management.chinacloudapi.cn",
+    authorityHost: "https://login.chinacloudapi.cn",
+    oidcAudience: "api://AzureADTokenExchangeChina",
+    armAudience: "https://management.core.chinacloudapi.cn/"
+  }
+};
+var CLOUD_NAMES = Object.keys(CLOUDS);
+function lookupCloud(name) {
+  const key = CLOUD_NAMES.find((n) => n.toLowerCase() === name.toLowerCase());
+  return key ? CLOUDS[key] : void 0;
+}
+function isKnownAuthority(authorityHost) {
+  return CLOUD_NAMES.some((n) => sameOrigin(CLOUDS[n].authorityHost, authorityHost));
+}
+function defaultScope(resource) {
+  return `${resource.replace(/\/+$/, "")}/.default`;
+}
+function audienceScope(audience) {
+  return `${audience}/.default`;
+}
+function sameOrigin(a, b) {
+  return new URL(a).origin === new URL(b).origin;
+}
+var AKS_SERVER_APP_ID = "6dae42f8-4368-4678-94ff-3960e28e3630";
+
+// src/base/format.ts
+function clip(value, max = 80) {
+  const oneLine = value.replace(/[\r\n]+/g, " ");
+  return oneLine.length > max ? `${oneLine.slice(0, max)}…` : oneLine;
+}
+function formatBytes(bytes) {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  if (bytes < 1024 ** 3) return `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
+  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
+}
+function plainText(body) {
+  return body.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim();
+}
+
+// src/inputs/parsers.ts
+function parseBoolean(input, raw, fallback) {
+  const value = raw.trim();
+  if (value === "") return fallback;
+  if (["true", "True", "TRUE"].includes(value)) return true;
+  if (["false", "False", "FALSE"].includes(value)) return false;
+  throw new InputError(input, `expected true or false, got '${clip(value)}'`);
+}
+var UNIT_MS = { h: 36e5, m: 6e4, s: 1e3, ms: 1 };
+var MAX_DURATION_MS = 7 * 24 * 36e5;
+function parseDuration(input, raw) {
+  const value = raw.trim().toLowerCase();
+  const invalid = () => new InputError(
+    input,
+    `'${clip(raw.trim())}' is not a duration; use seconds (90) or units such as 90s, 15m, 1h30m`
+  );
+  if (/^\d+(\.\d+)?$/.test(value)) return checkDuration(input, Number(value) * 1e3);
+  if (!/^(\d+(\.\d+)?(h|ms|m|s))+$/.test(value)) throw invalid();
+  let total = 0;
+  const seen = /* @__PURE__ */ new Set();
+  for (const [, amount, unit] of value.matchAll(/(\d+(?:\.\d+)?)(h|ms|m|s)/g)) {
+    if (!unit || seen.has(unit)) throw invalid();
+    seen.add(unit);
+    total += Number(amount) * (UNIT_MS[unit] ?? 0);
+  }
+  return checkDuration(input, total);
+}
+function checkDuration(input, ms) {
+  if (!Number.isFinite(ms) || ms <= 0) throw new InputError(input, "must be longer than zero");
+  if (ms > MAX_DURATION_MS) throw new InputError(input, "must be at most 7 days (168h)");
+  return Math.max(1, Math.round(ms));
+}
+function parsePollInterval(input, raw) {
+  const value = raw.trim().toLowerCase();
+  if (value === "" || value === "auto") return "auto";
+  const ms = parseDuration(input, value);
+  if (ms < 100) throw new InputError(input, "must be at least 0.1 seconds, or auto");
+  return ms;
+}
+function parseExitCodes(input, raw) {
+  const codes = /* @__PURE__ */ new Set();
+  const value = raw.trim() === "" ? "0" : raw;
+  for (const part of value.split(/[,\s]+/).filter(Boolean)) {
+    const range2 = /^(\d{1,3})-(\d{1,3})$/.exec(part);
+    const [low, high] = range2 ? [Number(range2[1]), Number(range2[2])] : [Number(part), Number(part)];
+    if (!/^\d{1,3}(-\d{1,3})?$/.test(part) || low > high || high > 255) {
+      throw new InputError(
+        input,
+        `'${clip(part)}' is not an exit code; use numbers 0-255 separated by commas (ranges such as 3-5 allowed)`
+      );
+    }
+    for (let code = low; code <= high; code++) codes.add(code);
+  }
+  return codes;
+}
+function parseChoice(input, raw, choices, fallback) {
+  const value = raw.trim().toLowerCase();
+  if (value === "") return fallback;
+  const match3 = choices.find((c) => c.toLowerCase() === value);
+  if (!match3) {
+    throw new InputError(input, `'${clip(raw.trim())}' is not one of: ${choices.join(", ")}`);
+  }
+  return match3;
+}
+var SUBSCRIPTION = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+var RESOURCE_GROUP = /^[-\p{L}\p{Mn}\p{Nd}\p{Pc}._()]+$/u;
+var RESOURCE_GROUP_MAX = 90;
+var CLUSTER_NAME = /^[a-zA-Z0-9]$|^[a-zA-Z0-9][-_a-zA-Z0-9]{0,61}[a-zA-Z0-9]$/;
+var CLUSTER_ID = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.containerservice\/managedclusters\/([^/]+)\/?$/i;
+function parseAksCluster(raw, subscriptionId) {
+  const value = raw.trim();
+  if (value === "") throw new InputError("cluster", "is required");
+  const byId = CLUSTER_ID.exec(value);
+  let ref;
+  if (byId) {
+    ref = { subscriptionId: byId[1] ?? "", resourceGroup: byId[2] ?? "", name: byId[3] ?? "" };
+  } else {
+    const parts = value.split("/");
+    if (parts.length !== 2 || value.startsWith("/")) {
+      throw new InputError(
+        "cluster",
+        `'${clip(value)}' is neither a cluster resource ID (/subscriptions/{id}/resourceGroups/{rg}/providers/Microsoft.ContainerService/managedClusters/{name}) nor {resource-group}/{name}`
+      );
+    }
+    const sub = subscriptionId.trim();
+    if (sub === "") {
+      throw new InputError(
+        "subscription-id",
+        `is required when cluster is given as {resource-group}/{name}; set it or AZURE_SUBSCRIPTION_ID, or pass the full resource ID`
+      );
+    }
+    ref = { subscriptionId: sub, resourceGroup: parts[0] ?? "", name: parts[1] ?? "" };
+  }
+  if (!SUBSCRIPTION.test(ref.subscriptionId)) {
+    throw new InputError(
+      byId ? "cluster" : "subscription-id",
+      `'${clip(ref.subscriptionId)}' is not a subscription id (a GUID)`
+    );
+  }
+  if (!RESOURCE_GROUP.test(ref.resourceGroup) || [...ref.resourceGroup].length > RESOURCE_GROUP_MAX || ref.resourceGroup.endsWith(".")) {
+    throw new InputError(
+      "cluster",
+      `'${clip(ref.resourceGroup)}' is not a valid resource group name (letters, digits, _ - . ( ), at most 90, not ending in a period)`
+    );
+  }
+  if (!CLUSTER_NAME.test(ref.name)) {
+    throw new InputError("cluster", `'${clip(ref.name)}' is not a valid AKS cluster name`);
+  }
+  const resourceId = `/subscriptions/${ref.subscriptionId}/resourceGroups/${ref.resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${ref.name}`;
+  return { ...ref, resourceId };
+}
+function parseEndpoint(input, raw, allowHttp = false) {
+  const value = raw.trim();
+  let url;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InputError(input, `'${clip(value)}' is not a URL`);
+  }
+  const protocols = allowHttp ? ["https:", "http:"] : ["https:"];
+  if (!protocols.includes(url.protocol)) {
+    throw new InputError(
+      input,
+      `'${clip(value)}' must use ${allowHttp ? "http or https" : "https"}`
+    );
+  }
+  if (url.username || url.password) throw new InputError(input, "must not contain credentials");
+  if (url.search || url.hash || url.pathname !== "/" && url.pathname !== "") {
+    throw new InputError(
+      input,
+      `'${clip(value)}' must be a bare endpoint (scheme, host and port only)`
+    );
+  }
+  return url.origin;
+}
+var UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+var DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
+function parseClientId(input, raw, source = input) {
+  const value = raw.trim();
+  if (value !== "" && !UUID.test(value)) {
+    throw new InputError(
+      input,
+      `${source === input ? "" : `(from ${source}) `}'${clip(value)}' is not an application (client) id, which is a GUID`
+    );
+  }
+  return value;
+}
+function parseTenantId(input, raw, source = input) {
+  const value = raw.trim();
+  if (value !== "" && !UUID.test(value) && !DOMAIN.test(value)) {
+    throw new InputError(
+      input,
+      `${source === input ? "" : `(from ${source}) `}'${clip(value)}' is neither a tenant id (a GUID) nor a tenant domain such as contoso.onmicrosoft.com`
+    );
+  }
+  return value;
+}
+function parseUuid(input, raw) {
+  const value = raw.trim();
+  if (!UUID.test(value)) throw new InputError(input, `'${clip(value)}' is not a UUID`);
+  return value.toLowerCase();
+}
+var COMMAND_ID = /^[0-9a-f-]{8,64}$/i;
+function isCommandId(value) {
+  return COMMAND_ID.test(value);
+}
+function parseCommandId(input, raw) {
+  const value = raw.trim();
+  if (!isCommandId(value)) {
+    throw new InputError(input, `'${clip(value)}' is not a command id (32 hexadecimal characters)`);
+  }
+  return value;
+}
+function parseOperationId(input, raw) {
+  const value = raw.trim();
+  if (value === "" || value.toLowerCase() === "latest") return "latest";
+  if (!/^[0-9a-z][-0-9a-z._]{0,127}$/i.test(value)) {
+    throw new InputError(input, `'${clip(value)}' is not an operation id (a GUID, or latest)`);
+  }
+  return value;
+}
+function parseApiVersion(input, raw) {
+  const value = raw.trim();
+  if (value === "") return void 0;
+  if (!/^\d{4}-\d{2}-\d{2}(-preview)?$/.test(value)) {
+    throw new InputError(
+      input,
+      `'${clip(value)}' is not an API version such as 2024-09-01 or 2025-05-02-preview`
+    );
+  }
+  return value;
+}
+function parseNodePool(input, raw) {
+  const value = raw.trim();
+  if (value === "") return void 0;
+  if (!/^[a-z][a-z0-9]{0,11}$/.test(value)) {
+    throw new InputError(
+      input,
+      `'${clip(value)}' is not a node pool name (1-12 lowercase letters and digits, starting with a letter)`
+    );
+  }
+  return value;
+}
+function parseCount(input, raw, fallback, max) {
+  const value = raw.trim();
+  if (value === "") return fallback;
+  if (!/^\d{1,3}$/.test(value) || Number(value) > max) {
+    throw new InputError(input, `'${clip(value)}' is not a whole number from 0 to ${max}`);
+  }
+  return Number(value);
+}
+function parseThumbprints(input, raw) {
+  return raw.split(/[,\s]+/).filter(Boolean).map((part) => {
+    const hex = part.replace(/:/g, "").toLowerCase();
+    if (!/^([0-9a-f]{40}|[0-9a-f]{64})$/.test(hex)) {
+      throw new InputError(
+        input,
+        `'${clip(part)}' is not a SHA-1 or SHA-256 thumbprint (40 or 64 hex characters)`
+      );
+    }
+    return hex;
+  });
+}
+function parseLines(raw) {
+  return raw.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== "" && !line.startsWith("#"));
+}
+function decodeComponentOrKeep(text) {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+// src/inputs/settings.ts
+var AUTH_KINDS = [
+  "auto",
+  "oidc",
+  "azure-cli",
+  "environment",
+  "managed-identity",
+  "certificate",
+  "none"
+];
+
+// src/inputs/contract.ts
+var OPERATIONS = [
+  "run-command",
+  "command-result",
+  "abort",
+  "operation-status",
+  "cancel-fault"
+];
+var STATUS = {
+  // AKS (ARM)
+  Succeeded: "Succeeded",
+  Failed: "Failed",
+  Canceled: "Canceled",
+  // Service Fabric
+  Completed: "Completed",
+  Faulted: "Faulted",
+  Cancelled: "Cancelled",
+  ForceCancelled: "ForceCancelled",
+  // The action's own
+  Accepted: "Accepted",
+  AlreadyCompleted: "AlreadyCompleted",
+  TimedOut: "TimedOut",
+  Interrupted: "Interrupted"
+};
+
+// src/inputs/inputs.ts
+var MAX_START_RETRIES = 5;
+function runnerInputs(env = process.env) {
+  return {
+    // The runner upper-cases the name and keeps dashes; spaces become underscores.
+    input: (name) => (env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] ?? "").trim(),
+    env: (name) => (env[name] ?? "").trim()
+  };
+}
+function readSettings(source) {
+  const operation = parseChoice("operation", source.input("operation"), OPERATIONS, "run-command");
+  const common = readCommon(source, operation);
+  if (operation === "cancel-fault") return readCancelFault(source, common);
+  const aks = {
+    ...common,
+    cluster: parseAksCluster(
+      source.input("cluster"),
+      source.input("subscription-id") || source.env("AZURE_SUBSCRIPTION_ID")
+    ),
+    apiVersion: parseApiVersion("api-version", source.input("api-version"))
+  };
+  const exitCodes = () => parseExitCodes("success-exit-codes", source.input("success-exit-codes"));
+  const showLogs = () => parseBoolean("show-logs", source.input("show-logs"), true);
+  const nodePool = parseNodePool("node-pool", source.input("node-pool"));
+  if (nodePool && operation !== "abort" && operation !== "operation-status") {
+    throw new InputError(
+      "node-pool",
+      `applies to abort and operation-status only; ${operation} acts on the cluster (leave node-pool empty)`
+    );
+  }
+  switch (operation) {
+    case "run-command":
+      return {
+        ...aks,
+        operation,
+        command: required(
+          source,
+          "command",
+          "the shell command to run on the cluster, e.g. kubectl get pods -A"
+        ),
+        files: parseLines(source.input("files")),
+        workspace: source.env("GITHUB_WORKSPACE") || process.cwd(),
+        successExitCodes: exitCodes(),
+        clusterToken: parseChoice(
+          "cluster-token",
+          source.input("cluster-token"),
+          ["auto", "true", "false"],
+          "auto"
+        ),
+        showLogs: showLogs(),
+        startRetries: parseCount(
+          "start-retries",
+          source.input("start-retries"),
+          1,
+          MAX_START_RETRIES
+        )
+      };
+    case "command-result":
+      return {
+        ...aks,
+        operation,
+        commandId: parseCommandId(
+          "command-id",
+          required(source, "command-id", "the command-id output of an earlier run-command step")
+        ),
+        successExitCodes: exitCodes(),
+        showLogs: showLogs()
+      };
+    case "abort":
+      return { ...aks, operation, nodePool };
+    case "operation-status":
+      return {
+        ...aks,
+        operation,
+        operationId: parseOperationId("operation-id", source.input("operation-id")),
+        nodePool
+      };
+  }
+}
+function readCommon(source, operation) {
+  const auth = parseChoice("auth", source.input("auth"), AUTH_KINDS, "auto");
+  if (operation !== "cancel-fault" && (auth === "certificate" || auth === "none")) {
+    throw new InputError(
+      "auth",
+      `'${auth}' is for Service Fabric clusters; ${operation} signs in to Azure with oidc, azure-cli, environment or managed-identity`
+    );
+  }
+  return {
+    wait: parseBoolean("wait", source.input("wait"), true),
+    timeoutMs: parseTimeout(source.input("timeout")),
+    pollInterval: parsePollInterval("poll-interval", source.input("poll-interval")),
+    auth,
+    clientId: fromInputOrEnv(source, "client-id", "AZURE_CLIENT_ID", parseClientId),
+    tenantId: fromInputOrEnv(source, "tenant-id", "AZURE_TENANT_ID", parseTenantId),
+    endpoints: readEndpoints(source)
+  };
+}
+var MIN_TIMEOUT_MS = 1e3;
+function parseTimeout(raw) {
+  const ms = parseDuration("timeout", raw || "30m");
+  if (ms < MIN_TIMEOUT_MS)
+    throw new InputError("timeout", "must be at least 1 second (1s); the default is 30m");
+  return ms;
+}
+function fromInputOrEnv(source, input, variable, parse) {
+  const value = source.input(input);
+  return value !== "" ? parse(input, value) : parse(input, source.env(variable), variable);
+}
+function readEndpoints(source) {
+  const name = source.input("environment") || "AzureCloud";
+  const cloud = lookupCloud(name);
+  if (!cloud)
+    throw new InputError("environment", `'${clip(name)}' is not one of: ${CLOUD_NAMES.join(", ")}`);
+  const armOverride = source.input("arm-endpoint");
+  const authorityOverride = source.input("authority-host");
+  const authorityHost = authorityOverride ? parseEndpoint("authority-host", authorityOverride) : cloud.authorityHost;
+  const armEndpoint = armOverride ? parseEndpoint("arm-endpoint", armOverride) : cloud.armEndpoint;
+  return {
+    ...cloud,
+    armEndpoint,
+    // Another ARM than the cloud's (Azure Stack Hub) names its own audience in its metadata.
+    armAudience: sameOrigin(armEndpoint, cloud.armEndpoint) ? cloud.armAudience : void 0,
+    authorityHost,
+    audience: source.input("audience") || cloud.oidcAudience,
+    customAuthority: !isKnownAuthority(authorityHost)
+  };
+}
+function readCancelFault(source, common) {
+  const gateway = source.input("cluster");
+  if (gateway === "")
+    throw new InputError(
+      "cluster",
+      "is required: the Service Fabric HTTP gateway URL, https://{host}:19080"
+    );
+  const gatewayUrl = parseEndpoint("cluster", gateway, true);
+  if (gatewayUrl.startsWith("http:") && common.auth !== "none" && common.auth !== "auto") {
+    throw new InputError(
+      "cluster",
+      `'${gatewayUrl}' is plain http; use https, or set auth: none for an unsecured cluster`
+    );
+  }
+  const certificatePassword = source.input("certificate-password");
+  return {
+    ...common,
+    operation: "cancel-fault",
+    gatewayUrl,
+    operationId: parseUuid(
+      "operation-id",
+      required(source, "operation-id", "the fault operation id (a UUID)")
+    ),
+    force: parseBoolean("force", source.input("force"), false),
+    forceAfterMs: parseDuration("force-after", source.input("force-after") || "30s"),
+    certificate: source.input("certificate"),
+    certificatePassword,
+    serverCertThumbprints: parseThumbprints(
+      "server-cert-thumbprint",
+      source.input("server-cert-thumbprint")
+    ),
+    caCertificate: source.input("ca-certificate")
+  };
+}
+function required(source, name, what) {
+  const value = source.input(name);
+  if (value === "") throw new InputError(name, `is required: ${what}`);
+  return value;
+}
+
+// src/network/http.ts
+import http3 from "node:http";
+import https3 from "node:https";
 
 // src/network/proxy.ts
 import http2 from "node:http";
@@ -20788,52 +21330,6 @@ function secure(socket, options, checkServer, signal) {
       resolve2(secured);
     });
   });
-}
-
-// src/waiting/timing.ts
-function sleep(ms, signal) {
-  return new Promise((resolve2, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(
-      () => {
-        signal?.removeEventListener("abort", onAbort);
-        resolve2();
-      },
-      Math.max(0, ms)
-    );
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
-function raceAbort(promise, signal) {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve2, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve2(value);
-      },
-      (error2) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error2);
-      }
-    );
-  });
-}
-function formatDuration(ms) {
-  if (ms < 6e4) return `${(ms / 1e3).toFixed(ms < 1e4 ? 1 : 0)}s`;
-  const totalSeconds = Math.round(ms / 1e3);
-  const hours = Math.floor(totalSeconds / 3600);
-  const minutes = Math.floor(totalSeconds % 3600 / 60);
-  const seconds = totalSeconds % 60;
-  const mmss = `${minutes}m ${String(seconds).padStart(2, "0")}s`;
-  return hours > 0 ? `${hours}h ${mmss}` : mmss;
 }
 
 // src/network/headers.ts
@@ -21267,23 +21763,6 @@ function firstAudience(metadata) {
 
 // src/azure/arm-client.ts
 import { randomUUID as randomUUID2 } from "node:crypto";
-
-// src/base/format.ts
-function clip(value, max = 80) {
-  const oneLine = value.replace(/[\r\n]+/g, " ");
-  return oneLine.length > max ? `${oneLine.slice(0, max)}…` : oneLine;
-}
-function formatBytes(bytes) {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  if (bytes < 1024 ** 3) return `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
-  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
-}
-function plainText(body) {
-  return body.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim();
-}
-
-// src/azure/arm-client.ts
 var EXPIRED_TOKEN_CODES = /* @__PURE__ */ new Set([
   "ExpiredAuthenticationToken",
   "InvalidAuthenticationTokenExpired"
@@ -21399,242 +21878,6 @@ function describeNonJsonBody(text) {
 import { accessSync, constants as constants3, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
-
-// src/inputs/parsers.ts
-function parseBoolean(input, raw, fallback) {
-  const value = raw.trim();
-  if (value === "") return fallback;
-  if (["true", "True", "TRUE"].includes(value)) return true;
-  if (["false", "False", "FALSE"].includes(value)) return false;
-  throw new InputError(input, `expected true or false, got '${clip(value)}'`);
-}
-var UNIT_MS = { h: 36e5, m: 6e4, s: 1e3, ms: 1 };
-var MAX_DURATION_MS = 7 * 24 * 36e5;
-function parseDuration(input, raw) {
-  const value = raw.trim().toLowerCase();
-  const invalid = () => new InputError(
-    input,
-    `'${clip(raw.trim())}' is not a duration; use seconds (90) or units such as 90s, 15m, 1h30m`
-  );
-  if (/^\d+(\.\d+)?$/.test(value)) return checkDuration(input, Number(value) * 1e3);
-  if (!/^(\d+(\.\d+)?(h|ms|m|s))+$/.test(value)) throw invalid();
-  let total = 0;
-  const seen = /* @__PURE__ */ new Set();
-  for (const [, amount, unit] of value.matchAll(/(\d+(?:\.\d+)?)(h|ms|m|s)/g)) {
-    if (!unit || seen.has(unit)) throw invalid();
-    seen.add(unit);
-    total += Number(amount) * (UNIT_MS[unit] ?? 0);
-  }
-  return checkDuration(input, total);
-}
-function checkDuration(input, ms) {
-  if (!Number.isFinite(ms) || ms <= 0) throw new InputError(input, "must be longer than zero");
-  if (ms > MAX_DURATION_MS) throw new InputError(input, "must be at most 7 days (168h)");
-  return Math.max(1, Math.round(ms));
-}
-function parsePollInterval(input, raw) {
-  const value = raw.trim().toLowerCase();
-  if (value === "" || value === "auto") return "auto";
-  const ms = parseDuration(input, value);
-  if (ms < 100) throw new InputError(input, "must be at least 0.1 seconds, or auto");
-  return ms;
-}
-function parseExitCodes(input, raw) {
-  const codes = /* @__PURE__ */ new Set();
-  const value = raw.trim() === "" ? "0" : raw;
-  for (const part of value.split(/[,\s]+/).filter(Boolean)) {
-    const range2 = /^(\d{1,3})-(\d{1,3})$/.exec(part);
-    const [low, high] = range2 ? [Number(range2[1]), Number(range2[2])] : [Number(part), Number(part)];
-    if (!/^\d{1,3}(-\d{1,3})?$/.test(part) || low > high || high > 255) {
-      throw new InputError(
-        input,
-        `'${clip(part)}' is not an exit code; use numbers 0-255 separated by commas (ranges such as 3-5 allowed)`
-      );
-    }
-    for (let code = low; code <= high; code++) codes.add(code);
-  }
-  return codes;
-}
-function parseChoice(input, raw, choices, fallback) {
-  const value = raw.trim().toLowerCase();
-  if (value === "") return fallback;
-  const match3 = choices.find((c) => c.toLowerCase() === value);
-  if (!match3) {
-    throw new InputError(input, `'${clip(raw.trim())}' is not one of: ${choices.join(", ")}`);
-  }
-  return match3;
-}
-var SUBSCRIPTION = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-var RESOURCE_GROUP = /^[-\p{L}\p{Mn}\p{Nd}\p{Pc}._()]+$/u;
-var RESOURCE_GROUP_MAX = 90;
-var CLUSTER_NAME = /^[a-zA-Z0-9]$|^[a-zA-Z0-9][-_a-zA-Z0-9]{0,61}[a-zA-Z0-9]$/;
-var CLUSTER_ID = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.containerservice\/managedclusters\/([^/]+)\/?$/i;
-function parseAksCluster(raw, subscriptionId) {
-  const value = raw.trim();
-  if (value === "") throw new InputError("cluster", "is required");
-  const byId = CLUSTER_ID.exec(value);
-  let ref;
-  if (byId) {
-    ref = { subscriptionId: byId[1] ?? "", resourceGroup: byId[2] ?? "", name: byId[3] ?? "" };
-  } else {
-    const parts = value.split("/");
-    if (parts.length !== 2 || value.startsWith("/")) {
-      throw new InputError(
-        "cluster",
-        `'${clip(value)}' is neither a cluster resource ID (/subscriptions/{id}/resourceGroups/{rg}/providers/Microsoft.ContainerService/managedClusters/{name}) nor {resource-group}/{name}`
-      );
-    }
-    const sub = subscriptionId.trim();
-    if (sub === "") {
-      throw new InputError(
-        "subscription-id",
-        `is required when cluster is given as {resource-group}/{name}; set it or AZURE_SUBSCRIPTION_ID, or pass the full resource ID`
-      );
-    }
-    ref = { subscriptionId: sub, resourceGroup: parts[0] ?? "", name: parts[1] ?? "" };
-  }
-  if (!SUBSCRIPTION.test(ref.subscriptionId)) {
-    throw new InputError(
-      byId ? "cluster" : "subscription-id",
-      `'${clip(ref.subscriptionId)}' is not a subscription id (a GUID)`
-    );
-  }
-  if (!RESOURCE_GROUP.test(ref.resourceGroup) || [...ref.resourceGroup].length > RESOURCE_GROUP_MAX || ref.resourceGroup.endsWith(".")) {
-    throw new InputError(
-      "cluster",
-      `'${clip(ref.resourceGroup)}' is not a valid resource group name (letters, digits, _ - . ( ), at most 90, not ending in a period)`
-    );
-  }
-  if (!CLUSTER_NAME.test(ref.name)) {
-    throw new InputError("cluster", `'${clip(ref.name)}' is not a valid AKS cluster name`);
-  }
-  const resourceId = `/subscriptions/${ref.subscriptionId}/resourceGroups/${ref.resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${ref.name}`;
-  return { ...ref, resourceId };
-}
-function parseEndpoint(input, raw, allowHttp = false) {
-  const value = raw.trim();
-  let url;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new InputError(input, `'${clip(value)}' is not a URL`);
-  }
-  const protocols = allowHttp ? ["https:", "http:"] : ["https:"];
-  if (!protocols.includes(url.protocol)) {
-    throw new InputError(
-      input,
-      `'${clip(value)}' must use ${allowHttp ? "http or https" : "https"}`
-    );
-  }
-  if (url.username || url.password) throw new InputError(input, "must not contain credentials");
-  if (url.search || url.hash || url.pathname !== "/" && url.pathname !== "") {
-    throw new InputError(
-      input,
-      `'${clip(value)}' must be a bare endpoint (scheme, host and port only)`
-    );
-  }
-  return url.origin;
-}
-var UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-var DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
-function parseClientId(input, raw, source = input) {
-  const value = raw.trim();
-  if (value !== "" && !UUID.test(value)) {
-    throw new InputError(
-      input,
-      `${source === input ? "" : `(from ${source}) `}'${clip(value)}' is not an application (client) id, which is a GUID`
-    );
-  }
-  return value;
-}
-function parseTenantId(input, raw, source = input) {
-  const value = raw.trim();
-  if (value !== "" && !UUID.test(value) && !DOMAIN.test(value)) {
-    throw new InputError(
-      input,
-      `${source === input ? "" : `(from ${source}) `}'${clip(value)}' is neither a tenant id (a GUID) nor a tenant domain such as contoso.onmicrosoft.com`
-    );
-  }
-  return value;
-}
-function parseUuid(input, raw) {
-  const value = raw.trim();
-  if (!UUID.test(value)) throw new InputError(input, `'${clip(value)}' is not a UUID`);
-  return value.toLowerCase();
-}
-var COMMAND_ID = /^[0-9a-f-]{8,64}$/i;
-function isCommandId(value) {
-  return COMMAND_ID.test(value);
-}
-function parseCommandId(input, raw) {
-  const value = raw.trim();
-  if (!isCommandId(value)) {
-    throw new InputError(input, `'${clip(value)}' is not a command id (32 hexadecimal characters)`);
-  }
-  return value;
-}
-function parseOperationId(input, raw) {
-  const value = raw.trim();
-  if (value === "" || value.toLowerCase() === "latest") return "latest";
-  if (!/^[0-9a-z][-0-9a-z._]{0,127}$/i.test(value)) {
-    throw new InputError(input, `'${clip(value)}' is not an operation id (a GUID, or latest)`);
-  }
-  return value;
-}
-function parseApiVersion(input, raw) {
-  const value = raw.trim();
-  if (value === "") return void 0;
-  if (!/^\d{4}-\d{2}-\d{2}(-preview)?$/.test(value)) {
-    throw new InputError(
-      input,
-      `'${clip(value)}' is not an API version such as 2024-09-01 or 2025-05-02-preview`
-    );
-  }
-  return value;
-}
-function parseNodePool(input, raw) {
-  const value = raw.trim();
-  if (value === "") return void 0;
-  if (!/^[a-z][a-z0-9]{0,11}$/.test(value)) {
-    throw new InputError(
-      input,
-      `'${clip(value)}' is not a node pool name (1-12 lowercase letters and digits, starting with a letter)`
-    );
-  }
-  return value;
-}
-function parseCount(input, raw, fallback, max) {
-  const value = raw.trim();
-  if (value === "") return fallback;
-  if (!/^\d{1,3}$/.test(value) || Number(value) > max) {
-    throw new InputError(input, `'${clip(value)}' is not a whole number from 0 to ${max}`);
-  }
-  return Number(value);
-}
-function parseThumbprints(input, raw) {
-  return raw.split(/[,\s]+/).filter(Boolean).map((part) => {
-    const hex = part.replace(/:/g, "").toLowerCase();
-    if (!/^([0-9a-f]{40}|[0-9a-f]{64})$/.test(hex)) {
-      throw new InputError(
-        input,
-        `'${clip(part)}' is not a SHA-1 or SHA-256 thumbprint (40 or 64 hex characters)`
-      );
-    }
-    return hex;
-  });
-}
-function parseLines(raw) {
-  return raw.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== "" && !line.startsWith("#"));
-}
-function decodeComponentOrKeep(text) {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
-
-// src/azure/auth.ts
 var ONE_REQUEST_MS = 500;
 function pickAzureAuth(settings, env) {
   const wanted = settings.auth;
@@ -21858,538 +22101,6 @@ function decodeJwtClaims(jwt) {
   if (!payload) return void 0;
   const claims = parseJson(Buffer.from(payload, "base64url").toString("utf8"));
   return isRecord(claims) ? claims : void 0;
-}
-
-// src/inputs/settings.ts
-var AUTH_KINDS = [
-  "auto",
-  "oidc",
-  "azure-cli",
-  "environment",
-  "managed-identity",
-  "certificate",
-  "none"
-];
-
-// src/inputs/contract.ts
-var OPERATIONS = [
-  "run-command",
-  "command-result",
-  "abort",
-  "operation-status",
-  "cancel-fault"
-];
-var STATUS = {
-  // AKS (ARM)
-  Succeeded: "Succeeded",
-  Failed: "Failed",
-  Canceled: "Canceled",
-  // Service Fabric
-  Completed: "Completed",
-  Faulted: "Faulted",
-  Cancelled: "Cancelled",
-  ForceCancelled: "ForceCancelled",
-  // The action's own
-  Accepted: "Accepted",
-  AlreadyCompleted: "AlreadyCompleted",
-  TimedOut: "TimedOut",
-  Interrupted: "Interrupted"
-};
-
-// src/inputs/inputs.ts
-var MAX_START_RETRIES = 5;
-function runnerInputs(env = process.env) {
-  return {
-    // The runner upper-cases the name and keeps dashes; spaces become underscores.
-    input: (name) => (env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] ?? "").trim(),
-    env: (name) => (env[name] ?? "").trim()
-  };
-}
-function readSettings(source) {
-  const operation = parseChoice("operation", source.input("operation"), OPERATIONS, "run-command");
-  const common = readCommon(source, operation);
-  if (operation === "cancel-fault") return readCancelFault(source, common);
-  const aks = {
-    ...common,
-    cluster: parseAksCluster(
-      source.input("cluster"),
-      source.input("subscription-id") || source.env("AZURE_SUBSCRIPTION_ID")
-    ),
-    apiVersion: parseApiVersion("api-version", source.input("api-version"))
-  };
-  const exitCodes = () => parseExitCodes("success-exit-codes", source.input("success-exit-codes"));
-  const showLogs = () => parseBoolean("show-logs", source.input("show-logs"), true);
-  const nodePool = parseNodePool("node-pool", source.input("node-pool"));
-  if (nodePool && operation !== "abort" && operation !== "operation-status") {
-    throw new InputError(
-      "node-pool",
-      `applies to abort and operation-status only; ${operation} acts on the cluster (leave node-pool empty)`
-    );
-  }
-  switch (operation) {
-    case "run-command":
-      return {
-        ...aks,
-        operation,
-        command: required(
-          source,
-          "command",
-          "the shell command to run on the cluster, e.g. kubectl get pods -A"
-        ),
-        files: parseLines(source.input("files")),
-        workspace: source.env("GITHUB_WORKSPACE") || process.cwd(),
-        successExitCodes: exitCodes(),
-        clusterToken: parseChoice(
-          "cluster-token",
-          source.input("cluster-token"),
-          ["auto", "true", "false"],
-          "auto"
-        ),
-        showLogs: showLogs(),
-        startRetries: parseCount(
-          "start-retries",
-          source.input("start-retries"),
-          1,
-          MAX_START_RETRIES
-        )
-      };
-    case "command-result":
-      return {
-        ...aks,
-        operation,
-        commandId: parseCommandId(
-          "command-id",
-          required(source, "command-id", "the command-id output of an earlier run-command step")
-        ),
-        successExitCodes: exitCodes(),
-        showLogs: showLogs()
-      };
-    case "abort":
-      return { ...aks, operation, nodePool };
-    case "operation-status":
-      return {
-        ...aks,
-        operation,
-        operationId: parseOperationId("operation-id", source.input("operation-id")),
-        nodePool
-      };
-  }
-}
-function readCommon(source, operation) {
-  const auth = parseChoice("auth", source.input("auth"), AUTH_KINDS, "auto");
-  if (operation !== "cancel-fault" && (auth === "certificate" || auth === "none")) {
-    throw new InputError(
-      "auth",
-      `'${auth}' is for Service Fabric clusters; ${operation} signs in to Azure with oidc, azure-cli, environment or managed-identity`
-    );
-  }
-  return {
-    wait: parseBoolean("wait", source.input("wait"), true),
-    timeoutMs: parseTimeout(source.input("timeout")),
-    pollInterval: parsePollInterval("poll-interval", source.input("poll-interval")),
-    auth,
-    clientId: fromInputOrEnv(source, "client-id", "AZURE_CLIENT_ID", parseClientId),
-    tenantId: fromInputOrEnv(source, "tenant-id", "AZURE_TENANT_ID", parseTenantId),
-    endpoints: readEndpoints(source)
-  };
-}
-var MIN_TIMEOUT_MS = 1e3;
-function parseTimeout(raw) {
-  const ms = parseDuration("timeout", raw || "30m");
-  if (ms < MIN_TIMEOUT_MS)
-    throw new InputError("timeout", "must be at least 1 second (1s); the default is 30m");
-  return ms;
-}
-function fromInputOrEnv(source, input, variable, parse) {
-  const value = source.input(input);
-  return value !== "" ? parse(input, value) : parse(input, source.env(variable), variable);
-}
-function readEndpoints(source) {
-  const name = source.input("environment") || "AzureCloud";
-  const cloud = lookupCloud(name);
-  if (!cloud)
-    throw new InputError("environment", `'${clip(name)}' is not one of: ${CLOUD_NAMES.join(", ")}`);
-  const armOverride = source.input("arm-endpoint");
-  const authorityOverride = source.input("authority-host");
-  const authorityHost = authorityOverride ? parseEndpoint("authority-host", authorityOverride) : cloud.authorityHost;
-  const armEndpoint = armOverride ? parseEndpoint("arm-endpoint", armOverride) : cloud.armEndpoint;
-  return {
-    ...cloud,
-    armEndpoint,
-    // Another ARM than the cloud's (Azure Stack Hub) names its own audience in its metadata.
-    armAudience: sameOrigin(armEndpoint, cloud.armEndpoint) ? cloud.armAudience : void 0,
-    authorityHost,
-    audience: source.input("audience") || cloud.oidcAudience,
-    customAuthority: !isKnownAuthority(authorityHost)
-  };
-}
-function readCancelFault(source, common) {
-  const gateway = source.input("cluster");
-  if (gateway === "")
-    throw new InputError(
-      "cluster",
-      "is required: the Service Fabric HTTP gateway URL, https://{host}:19080"
-    );
-  const gatewayUrl = parseEndpoint("cluster", gateway, true);
-  if (gatewayUrl.startsWith("http:") && common.auth !== "none" && common.auth !== "auto") {
-    throw new InputError(
-      "cluster",
-      `'${gatewayUrl}' is plain http; use https, or set auth: none for an unsecured cluster`
-    );
-  }
-  const certificatePassword = source.input("certificate-password");
-  return {
-    ...common,
-    operation: "cancel-fault",
-    gatewayUrl,
-    operationId: parseUuid(
-      "operation-id",
-      required(source, "operation-id", "the fault operation id (a UUID)")
-    ),
-    force: parseBoolean("force", source.input("force"), false),
-    forceAfterMs: parseDuration("force-after", source.input("force-after") || "30s"),
-    certificate: source.input("certificate"),
-    certificatePassword,
-    serverCertThumbprints: parseThumbprints(
-      "server-cert-thumbprint",
-      source.input("server-cert-thumbprint")
-    ),
-    caCertificate: source.input("ca-certificate")
-  };
-}
-function required(source, name, what) {
-  const value = source.input(name);
-  if (value === "") throw new InputError(name, `is required: ${what}`);
-  return value;
-}
-
-// src/report/log.ts
-import { randomUUID as randomUUID3 } from "node:crypto";
-
-// src/report/secrets.ts
-var MIN_SECRET_LENGTH = 6;
-var REPLACEMENT = "***";
-var BEARER = /\b(Bearer)(\s+)(?=[A-Za-z]*[0-9\-._~+/])[A-Za-z0-9\-._~+/]{16,}=*/gi;
-var JWT = /\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
-var known = /* @__PURE__ */ new Set();
-var ordered = [];
-function registerSecret(secret) {
-  const value = secret.trim();
-  if (value.length < MIN_SECRET_LENGTH) return;
-  const forms = [value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value)];
-  let added = false;
-  for (const form of forms) {
-    if (!known.has(form)) {
-      known.add(form);
-      added = true;
-    }
-  }
-  if (added) ordered = [...known].sort((a, b) => b.length - a.length);
-}
-function redact(text) {
-  let result = text;
-  for (const secret of ordered) {
-    if (result.includes(secret)) result = result.split(secret).join(REPLACEMENT);
-  }
-  return result.replace(BEARER, `$1$2${REPLACEMENT}`).replace(JWT, REPLACEMENT);
-}
-function redactDeep(value) {
-  return walk(value);
-}
-function walk(value) {
-  if (typeof value === "string") return redact(value);
-  if (Array.isArray(value)) return value.map(walk);
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [redact(k), walk(v)]));
-  }
-  return value;
-}
-var SECRET_VARIABLES = [
-  "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-  "ACTIONS_RUNTIME_TOKEN",
-  "AZURE_CLIENT_SECRET",
-  "AZURE_CLIENT_CERTIFICATE_PASSWORD",
-  "GITHUB_TOKEN"
-];
-var PROXY_VARIABLES = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"];
-function secretsInEnvironment(env) {
-  const secrets = SECRET_VARIABLES.map((name) => env[name] ?? "");
-  for (const name of PROXY_VARIABLES) {
-    const password = proxyPassword(env[name]);
-    if (password) secrets.push(password);
-  }
-  return secrets.filter((s) => s.trim() !== "");
-}
-function proxyPassword(value) {
-  if (!value) return void 0;
-  try {
-    const url = new URL(value.includes("://") ? value : `http://${value}`);
-    return url.password ? decodeComponentOrKeep(url.password) : void 0;
-  } catch {
-    return void 0;
-  }
-}
-
-// src/report/log.ts
-var RUNNER_WHITESPACE = "	\n\v\f\r -  ᠎ - \u2028\u2029  　\uFEFF";
-var COMMAND_START = new RegExp(`^[${RUNNER_WHITESPACE}]*::`);
-var RUNNER_LINE_BREAK = /\r\n|\r|\n/;
-function isCommandLine(line) {
-  return COMMAND_START.test(line) || line.includes("##[");
-}
-function inert(text) {
-  return redact(text).split(RUNNER_LINE_BREAK).map(
-    (line) => isCommandLine(line) ? line.replace(/::/g, ":​:").replace(/##\[/g, "#​#[") : line
-  ).join("\n");
-}
-function info2(text) {
-  info(inert(text));
-}
-function printUntrustedBlock(title, text) {
-  const token = randomUUID3().replace(/-/g, "");
-  startGroup(title);
-  process.stdout.write(`::stop-commands::${token}
-`);
-  const shown = redact(text);
-  process.stdout.write(shown.endsWith("\n") || shown === "" ? shown : `${shown}
-`);
-  process.stdout.write(`::${token}::
-`);
-  endGroup();
-}
-function formatProgress(progress) {
-  const parts = [
-    `poll ${progress.poll}: ${progress.status}`,
-    `elapsed ${formatDuration(progress.elapsedMs)}`
-  ];
-  if (progress.percent !== void 0)
-    parts.push(`${progressBar(progress.percent)} ${Math.round(progress.percent)}%`);
-  parts.push(
-    progress.nextDelayMs === void 0 ? "final" : `next poll in ${formatDuration(progress.nextDelayMs)}`
-  );
-  return inert(parts.join(" · "));
-}
-function progressBar(percent, width = 20) {
-  const filled = Math.max(0, Math.min(width, Math.round(percent / 100 * width)));
-  return `[${"#".repeat(filled)}${"-".repeat(width - filled)}]`;
-}
-
-// src/report/outputs.ts
-import { chmodSync, writeFileSync } from "node:fs";
-import { join as join2 } from "node:path";
-
-// src/report/summary.ts
-var SUMMARY_LOGS_BYTES = 64 * 1024;
-function escapeHtml(text) {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-function escapeInline(text) {
-  return escapeHtml(text).replace(/\r\n|\r|\n/g, "<br>");
-}
-var ICONS = { pass: "✅", warn: "⚠️", fail: "❌" };
-var HEADLINES = {
-  pass: "passed",
-  warn: "passed with a warning",
-  fail: "failed"
-};
-function headingText(report) {
-  if (report.headline) return `: ${escapeInline(report.headline)}`;
-  const exit = report.exitCode === void 0 ? "" : `, exit code ${report.exitCode}`;
-  return ` ${HEADLINES[report.verdict]}: ${escapeInline(report.status)}${exit}`;
-}
-function renderSummary(report) {
-  const rows = [
-    ["Operation", report.operation],
-    ["Cluster", report.cluster],
-    ["Status", `${ICONS[report.verdict]} ${report.status}`],
-    ["Exit code", report.exitCode?.toString()],
-    ["Command id", report.commandId],
-    ["Operation id", report.operationId],
-    [
-      "Progress",
-      report.percentComplete === void 0 ? void 0 : `${progressBar(report.percentComplete)} ${report.percentComplete}%`
-    ],
-    ["Reason", report.reason],
-    ["Started", report.startedAt],
-    ["Finished", report.finishedAt],
-    ["Duration", formatDuration(report.durationMs)],
-    ["Attempts", describeAttempts(report.attempts)],
-    ["Requests", String(report.requests)],
-    ["Polls", String(report.polls)],
-    ["Retries", String(report.retries)],
-    ["Correlation id", report.correlationId],
-    [
-      "Attached files",
-      report.attachments ? `${report.attachments.count} files, ${formatBytes(report.attachments.bytes)} (${formatBytes(report.attachments.zipBytes)} zipped)` : void 0
-    ],
-    ...report.details ?? []
-  ];
-  const table = rows.filter((row) => row[1] !== void 0 && row[1] !== "").map(
-    ([label, value]) => `<tr><th align="left">${escapeInline(label)}</th><td>${escapeInline(value)}</td></tr>`
-  ).join("\n");
-  const parts = [
-    `<h3>${ICONS[report.verdict]} ${escapeInline(report.operation)}${headingText(report)}</h3>`,
-    `<table>
-${table}
-</table>`
-  ];
-  if (report.message) {
-    const fix = report.fix ? `<br>
-<b>Fix:</b> ${escapeInline(report.fix)}` : "";
-    parts.push(
-      `<p><b>${report.verdict === "fail" ? "Error" : "Warning"}:</b> ${escapeInline(report.message)}${fix}</p>`
-    );
-  }
-  if (report.logs !== void 0) parts.push(renderLogs(report.logs, report.logsFile));
-  if (report.logsHidden) {
-    parts.push(
-      `<p><i>Command output not shown (show-logs: false)${report.logsFile ? `; it is in logs-file (${escapeInline(report.logsFile)}), readable by the runner user only` : ""}.</i></p>`
-    );
-  }
-  if (report.logsCut) {
-    parts.push(
-      "<p><i>The output reached AKS's limit of 512 kB and was cut by the service: its end is missing. Write large output to a file or a ConfigMap and print only what you need.</i></p>"
-    );
-  }
-  return `${parts.join("\n")}
-`;
-}
-function describeAttempts(attempts) {
-  if (!attempts) return void 0;
-  const resubmitted = attempts.made - 1;
-  return `${attempts.made} of at most ${attempts.allowed}${resubmitted ? ` (resubmitted ${resubmitted}× after the command pod could not start)` : ""}`;
-}
-function renderLogs(logs, logsFile) {
-  const bytes = Buffer.byteLength(logs);
-  let shown = logs === "" ? "(no output)" : logs;
-  let note = "";
-  if (bytes > SUMMARY_LOGS_BYTES) {
-    shown = tailUtf8(logs, SUMMARY_LOGS_BYTES);
-    note = `<p><i>The output is ${formatBytes(bytes)}; the summary shows only its end (the last ${formatBytes(SUMMARY_LOGS_BYTES)} at most). The step log and the logs-file output${logsFile ? ` (${escapeInline(logsFile)})` : ""} keep all of it.</i></p>`;
-  }
-  return `${note}<details><summary>Command output${note ? " (end)" : ""}</summary>
-
-<pre>${escapeHtml(shown)}</pre>
-</details>`;
-}
-function tailUtf8(text, bytes) {
-  const buffer = Buffer.from(text);
-  if (buffer.length <= bytes) return text;
-  let start = buffer.length - bytes;
-  while (start < buffer.length && ((buffer[start] ?? 0) & 192) === 128) start++;
-  const tail = buffer.subarray(start).toString("utf8");
-  const newline = tail.indexOf("\n");
-  return newline >= 0 && newline < 1024 ? tail.slice(newline + 1) : tail;
-}
-
-// src/report/outputs.ts
-function outputValues(report) {
-  return {
-    status: report.status,
-    "exit-code": report.exitCode?.toString() ?? "",
-    logs: report.logs ?? "",
-    "logs-file": report.logsFile ?? "",
-    "command-id": report.commandId ?? "",
-    "operation-id": report.operationId ?? "",
-    reason: report.reason ?? "",
-    "started-at": report.startedAt ?? "",
-    "finished-at": report.finishedAt ?? "",
-    "percent-complete": report.percentComplete?.toString() ?? "",
-    result: resultOutput(report),
-    "correlation-id": report.correlationId ?? ""
-  };
-}
-var OUTPUTS_BUDGET_BYTES = 900 * 1024;
-function resultOutput(report) {
-  if (report.result === void 0) return "";
-  const json = JSON.stringify(report.result);
-  const logsBytes = Buffer.byteLength(report.logs ?? "");
-  if (Buffer.byteLength(json) + logsBytes <= OUTPUTS_BUDGET_BYTES) return json;
-  return JSON.stringify(
-    report.result,
-    (key, value) => key === "logs" && typeof value === "string" ? `(${Buffer.byteLength(value)} bytes, omitted here: see the logs output or logs-file)` : value
-  );
-}
-function writeLogsFile(name, logs, options = {}) {
-  const dir = process.env.RUNNER_TEMP;
-  if (!dir) return void 0;
-  const path7 = join2(dir, `${name.replace(/[^\w.-]/g, "_")}.log`);
-  if (options.private) {
-    writeFileSync(path7, "", { mode: 384 });
-    chmodSync(path7, 384);
-  }
-  writeFileSync(path7, redact(logs));
-  return path7;
-}
-function publishedForm(unredacted) {
-  const report = redactDeep(unredacted);
-  const outputs = Object.fromEntries(
-    Object.entries(outputValues(report)).map(([name, value]) => [name, redact(value)])
-  );
-  const text = [report.message, report.fix ? `Fix: ${report.fix}` : ""].filter(Boolean).join("\n");
-  const annotation = report.verdict === "fail" ? text || `${report.operation} ended with status ${report.status}` : report.verdict === "warn" && text ? text : void 0;
-  return { outputs, summary: renderSummary(report), annotation };
-}
-async function publish(report) {
-  const published = publishedForm(report);
-  for (const [name, value] of Object.entries(published.outputs)) setOutput(name, value);
-  if (process.env.GITHUB_STEP_SUMMARY) {
-    try {
-      await summary.addRaw(published.summary).write();
-    } catch (error2) {
-      warning(redact(`Could not write the job summary: ${errorMessage(error2)}`));
-    }
-  }
-  if (published.annotation === void 0) return;
-  if (report.verdict === "fail") setFailed(published.annotation);
-  else warning(published.annotation);
-}
-
-// src/waiting/poller.ts
-var AUTO_SCHEDULE_SECONDS = [1.2, 1.8, 2.5, 4, 5.5, 7, 9, 11];
-var AUTO_CEILING_SECONDS = 12;
-function nextPollDelay(pollIndex, interval, retryAfterMs2, lookWithinMs) {
-  if (retryAfterMs2 !== void 0) return Math.max(0, retryAfterMs2);
-  const planned = interval === "auto" ? (AUTO_SCHEDULE_SECONDS[pollIndex] ?? AUTO_CEILING_SECONDS) * 1e3 : interval;
-  return Math.min(planned, lookWithinMs ?? Infinity);
-}
-async function pollUntilDone(observe, options) {
-  let last;
-  let polls = 0;
-  try {
-    if (!options.lookFirst) {
-      await sleep(nextPollDelay(0, options.interval, options.initialRetryAfterMs), options.signal);
-    }
-    for (; ; ) {
-      last = await observe();
-      polls++;
-      const nextDelayMs = last.done ? void 0 : nextPollDelay(
-        polls - (options.lookFirst ? 1 : 0),
-        options.interval,
-        last.retryAfterMs,
-        last.lookWithinMs
-      );
-      options.onProgress({
-        poll: polls,
-        status: last.status,
-        elapsedMs: Date.now() - options.startedAt,
-        percent: last.percent,
-        nextDelayMs
-      });
-      if (nextDelayMs === void 0) return { done: true, last, polls };
-      await sleep(nextDelayMs, options.signal);
-    }
-  } catch (error2) {
-    if (!options.signal.aborted) throw error2;
-    return { done: false, last, polls };
-  }
-}
-
-// src/report/report.ts
-function mergeFacts(facts, learned) {
-  const { details, ...fields } = learned;
-  Object.assign(facts, fields);
-  if (details) facts.details = [...facts.details ?? [], ...details];
 }
 
 // src/network/tls.ts
@@ -22869,9 +22580,343 @@ function hostOfAudience(value) {
   }
 }
 
-// src/base/version.ts
-var ACTION_VERSION = true ? "1.0.0" : "dev";
-var USER_AGENT = `aks-operation-action/${ACTION_VERSION} (node ${process.version}; ${process.platform})`;
+// src/report/log.ts
+import { randomUUID as randomUUID3 } from "node:crypto";
+
+// src/report/secrets.ts
+var MIN_SECRET_LENGTH = 6;
+var REPLACEMENT = "***";
+var BEARER = /\b(Bearer)(\s+)(?=[A-Za-z]*[0-9\-._~+/])[A-Za-z0-9\-._~+/]{16,}=*/gi;
+var JWT = /\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
+var known = /* @__PURE__ */ new Set();
+var ordered = [];
+function registerSecret(secret) {
+  const value = secret.trim();
+  if (value.length < MIN_SECRET_LENGTH) return;
+  const forms = [value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value)];
+  let added = false;
+  for (const form of forms) {
+    if (!known.has(form)) {
+      known.add(form);
+      added = true;
+    }
+  }
+  if (added) ordered = [...known].sort((a, b) => b.length - a.length);
+}
+function redact(text) {
+  let result = text;
+  for (const secret of ordered) {
+    if (result.includes(secret)) result = result.split(secret).join(REPLACEMENT);
+  }
+  return result.replace(BEARER, `$1$2${REPLACEMENT}`).replace(JWT, REPLACEMENT);
+}
+function redactDeep(value) {
+  return walk(value);
+}
+function walk(value) {
+  if (typeof value === "string") return redact(value);
+  if (Array.isArray(value)) return value.map(walk);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [redact(k), walk(v)]));
+  }
+  return value;
+}
+var SECRET_VARIABLES = [
+  "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+  "ACTIONS_RUNTIME_TOKEN",
+  "AZURE_CLIENT_SECRET",
+  "AZURE_CLIENT_CERTIFICATE_PASSWORD",
+  "GITHUB_TOKEN"
+];
+var PROXY_VARIABLES = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"];
+function secretsInEnvironment(env) {
+  const secrets = SECRET_VARIABLES.map((name) => env[name] ?? "");
+  for (const name of PROXY_VARIABLES) {
+    const password = proxyPassword(env[name]);
+    if (password) secrets.push(password);
+  }
+  return secrets.filter((s) => s.trim() !== "");
+}
+function proxyPassword(value) {
+  if (!value) return void 0;
+  try {
+    const url = new URL(value.includes("://") ? value : `http://${value}`);
+    return url.password ? decodeComponentOrKeep(url.password) : void 0;
+  } catch {
+    return void 0;
+  }
+}
+
+// src/report/log.ts
+var RUNNER_WHITESPACE = "	\n\v\f\r -  ᠎ - \u2028\u2029  　\uFEFF";
+var COMMAND_START = new RegExp(`^[${RUNNER_WHITESPACE}]*::`);
+var RUNNER_LINE_BREAK = /\r\n|\r|\n/;
+function isCommandLine(line) {
+  return COMMAND_START.test(line) || line.includes("##[");
+}
+function inert(text) {
+  return redact(text).split(RUNNER_LINE_BREAK).map(
+    (line) => isCommandLine(line) ? line.replace(/::/g, ":​:").replace(/##\[/g, "#​#[") : line
+  ).join("\n");
+}
+function info2(text) {
+  info(inert(text));
+}
+function printUntrustedBlock(title, text) {
+  const token = randomUUID3().replace(/-/g, "");
+  startGroup(title);
+  process.stdout.write(`::stop-commands::${token}
+`);
+  const shown = redact(text);
+  process.stdout.write(shown.endsWith("\n") || shown === "" ? shown : `${shown}
+`);
+  process.stdout.write(`::${token}::
+`);
+  endGroup();
+}
+function formatProgress(progress) {
+  const parts = [
+    `poll ${progress.poll}: ${progress.status}`,
+    `elapsed ${formatDuration(progress.elapsedMs)}`
+  ];
+  if (progress.percent !== void 0)
+    parts.push(`${progressBar(progress.percent)} ${Math.round(progress.percent)}%`);
+  parts.push(
+    progress.nextDelayMs === void 0 ? "final" : `next poll in ${formatDuration(progress.nextDelayMs)}`
+  );
+  return inert(parts.join(" · "));
+}
+function progressBar(percent, width = 20) {
+  const filled = Math.max(0, Math.min(width, Math.round(percent / 100 * width)));
+  return `[${"#".repeat(filled)}${"-".repeat(width - filled)}]`;
+}
+
+// src/report/endings.ts
+function stoppedOutcome(interrupted, timeoutMs, lastState, resume) {
+  const last = lastState ? ` (last state: ${lastState})` : "";
+  if (interrupted) {
+    return {
+      status: STATUS.Interrupted,
+      verdict: "fail",
+      message: `The job was cancelled while waiting${last}; the operation goes on in Azure.`,
+      fix: resume
+    };
+  }
+  return {
+    status: STATUS.TimedOut,
+    verdict: "fail",
+    message: `No final status within the timeout of ${formatDuration(timeoutMs)}${last}.`,
+    fix: `Raise timeout if the operation needs longer. ${resume}`
+  };
+}
+function outcomeOfError(error2, interrupted) {
+  if (interrupted || error2 instanceof InterruptedError) {
+    return {
+      status: STATUS.Interrupted,
+      verdict: "fail",
+      message: "The job was cancelled before the operation finished."
+    };
+  }
+  if (error2 instanceof DOMException && error2.name === "TimeoutError") {
+    return {
+      status: STATUS.TimedOut,
+      verdict: "fail",
+      message: "The timeout ran out before the service answered.",
+      fix: "Raise timeout."
+    };
+  }
+  if (error2 instanceof ActionError) {
+    return {
+      status: STATUS.Failed,
+      verdict: "fail",
+      message: inert(error2.message),
+      fix: error2.fix
+    };
+  }
+  return {
+    status: STATUS.Failed,
+    verdict: "fail",
+    message: `Unexpected error: ${inert(errorMessage(error2))}`
+  };
+}
+
+// src/report/outputs.ts
+import { chmodSync, writeFileSync } from "node:fs";
+import { join as join2 } from "node:path";
+
+// src/report/summary.ts
+var SUMMARY_LOGS_BYTES = 64 * 1024;
+function escapeHtml(text) {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+function escapeInline(text) {
+  return escapeHtml(text).replace(/\r\n|\r|\n/g, "<br>");
+}
+var ICONS = { pass: "✅", warn: "⚠️", fail: "❌" };
+var HEADLINES = {
+  pass: "passed",
+  warn: "passed with a warning",
+  fail: "failed"
+};
+function headingText(report) {
+  if (report.headline) return `: ${escapeInline(report.headline)}`;
+  const exit = report.exitCode === void 0 ? "" : `, exit code ${report.exitCode}`;
+  return ` ${HEADLINES[report.verdict]}: ${escapeInline(report.status)}${exit}`;
+}
+function renderSummary(report) {
+  const rows = [
+    ["Operation", report.operation],
+    ["Cluster", report.cluster],
+    ["Status", `${ICONS[report.verdict]} ${report.status}`],
+    ["Exit code", report.exitCode?.toString()],
+    ["Command id", report.commandId],
+    ["Operation id", report.operationId],
+    [
+      "Progress",
+      report.percentComplete === void 0 ? void 0 : `${progressBar(report.percentComplete)} ${report.percentComplete}%`
+    ],
+    ["Reason", report.reason],
+    ["Started", report.startedAt],
+    ["Finished", report.finishedAt],
+    ["Duration", formatDuration(report.durationMs)],
+    ["Attempts", describeAttempts(report.attempts)],
+    ["Requests", String(report.requests)],
+    ["Polls", String(report.polls)],
+    ["Retries", String(report.retries)],
+    ["Correlation id", report.correlationId],
+    [
+      "Attached files",
+      report.attachments ? `${report.attachments.count} files, ${formatBytes(report.attachments.bytes)} (${formatBytes(report.attachments.zipBytes)} zipped)` : void 0
+    ],
+    ...report.details ?? []
+  ];
+  const table = rows.filter((row) => row[1] !== void 0 && row[1] !== "").map(
+    ([label, value]) => `<tr><th align="left">${escapeInline(label)}</th><td>${escapeInline(value)}</td></tr>`
+  ).join("\n");
+  const parts = [
+    `<h3>${ICONS[report.verdict]} ${escapeInline(report.operation)}${headingText(report)}</h3>`,
+    `<table>
+${table}
+</table>`
+  ];
+  if (report.message) {
+    const fix = report.fix ? `<br>
+<b>Fix:</b> ${escapeInline(report.fix)}` : "";
+    parts.push(
+      `<p><b>${report.verdict === "fail" ? "Error" : "Warning"}:</b> ${escapeInline(report.message)}${fix}</p>`
+    );
+  }
+  if (report.logs !== void 0) parts.push(renderLogs(report.logs, report.logsFile));
+  if (report.logsHidden) {
+    parts.push(
+      `<p><i>Command output not shown (show-logs: false)${report.logsFile ? `; it is in logs-file (${escapeInline(report.logsFile)}), readable by the runner user only` : ""}.</i></p>`
+    );
+  }
+  if (report.logsCut) {
+    parts.push(
+      "<p><i>The output reached AKS's limit of 512 kB and was cut by the service: its end is missing. Write large output to a file or a ConfigMap and print only what you need.</i></p>"
+    );
+  }
+  return `${parts.join("\n")}
+`;
+}
+function describeAttempts(attempts) {
+  if (!attempts) return void 0;
+  const resubmitted = attempts.made - 1;
+  return `${attempts.made} of at most ${attempts.allowed}${resubmitted ? ` (resubmitted ${resubmitted}× after the command pod could not start)` : ""}`;
+}
+function renderLogs(logs, logsFile) {
+  const bytes = Buffer.byteLength(logs);
+  let shown = logs === "" ? "(no output)" : logs;
+  let note = "";
+  if (bytes > SUMMARY_LOGS_BYTES) {
+    shown = tailUtf8(logs, SUMMARY_LOGS_BYTES);
+    note = `<p><i>The output is ${formatBytes(bytes)}; the summary shows only its end (the last ${formatBytes(SUMMARY_LOGS_BYTES)} at most). The step log and the logs-file output${logsFile ? ` (${escapeInline(logsFile)})` : ""} keep all of it.</i></p>`;
+  }
+  return `${note}<details><summary>Command output${note ? " (end)" : ""}</summary>
+
+<pre>${escapeHtml(shown)}</pre>
+</details>`;
+}
+function tailUtf8(text, bytes) {
+  const buffer = Buffer.from(text);
+  if (buffer.length <= bytes) return text;
+  let start = buffer.length - bytes;
+  while (start < buffer.length && ((buffer[start] ?? 0) & 192) === 128) start++;
+  const tail = buffer.subarray(start).toString("utf8");
+  const newline = tail.indexOf("\n");
+  return newline >= 0 && newline < 1024 ? tail.slice(newline + 1) : tail;
+}
+
+// src/report/outputs.ts
+function outputValues(report) {
+  return {
+    status: report.status,
+    "exit-code": report.exitCode?.toString() ?? "",
+    logs: report.logs ?? "",
+    "logs-file": report.logsFile ?? "",
+    "command-id": report.commandId ?? "",
+    "operation-id": report.operationId ?? "",
+    reason: report.reason ?? "",
+    "started-at": report.startedAt ?? "",
+    "finished-at": report.finishedAt ?? "",
+    "percent-complete": report.percentComplete?.toString() ?? "",
+    result: resultOutput(report),
+    "correlation-id": report.correlationId ?? ""
+  };
+}
+var OUTPUTS_BUDGET_BYTES = 900 * 1024;
+function resultOutput(report) {
+  if (report.result === void 0) return "";
+  const json = JSON.stringify(report.result);
+  const logsBytes = Buffer.byteLength(report.logs ?? "");
+  if (Buffer.byteLength(json) + logsBytes <= OUTPUTS_BUDGET_BYTES) return json;
+  return JSON.stringify(
+    report.result,
+    (key, value) => key === "logs" && typeof value === "string" ? `(${Buffer.byteLength(value)} bytes, omitted here: see the logs output or logs-file)` : value
+  );
+}
+function writeLogsFile(name, logs, options = {}) {
+  const dir = process.env.RUNNER_TEMP;
+  if (!dir) return void 0;
+  const path7 = join2(dir, `${name.replace(/[^\w.-]/g, "_")}.log`);
+  if (options.private) {
+    writeFileSync(path7, "", { mode: 384 });
+    chmodSync(path7, 384);
+  }
+  writeFileSync(path7, redact(logs));
+  return path7;
+}
+function publishedForm(unredacted) {
+  const report = redactDeep(unredacted);
+  const outputs = Object.fromEntries(
+    Object.entries(outputValues(report)).map(([name, value]) => [name, redact(value)])
+  );
+  const text = [report.message, report.fix ? `Fix: ${report.fix}` : ""].filter(Boolean).join("\n");
+  const annotation = report.verdict === "fail" ? text || `${report.operation} ended with status ${report.status}` : report.verdict === "warn" && text ? text : void 0;
+  return { outputs, summary: renderSummary(report), annotation };
+}
+async function publish(report) {
+  const published = publishedForm(report);
+  for (const [name, value] of Object.entries(published.outputs)) setOutput(name, value);
+  if (process.env.GITHUB_STEP_SUMMARY) {
+    try {
+      await summary.addRaw(published.summary).write();
+    } catch (error2) {
+      warning(redact(`Could not write the job summary: ${errorMessage(error2)}`));
+    }
+  }
+  if (published.annotation === void 0) return;
+  if (report.verdict === "fail") setFailed(published.annotation);
+  else warning(published.annotation);
+}
+
+// src/report/report.ts
+function mergeFacts(facts, learned) {
+  const { details, ...fields } = learned;
+  Object.assign(facts, fields);
+  if (details) facts.details = [...facts.details ?? [], ...details];
+}
 
 // src/azure/lro.ts
 function observePollingUrl(arm, mode, initialUrl, interpret2) {
@@ -22916,6 +22961,327 @@ function readOperationStatus(body) {
     endTime: typeof record2.endTime === "string" ? record2.endTime : void 0,
     error: error2 && { ...error2, code: error2.code || "Unknown" }
   };
+}
+
+// src/operations/target.ts
+function aksTarget(settings) {
+  const { cluster, nodePool } = settings;
+  if (!nodePool) {
+    return {
+      path: cluster.resourceId,
+      label: `cluster ${cluster.name}`,
+      noun: "cluster",
+      nodePool,
+      clusterName: cluster.name
+    };
+  }
+  return {
+    path: `${cluster.resourceId}/agentPools/${nodePool}`,
+    label: `node pool ${nodePool} of cluster ${cluster.name}`,
+    noun: "node pool",
+    nodePool,
+    clusterName: cluster.name
+  };
+}
+
+// src/operations/abort.ts
+var ABORT_API_VERSION = "2024-05-01";
+function interpretAbortPoll(mode) {
+  return (response) => {
+    if (mode === "location" && response.status === 202)
+      return { done: false, status: "InProgress", value: response.body };
+    const { status, percent } = readOperationStatus(response.body);
+    if (mode === "location")
+      return {
+        done: true,
+        status: canonicalArmStatus(status ?? STATUS.Succeeded),
+        value: response.body
+      };
+    const done = isTerminalStatus(status);
+    return {
+      done,
+      status: statusWord(status, done),
+      percent,
+      value: response.body
+    };
+  };
+}
+function interpretCluster(response) {
+  const state = clusterState(response.body);
+  const done = isTerminalStatus(state);
+  return { done, status: statusWord(state, done), value: response.body };
+}
+function clusterState(body) {
+  const state = propertiesOf(body).provisioningState;
+  return typeof state === "string" ? state : void 0;
+}
+async function abort(ctx, settings) {
+  const apiVersion = settings.apiVersion ?? ABORT_API_VERSION;
+  const target = aksTarget(settings);
+  if (target.nodePool) ctx.record({ details: [["Node pool", target.nodePool]] });
+  const clusterPath = `${target.path}?api-version=${apiVersion}`;
+  const before = await describeWhatRuns(ctx, clusterPath, target);
+  ctx.log(`Aborting the running operation on ${target.label} (POST abort).`);
+  const accepted = await ctx.arm.send("POST", `${target.path}/abort?api-version=${apiVersion}`, {
+    accept: [202, 204, 409]
+  });
+  if (accepted.status === 409) return alreadyCompleted(accepted);
+  const polling = accepted.status === 202 ? pollingUrlOf(accepted) : void 0;
+  if (polling) ctx.record({ operationId: operationIdOf(polling.url) });
+  if (!settings.wait) {
+    ctx.log(
+      `Abort accepted (HTTP ${accepted.status}); not waiting (wait: false). Watch the cluster with operation: operation-status.`
+    );
+    return { status: STATUS.Accepted, verdict: "pass" };
+  }
+  if (accepted.status === 202 && !polling) {
+    throw new ActionError(
+      "The service accepted the abort but sent no Azure-AsyncOperation or Location to follow."
+    );
+  }
+  const observe = polling ? observePollingUrl(ctx.arm, polling.mode, polling.url, interpretAbortPoll(polling.mode)) : observePollingUrl(ctx.arm, "location", clusterPath, interpretCluster);
+  ctx.log(
+    polling ? `Following the abort through its ${polling.mode === "location" ? "Location" : "Azure-AsyncOperation"} URL.` : `Abort accepted (204): watching the ${target.noun} until it leaves Canceling.`
+  );
+  const outcome = await ctx.poll(observe, { initialRetryAfterMs: retryAfterMs(accepted.headers) });
+  if (!outcome.done)
+    return ctx.stopped(outcome.last?.status, "Watch it with operation: operation-status.");
+  const { startTime, endTime, error: error2 } = readOperationStatus(outcome.last.value);
+  ctx.record({
+    startedAt: startTime,
+    finishedAt: endTime,
+    result: outcome.last.value,
+    ...error2 && { reason: `${error2.code}: ${error2.message}` }
+  });
+  const abortSucceeded = polling ? outcome.last.status === STATUS.Succeeded : true;
+  if (!abortSucceeded || outcome.last.status === STATUS.Failed) {
+    const why = error2 ? `: ${error2.code}: ${error2.message}` : "";
+    return {
+      status: STATUS.Failed,
+      verdict: "fail",
+      message: `The abort failed${outcome.last.status === STATUS.Failed ? "" : ` (its status is ${outcome.last.status})`}${why}`.replace(
+        /\.?$/,
+        "."
+      )
+    };
+  }
+  const clusterNow = polling ? await readClusterState(ctx, clusterPath) : outcome.last.status;
+  const status = polling ? STATUS.Canceled : outcome.last.status;
+  const sentence = `The ${operationNoun(before)} was aborted; the ${target.noun} is ${clusterNow ?? "in an unknown state (it could not be read)"}. Nothing is rolled back.`;
+  ctx.log(sentence);
+  return { status, verdict: "pass", learned: { details: [["Outcome", sentence]] } };
+}
+function operationIdOf(url) {
+  return url.split("?")[0]?.split("/").filter(Boolean).pop();
+}
+async function describeWhatRuns(ctx, clusterPath, target) {
+  try {
+    const cluster = await ctx.arm.send("GET", clusterPath);
+    const state = clusterState(cluster.body);
+    if (state) {
+      const what = `${state}${versionChange(cluster.body)}`;
+      ctx.log(`The ${target.noun} is ${what}.`);
+      ctx.record({
+        details: [
+          [`${target.noun === "cluster" ? "Cluster" : "Node pool"} state before abort`, what]
+        ]
+      });
+    }
+    return state;
+  } catch (error2) {
+    if (error2 instanceof ServiceError && error2.status === 404 && target.nodePool) {
+      throw error2.explained(
+        error2.serviceMessage,
+        `Check node-pool: cluster ${target.clusterName} must have a node pool named ${target.nodePool} (az aks nodepool list).`
+      );
+    }
+    if (!(error2 instanceof ServiceError) || error2.status === 404) throw error2;
+    return void 0;
+  }
+}
+async function readClusterState(ctx, clusterPath) {
+  try {
+    const state = clusterState((await ctx.arm.send("GET", clusterPath)).body);
+    return state && statusWord(state, isTerminalStatus(state));
+  } catch (error2) {
+    if (!(error2 instanceof ServiceError)) throw error2;
+    return void 0;
+  }
+}
+var OPERATION_NOUNS = {
+  upgrading: "upgrade",
+  creating: "creation",
+  scaling: "scaling",
+  updating: "update",
+  deleting: "deletion",
+  starting: "start",
+  stopping: "stop",
+  migrating: "migration"
+};
+function operationNoun(stateBefore) {
+  return OPERATION_NOUNS[stateBefore?.toLowerCase() ?? ""] ?? "running operation";
+}
+function versionChange(body) {
+  const properties = propertiesOf(body);
+  const current = properties.currentKubernetesVersion ?? properties.currentOrchestratorVersion;
+  const target = properties.kubernetesVersion ?? properties.orchestratorVersion;
+  if (typeof current !== "string" || typeof target !== "string" || !target) return "";
+  const precision = target.split(".").length;
+  const currentAtPrecision = current.split(".").slice(0, precision).join(".");
+  return currentAtPrecision === target ? "" : ` (Kubernetes ${current} → ${target})`;
+}
+function alreadyCompleted(response) {
+  const error2 = readArmError(isRecord(response.body) ? response.body.error : void 0);
+  const detail = error2 ? `${error2.code}: ${error2.message}` : "";
+  return {
+    status: STATUS.AlreadyCompleted,
+    verdict: "warn",
+    message: `Nothing was aborted: the operation finished before it could be cancelled${detail ? ` (${detail})` : ""}.`,
+    learned: { reason: detail || void 0, result: response.body }
+  };
+}
+
+// src/operations/cancel-fault.ts
+var FINAL_STATES = /* @__PURE__ */ new Set([
+  STATUS.Completed,
+  STATUS.Faulted,
+  STATUS.Cancelled,
+  STATUS.ForceCancelled
+]);
+async function cancelFault(ctx, settings, client) {
+  const id = settings.operationId;
+  ctx.record({ operationId: id });
+  ctx.log(`Cancelling fault operation ${id} gracefully (Force=false).`);
+  if (await client.cancel(id, false) === "not-found") return alreadyOver(ctx, client, id);
+  if (!settings.wait) {
+    if (settings.force)
+      ctx.warn(
+        "force is not applied with wait: false: the forced cancel is only sent while waiting."
+      );
+    return { status: STATUS.Accepted, verdict: "pass" };
+  }
+  const watch = watchCancel(ctx, settings, client);
+  const outcome = await ctx.poll(watch.observe);
+  if (!outcome.done) {
+    if (outcome.last) ctx.record({ result: outcome.last.value });
+    return ctx.stopped(
+      outcome.last?.status,
+      `The cancel stays requested on the cluster; run cancel-fault again with operation-id ${id} to keep watching${settings.force ? "" : " (force: true to force it)"}.`
+    );
+  }
+  const forcedAfterMs = watch.forcedAfterMs();
+  return judge(ctx, outcome.last.value, "before the cancel took effect", [
+    ["Fault type", outcome.last.value.Type],
+    [
+      "Cancel",
+      forcedAfterMs === void 0 ? "graceful" : `graceful, then forced after ${formatDuration(forcedAfterMs)}`
+    ]
+  ]);
+}
+function watchCancel(ctx, settings, client) {
+  const id = settings.operationId;
+  const gracefulAt = Date.now();
+  let forcedAt;
+  let last;
+  async function forceIfDue() {
+    const waited = Date.now() - gracefulAt;
+    if (!settings.force || forcedAt !== void 0 || waited < settings.forceAfterMs) return;
+    forcedAt = Date.now();
+    ctx.log(
+      `No final state ${formatDuration(waited)} after the graceful cancel (force-after ${formatDuration(settings.forceAfterMs)}): sending a forced cancel (Force=true).`
+    );
+    if (await client.cancel(id, true) === "not-found")
+      ctx.log("The operation ended before the forced cancel reached it.");
+    else ctx.log("Forced cancel accepted.");
+  }
+  function forceDueInMs() {
+    if (!settings.force || forcedAt !== void 0) return void 0;
+    return Math.max(0, settings.forceAfterMs - (Date.now() - gracefulAt));
+  }
+  function note(entry) {
+    if (!last) {
+      ctx.log(`Fault operation ${id}: ${entry.Type}, ${entry.State}.`);
+      if (entry.Type === "NodeTransition" && !FINAL_STATES.has(entry.State)) {
+        if (settings.force)
+          ctx.log(
+            `Node transitions ignore a graceful cancel: it will be forced after ${formatDuration(settings.forceAfterMs)}.`
+          );
+        else
+          ctx.warn(
+            "This is a NodeTransition: node transitions ignore a graceful cancel and only stop when forced, so it will most likely run to its end. Set force: true to stop it."
+          );
+      }
+    } else if (entry.State !== last.State) {
+      ctx.log(`State changed: ${last.State} → ${entry.State}.`);
+    }
+    last = entry;
+  }
+  return {
+    forcedAfterMs: () => forcedAt === void 0 ? void 0 : forcedAt - gracefulAt,
+    async observe() {
+      await forceIfDue();
+      const entry = await client.findFault(id);
+      if (!entry) {
+        throw new ActionError(
+          `Fault operation ${id} accepted the cancel but is not in the cluster's list of fault operations (GET /Faults/).`
+        );
+      }
+      if (entry.State === "Invalid") {
+        throw new ActionError(
+          `The cluster reports fault operation ${id} (${entry.Type}) in state Invalid.`,
+          "Look at the Fault Analysis Service health in Service Fabric Explorer."
+        );
+      }
+      note(entry);
+      return {
+        done: FINAL_STATES.has(entry.State),
+        status: entry.State,
+        value: entry,
+        lookWithinMs: forceDueInMs()
+      };
+    }
+  };
+}
+async function alreadyOver(ctx, client, id) {
+  const entry = await client.findFault(id);
+  if (!entry) {
+    throw new ActionError(
+      `Fault operation ${id} does not exist on the cluster (the cancel answered FABRIC_E_KEY_NOT_FOUND and GET /Faults/ does not list it).`,
+      "Check operation-id: it is the OperationId given to StartDataLoss, StartQuorumLoss, StartPartitionRestart or StartNodeTransition, on this cluster. Records of finished operations are kept about 7 days."
+    );
+  }
+  if (!FINAL_STATES.has(entry.State)) {
+    throw new ActionError(
+      `The cluster answered FABRIC_E_KEY_NOT_FOUND to the cancel of ${id}, yet lists it as ${entry.State}.`,
+      "Run the step again."
+    );
+  }
+  ctx.log(
+    `Fault operation ${id} (${entry.Type}) had already ended, ${entry.State}: nothing to cancel.`
+  );
+  return judge(ctx, entry, "before the cancel was sent", [["Fault type", entry.Type]]);
+}
+function judge(ctx, entry, ended, details) {
+  const learned = { result: entry, details };
+  switch (entry.State) {
+    case STATUS.Cancelled:
+      ctx.log(
+        "Cancelled: the operation was stopped and its internal state cleaned up (an effect that already happened, such as data loss, is not undone)."
+      );
+      return { status: entry.State, verdict: "pass", learned };
+    case STATUS.ForceCancelled:
+      ctx.log(
+        "ForceCancelled: the operation was stopped; the cluster may keep some of its internal state."
+      );
+      return { status: entry.State, verdict: "pass", learned };
+    default:
+      return {
+        status: entry.State,
+        verdict: "warn",
+        message: `The fault operation ended ${entry.State} ${ended}: nothing was cancelled.`,
+        learned
+      };
+  }
 }
 
 // src/operations/command-result.ts
@@ -22963,7 +23329,7 @@ async function awaitCommandResult(ctx, settings, url, options) {
   }
   const result = outcome.last.value;
   publishResult(ctx, settings, commandId, result);
-  return { outcome: judge(outcome.last.status, result, settings.successExitCodes), result };
+  return { outcome: judge2(outcome.last.status, result, settings.successExitCodes), result };
 }
 function recordResult(ctx, result) {
   ctx.record({
@@ -23008,7 +23374,7 @@ function withoutLogs(raw) {
     properties: { ...raw.properties, logs: "(not shown: show-logs is false; see logs-file)" }
   };
 }
-function judge(status, result, successExitCodes) {
+function judge2(status, result, successExitCodes) {
   if (status !== STATUS.Succeeded) {
     return {
       status,
@@ -23056,7 +23422,7 @@ async function commandResult(ctx, settings) {
     recordResult(ctx, seen.value);
     if (!seen.done) return { status: seen.status, verdict: "pass", message: void 0 };
     publishResult(ctx, settings, settings.commandId, seen.value);
-    return judge(seen.status, seen.value, settings.successExitCodes);
+    return judge2(seen.status, seen.value, settings.successExitCodes);
   } catch (error2) {
     if (!(error2 instanceof ServiceError) || error2.status !== 404 || isClusterMissing(error2))
       throw error2;
@@ -23065,6 +23431,92 @@ async function commandResult(ctx, settings) {
       "Check command-id (the command-id output of the run-command step, on the same cluster); a 404 can also mean the command pod never started."
     );
   }
+}
+
+// src/operations/operation-status.ts
+var OPERATION_STATUS_API_VERSION = "2025-05-02-preview";
+function interpret(response) {
+  const status = readOperationStatus(response.body);
+  const done = isTerminalStatus(status.status);
+  return {
+    done,
+    status: statusWord(status.status, done),
+    percent: status.percent,
+    value: { ...status, raw: response.body }
+  };
+}
+async function operationStatus(ctx, settings) {
+  const target = aksTarget(settings);
+  if (target.nodePool) ctx.record({ details: [["Node pool", target.nodePool]] });
+  const path7 = `${target.path}/operations/${encodeURIComponent(settings.operationId)}?api-version=${operationsApiVersion(ctx, settings.apiVersion)}`;
+  ctx.log(`Reading operation ${settings.operationId} of ${target.label}.`);
+  ctx.record({ operationId: operationIdOf2(settings.operationId, void 0) });
+  const observe = observePollingUrl(ctx.arm, "location", path7, interpret);
+  let last;
+  try {
+    if (!settings.wait) {
+      last = await observe();
+      const percent = last.percent === void 0 ? "" : ` (${last.percent}% complete)`;
+      ctx.log(
+        `Operation ${settings.operationId} is ${last.status}${percent}${last.done ? "" : "; not waiting (wait: false)"}.`
+      );
+    } else {
+      const outcome = await ctx.poll(observe, { lookFirst: true });
+      if (outcome.last) record(ctx, outcome.last.value, settings.operationId);
+      if (!outcome.done)
+        return ctx.stopped(outcome.last?.status, "Run operation-status again to keep watching.");
+      last = outcome.last;
+    }
+  } catch (error2) {
+    throw explainNotFound(error2, settings);
+  }
+  record(ctx, last.value, settings.operationId);
+  return judgeOperation(last.status, last.done, last.value);
+}
+function operationsApiVersion(ctx, override) {
+  if (override === void 0) return OPERATION_STATUS_API_VERSION;
+  if (override.toLowerCase().endsWith("-preview")) return override;
+  ctx.warn(
+    `api-version ${override} is not a preview version, and AKS serves operations/{operation-id} only in preview versions; using ${OPERATION_STATUS_API_VERSION} for operation-status.`
+  );
+  return OPERATION_STATUS_API_VERSION;
+}
+function explainNotFound(error2, settings) {
+  if (!(error2 instanceof ServiceError) || error2.status !== 404 || isClusterMissing(error2))
+    return error2;
+  const latest = settings.operationId === "latest";
+  const { label, nodePool } = aksTarget(settings);
+  const checkPool = nodePool ? "Check node-pool (the cluster must have that node pool) and " : "";
+  return new ActionError(
+    latest ? `operation-id latest: ${label} has no recorded operation (${error2.code}: ${error2.serviceMessage}, ${describeAnswer(error2.status, error2.requestId)}).` : `operation-id ${settings.operationId}: no such operation on ${label} (${error2.code}: ${error2.serviceMessage}, ${describeAnswer(error2.status, error2.requestId)}).`,
+    latest ? `${checkPool || "Check "}the cluster input; operations appear here once the cluster has been created, upgraded, scaled or otherwise changed.` : `${checkPool || "Check "}operation-id: AKS keeps only the latest 50 operations of a cluster; leave operation-id empty (latest) for the newest one.`
+  );
+}
+function record(ctx, status, requestedId) {
+  ctx.record({
+    operationId: operationIdOf2(requestedId, status.raw) ?? ctx.facts.operationId,
+    percentComplete: status.percent ?? ctx.facts.percentComplete,
+    startedAt: status.startTime,
+    finishedAt: status.endTime,
+    reason: status.error ? `${status.error.code}: ${status.error.message}` : void 0,
+    result: status.raw
+  });
+}
+function operationIdOf2(requestedId, body) {
+  if (requestedId.toLowerCase() !== "latest") return requestedId;
+  const raw = isRecord(body) ? body : {};
+  const fromId = typeof raw.id === "string" ? raw.id.split("/").filter(Boolean).pop() : void 0;
+  if (fromId) return fromId;
+  return typeof raw.name === "string" && raw.name ? raw.name : void 0;
+}
+function judgeOperation(status, done, value) {
+  if (!done || status === STATUS.Succeeded) return { status, verdict: "pass" };
+  const why = value.error ? `: ${value.error.code}: ${value.error.message}` : "";
+  return {
+    status,
+    verdict: "fail",
+    message: `The operation ended ${status}${why}`.replace(/\.?$/, ".")
+  };
 }
 
 // src/operations/attachments.ts
@@ -27007,413 +27459,6 @@ function commandIdFrom(location) {
   return id;
 }
 
-// src/operations/target.ts
-function aksTarget(settings) {
-  const { cluster, nodePool } = settings;
-  if (!nodePool) {
-    return {
-      path: cluster.resourceId,
-      label: `cluster ${cluster.name}`,
-      noun: "cluster",
-      nodePool,
-      clusterName: cluster.name
-    };
-  }
-  return {
-    path: `${cluster.resourceId}/agentPools/${nodePool}`,
-    label: `node pool ${nodePool} of cluster ${cluster.name}`,
-    noun: "node pool",
-    nodePool,
-    clusterName: cluster.name
-  };
-}
-
-// src/operations/abort.ts
-var ABORT_API_VERSION = "2024-05-01";
-function interpretAbortPoll(mode) {
-  return (response) => {
-    if (mode === "location" && response.status === 202)
-      return { done: false, status: "InProgress", value: response.body };
-    const { status, percent } = readOperationStatus(response.body);
-    if (mode === "location")
-      return {
-        done: true,
-        status: canonicalArmStatus(status ?? STATUS.Succeeded),
-        value: response.body
-      };
-    const done = isTerminalStatus(status);
-    return {
-      done,
-      status: statusWord(status, done),
-      percent,
-      value: response.body
-    };
-  };
-}
-function interpretCluster(response) {
-  const state = clusterState(response.body);
-  const done = isTerminalStatus(state);
-  return { done, status: statusWord(state, done), value: response.body };
-}
-function clusterState(body) {
-  const state = propertiesOf(body).provisioningState;
-  return typeof state === "string" ? state : void 0;
-}
-async function abort(ctx, settings) {
-  const apiVersion = settings.apiVersion ?? ABORT_API_VERSION;
-  const target = aksTarget(settings);
-  if (target.nodePool) ctx.record({ details: [["Node pool", target.nodePool]] });
-  const clusterPath = `${target.path}?api-version=${apiVersion}`;
-  const before = await describeWhatRuns(ctx, clusterPath, target);
-  ctx.log(`Aborting the running operation on ${target.label} (POST abort).`);
-  const accepted = await ctx.arm.send("POST", `${target.path}/abort?api-version=${apiVersion}`, {
-    accept: [202, 204, 409]
-  });
-  if (accepted.status === 409) return alreadyCompleted(accepted);
-  const polling = accepted.status === 202 ? pollingUrlOf(accepted) : void 0;
-  if (polling) ctx.record({ operationId: operationIdOf(polling.url) });
-  if (!settings.wait) {
-    ctx.log(
-      `Abort accepted (HTTP ${accepted.status}); not waiting (wait: false). Watch the cluster with operation: operation-status.`
-    );
-    return { status: STATUS.Accepted, verdict: "pass" };
-  }
-  if (accepted.status === 202 && !polling) {
-    throw new ActionError(
-      "The service accepted the abort but sent no Azure-AsyncOperation or Location to follow."
-    );
-  }
-  const observe = polling ? observePollingUrl(ctx.arm, polling.mode, polling.url, interpretAbortPoll(polling.mode)) : observePollingUrl(ctx.arm, "location", clusterPath, interpretCluster);
-  ctx.log(
-    polling ? `Following the abort through its ${polling.mode === "location" ? "Location" : "Azure-AsyncOperation"} URL.` : `Abort accepted (204): watching the ${target.noun} until it leaves Canceling.`
-  );
-  const outcome = await ctx.poll(observe, { initialRetryAfterMs: retryAfterMs(accepted.headers) });
-  if (!outcome.done)
-    return ctx.stopped(outcome.last?.status, "Watch it with operation: operation-status.");
-  const { startTime, endTime, error: error2 } = readOperationStatus(outcome.last.value);
-  ctx.record({
-    startedAt: startTime,
-    finishedAt: endTime,
-    result: outcome.last.value,
-    ...error2 && { reason: `${error2.code}: ${error2.message}` }
-  });
-  const abortSucceeded = polling ? outcome.last.status === STATUS.Succeeded : true;
-  if (!abortSucceeded || outcome.last.status === STATUS.Failed) {
-    const why = error2 ? `: ${error2.code}: ${error2.message}` : "";
-    return {
-      status: STATUS.Failed,
-      verdict: "fail",
-      message: `The abort failed${outcome.last.status === STATUS.Failed ? "" : ` (its status is ${outcome.last.status})`}${why}`.replace(
-        /\.?$/,
-        "."
-      )
-    };
-  }
-  const clusterNow = polling ? await readClusterState(ctx, clusterPath) : outcome.last.status;
-  const status = polling ? STATUS.Canceled : outcome.last.status;
-  const sentence = `The ${operationNoun(before)} was aborted; the ${target.noun} is ${clusterNow ?? "in an unknown state (it could not be read)"}. Nothing is rolled back.`;
-  ctx.log(sentence);
-  return { status, verdict: "pass", learned: { details: [["Outcome", sentence]] } };
-}
-function operationIdOf(url) {
-  return url.split("?")[0]?.split("/").filter(Boolean).pop();
-}
-async function describeWhatRuns(ctx, clusterPath, target) {
-  try {
-    const cluster = await ctx.arm.send("GET", clusterPath);
-    const state = clusterState(cluster.body);
-    if (state) {
-      const what = `${state}${versionChange(cluster.body)}`;
-      ctx.log(`The ${target.noun} is ${what}.`);
-      ctx.record({
-        details: [
-          [`${target.noun === "cluster" ? "Cluster" : "Node pool"} state before abort`, what]
-        ]
-      });
-    }
-    return state;
-  } catch (error2) {
-    if (error2 instanceof ServiceError && error2.status === 404 && target.nodePool) {
-      throw error2.explained(
-        error2.serviceMessage,
-        `Check node-pool: cluster ${target.clusterName} must have a node pool named ${target.nodePool} (az aks nodepool list).`
-      );
-    }
-    if (!(error2 instanceof ServiceError) || error2.status === 404) throw error2;
-    return void 0;
-  }
-}
-async function readClusterState(ctx, clusterPath) {
-  try {
-    const state = clusterState((await ctx.arm.send("GET", clusterPath)).body);
-    return state && statusWord(state, isTerminalStatus(state));
-  } catch (error2) {
-    if (!(error2 instanceof ServiceError)) throw error2;
-    return void 0;
-  }
-}
-var OPERATION_NOUNS = {
-  upgrading: "upgrade",
-  creating: "creation",
-  scaling: "scaling",
-  updating: "update",
-  deleting: "deletion",
-  starting: "start",
-  stopping: "stop",
-  migrating: "migration"
-};
-function operationNoun(stateBefore) {
-  return OPERATION_NOUNS[stateBefore?.toLowerCase() ?? ""] ?? "running operation";
-}
-function versionChange(body) {
-  const properties = propertiesOf(body);
-  const current = properties.currentKubernetesVersion ?? properties.currentOrchestratorVersion;
-  const target = properties.kubernetesVersion ?? properties.orchestratorVersion;
-  if (typeof current !== "string" || typeof target !== "string" || !target) return "";
-  const precision = target.split(".").length;
-  const currentAtPrecision = current.split(".").slice(0, precision).join(".");
-  return currentAtPrecision === target ? "" : ` (Kubernetes ${current} → ${target})`;
-}
-function alreadyCompleted(response) {
-  const error2 = readArmError(isRecord(response.body) ? response.body.error : void 0);
-  const detail = error2 ? `${error2.code}: ${error2.message}` : "";
-  return {
-    status: STATUS.AlreadyCompleted,
-    verdict: "warn",
-    message: `Nothing was aborted: the operation finished before it could be cancelled${detail ? ` (${detail})` : ""}.`,
-    learned: { reason: detail || void 0, result: response.body }
-  };
-}
-
-// src/operations/operation-status.ts
-var OPERATION_STATUS_API_VERSION = "2025-05-02-preview";
-function interpret(response) {
-  const status = readOperationStatus(response.body);
-  const done = isTerminalStatus(status.status);
-  return {
-    done,
-    status: statusWord(status.status, done),
-    percent: status.percent,
-    value: { ...status, raw: response.body }
-  };
-}
-async function operationStatus(ctx, settings) {
-  const target = aksTarget(settings);
-  if (target.nodePool) ctx.record({ details: [["Node pool", target.nodePool]] });
-  const path7 = `${target.path}/operations/${encodeURIComponent(settings.operationId)}?api-version=${operationsApiVersion(ctx, settings.apiVersion)}`;
-  ctx.log(`Reading operation ${settings.operationId} of ${target.label}.`);
-  ctx.record({ operationId: operationIdOf2(settings.operationId, void 0) });
-  const observe = observePollingUrl(ctx.arm, "location", path7, interpret);
-  let last;
-  try {
-    if (!settings.wait) {
-      last = await observe();
-      const percent = last.percent === void 0 ? "" : ` (${last.percent}% complete)`;
-      ctx.log(
-        `Operation ${settings.operationId} is ${last.status}${percent}${last.done ? "" : "; not waiting (wait: false)"}.`
-      );
-    } else {
-      const outcome = await ctx.poll(observe, { lookFirst: true });
-      if (outcome.last) record(ctx, outcome.last.value, settings.operationId);
-      if (!outcome.done)
-        return ctx.stopped(outcome.last?.status, "Run operation-status again to keep watching.");
-      last = outcome.last;
-    }
-  } catch (error2) {
-    throw explainNotFound(error2, settings);
-  }
-  record(ctx, last.value, settings.operationId);
-  return judgeOperation(last.status, last.done, last.value);
-}
-function operationsApiVersion(ctx, override) {
-  if (override === void 0) return OPERATION_STATUS_API_VERSION;
-  if (override.toLowerCase().endsWith("-preview")) return override;
-  ctx.warn(
-    `api-version ${override} is not a preview version, and AKS serves operations/{operation-id} only in preview versions; using ${OPERATION_STATUS_API_VERSION} for operation-status.`
-  );
-  return OPERATION_STATUS_API_VERSION;
-}
-function explainNotFound(error2, settings) {
-  if (!(error2 instanceof ServiceError) || error2.status !== 404 || isClusterMissing(error2))
-    return error2;
-  const latest = settings.operationId === "latest";
-  const { label, nodePool } = aksTarget(settings);
-  const checkPool = nodePool ? "Check node-pool (the cluster must have that node pool) and " : "";
-  return new ActionError(
-    latest ? `operation-id latest: ${label} has no recorded operation (${error2.code}: ${error2.serviceMessage}, ${describeAnswer(error2.status, error2.requestId)}).` : `operation-id ${settings.operationId}: no such operation on ${label} (${error2.code}: ${error2.serviceMessage}, ${describeAnswer(error2.status, error2.requestId)}).`,
-    latest ? `${checkPool || "Check "}the cluster input; operations appear here once the cluster has been created, upgraded, scaled or otherwise changed.` : `${checkPool || "Check "}operation-id: AKS keeps only the latest 50 operations of a cluster; leave operation-id empty (latest) for the newest one.`
-  );
-}
-function record(ctx, status, requestedId) {
-  ctx.record({
-    operationId: operationIdOf2(requestedId, status.raw) ?? ctx.facts.operationId,
-    percentComplete: status.percent ?? ctx.facts.percentComplete,
-    startedAt: status.startTime,
-    finishedAt: status.endTime,
-    reason: status.error ? `${status.error.code}: ${status.error.message}` : void 0,
-    result: status.raw
-  });
-}
-function operationIdOf2(requestedId, body) {
-  if (requestedId.toLowerCase() !== "latest") return requestedId;
-  const raw = isRecord(body) ? body : {};
-  const fromId = typeof raw.id === "string" ? raw.id.split("/").filter(Boolean).pop() : void 0;
-  if (fromId) return fromId;
-  return typeof raw.name === "string" && raw.name ? raw.name : void 0;
-}
-function judgeOperation(status, done, value) {
-  if (!done || status === STATUS.Succeeded) return { status, verdict: "pass" };
-  const why = value.error ? `: ${value.error.code}: ${value.error.message}` : "";
-  return {
-    status,
-    verdict: "fail",
-    message: `The operation ended ${status}${why}`.replace(/\.?$/, ".")
-  };
-}
-
-// src/operations/cancel-fault.ts
-var FINAL_STATES = /* @__PURE__ */ new Set([
-  STATUS.Completed,
-  STATUS.Faulted,
-  STATUS.Cancelled,
-  STATUS.ForceCancelled
-]);
-async function cancelFault(ctx, settings, client) {
-  const id = settings.operationId;
-  ctx.record({ operationId: id });
-  ctx.log(`Cancelling fault operation ${id} gracefully (Force=false).`);
-  if (await client.cancel(id, false) === "not-found") return alreadyOver(ctx, client, id);
-  if (!settings.wait) {
-    if (settings.force)
-      ctx.warn(
-        "force is not applied with wait: false: the forced cancel is only sent while waiting."
-      );
-    return { status: STATUS.Accepted, verdict: "pass" };
-  }
-  const watch = watchCancel(ctx, settings, client);
-  const outcome = await ctx.poll(watch.observe);
-  if (!outcome.done) {
-    if (outcome.last) ctx.record({ result: outcome.last.value });
-    return ctx.stopped(
-      outcome.last?.status,
-      `The cancel stays requested on the cluster; run cancel-fault again with operation-id ${id} to keep watching${settings.force ? "" : " (force: true to force it)"}.`
-    );
-  }
-  const forcedAfterMs = watch.forcedAfterMs();
-  return judge2(ctx, outcome.last.value, "before the cancel took effect", [
-    ["Fault type", outcome.last.value.Type],
-    [
-      "Cancel",
-      forcedAfterMs === void 0 ? "graceful" : `graceful, then forced after ${formatDuration(forcedAfterMs)}`
-    ]
-  ]);
-}
-function watchCancel(ctx, settings, client) {
-  const id = settings.operationId;
-  const gracefulAt = Date.now();
-  let forcedAt;
-  let last;
-  async function forceIfDue() {
-    const waited = Date.now() - gracefulAt;
-    if (!settings.force || forcedAt !== void 0 || waited < settings.forceAfterMs) return;
-    forcedAt = Date.now();
-    ctx.log(
-      `No final state ${formatDuration(waited)} after the graceful cancel (force-after ${formatDuration(settings.forceAfterMs)}): sending a forced cancel (Force=true).`
-    );
-    if (await client.cancel(id, true) === "not-found")
-      ctx.log("The operation ended before the forced cancel reached it.");
-    else ctx.log("Forced cancel accepted.");
-  }
-  function forceDueInMs() {
-    if (!settings.force || forcedAt !== void 0) return void 0;
-    return Math.max(0, settings.forceAfterMs - (Date.now() - gracefulAt));
-  }
-  function note(entry) {
-    if (!last) {
-      ctx.log(`Fault operation ${id}: ${entry.Type}, ${entry.State}.`);
-      if (entry.Type === "NodeTransition" && !FINAL_STATES.has(entry.State)) {
-        if (settings.force)
-          ctx.log(
-            `Node transitions ignore a graceful cancel: it will be forced after ${formatDuration(settings.forceAfterMs)}.`
-          );
-        else
-          ctx.warn(
-            "This is a NodeTransition: node transitions ignore a graceful cancel and only stop when forced, so it will most likely run to its end. Set force: true to stop it."
-          );
-      }
-    } else if (entry.State !== last.State) {
-      ctx.log(`State changed: ${last.State} → ${entry.State}.`);
-    }
-    last = entry;
-  }
-  return {
-    forcedAfterMs: () => forcedAt === void 0 ? void 0 : forcedAt - gracefulAt,
-    async observe() {
-      await forceIfDue();
-      const entry = await client.findFault(id);
-      if (!entry) {
-        throw new ActionError(
-          `Fault operation ${id} accepted the cancel but is not in the cluster's list of fault operations (GET /Faults/).`
-        );
-      }
-      if (entry.State === "Invalid") {
-        throw new ActionError(
-          `The cluster reports fault operation ${id} (${entry.Type}) in state Invalid.`,
-          "Look at the Fault Analysis Service health in Service Fabric Explorer."
-        );
-      }
-      note(entry);
-      return {
-        done: FINAL_STATES.has(entry.State),
-        status: entry.State,
-        value: entry,
-        lookWithinMs: forceDueInMs()
-      };
-    }
-  };
-}
-async function alreadyOver(ctx, client, id) {
-  const entry = await client.findFault(id);
-  if (!entry) {
-    throw new ActionError(
-      `Fault operation ${id} does not exist on the cluster (the cancel answered FABRIC_E_KEY_NOT_FOUND and GET /Faults/ does not list it).`,
-      "Check operation-id: it is the OperationId given to StartDataLoss, StartQuorumLoss, StartPartitionRestart or StartNodeTransition, on this cluster. Records of finished operations are kept about 7 days."
-    );
-  }
-  if (!FINAL_STATES.has(entry.State)) {
-    throw new ActionError(
-      `The cluster answered FABRIC_E_KEY_NOT_FOUND to the cancel of ${id}, yet lists it as ${entry.State}.`,
-      "Run the step again."
-    );
-  }
-  ctx.log(
-    `Fault operation ${id} (${entry.Type}) had already ended, ${entry.State}: nothing to cancel.`
-  );
-  return judge2(ctx, entry, "before the cancel was sent", [["Fault type", entry.Type]]);
-}
-function judge2(ctx, entry, ended, details) {
-  const learned = { result: entry, details };
-  switch (entry.State) {
-    case STATUS.Cancelled:
-      ctx.log(
-        "Cancelled: the operation was stopped and its internal state cleaned up (an effect that already happened, such as data loss, is not undone)."
-      );
-      return { status: entry.State, verdict: "pass", learned };
-    case STATUS.ForceCancelled:
-      ctx.log(
-        "ForceCancelled: the operation was stopped; the cluster may keep some of its internal state."
-      );
-      return { status: entry.State, verdict: "pass", learned };
-    default:
-      return {
-        status: entry.State,
-        verdict: "warn",
-        message: `The fault operation ended ${entry.State} ${ended}: nothing was cancelled.`,
-        learned
-      };
-  }
-}
-
 // src/main.ts
 var runner = {
   env: (name) => process.env[name] ?? "",
@@ -27449,7 +27494,7 @@ async function run() {
     if (learned) mergeFacts(state.facts, learned);
     outcome = judged;
   } catch (error2) {
-    outcome = outcomeOfError(error2, state);
+    outcome = outcomeOfError(error2, state.interrupt.signal.aborted);
   } finally {
     for (const dispose of state.disposers) dispose();
   }
@@ -27559,54 +27604,7 @@ function operationContext(settings, state, signal, startedAt) {
       state.stats.polls += outcome.polls;
       return outcome;
     },
-    stopped: (lastState, resume) => stoppedOutcome(state, settings.timeoutMs, lastState, resume)
-  };
-}
-function stoppedOutcome(state, timeoutMs, lastState, resume) {
-  const last = lastState ? ` (last state: ${lastState})` : "";
-  if (state.interrupt.signal.aborted) {
-    return {
-      status: STATUS.Interrupted,
-      verdict: "fail",
-      message: `The job was cancelled while waiting${last}; the operation goes on in Azure.`,
-      fix: resume
-    };
-  }
-  return {
-    status: STATUS.TimedOut,
-    verdict: "fail",
-    message: `No final status within the timeout of ${formatDuration(timeoutMs)}${last}.`,
-    fix: `Raise timeout if the operation needs longer. ${resume}`
-  };
-}
-function outcomeOfError(error2, state) {
-  if (state.interrupt.signal.aborted || error2 instanceof InterruptedError) {
-    return {
-      status: STATUS.Interrupted,
-      verdict: "fail",
-      message: "The job was cancelled before the operation finished."
-    };
-  }
-  if (error2 instanceof DOMException && error2.name === "TimeoutError") {
-    return {
-      status: STATUS.TimedOut,
-      verdict: "fail",
-      message: "The timeout ran out before the service answered.",
-      fix: "Raise timeout."
-    };
-  }
-  if (error2 instanceof ActionError) {
-    return {
-      status: STATUS.Failed,
-      verdict: "fail",
-      message: inert(error2.message),
-      fix: error2.fix
-    };
-  }
-  return {
-    status: STATUS.Failed,
-    verdict: "fail",
-    message: `Unexpected error: ${inert(errorMessage(error2))}`
+    stopped: (lastState, resume) => stoppedOutcome(state.interrupt.signal.aborted, settings.timeoutMs, lastState, resume)
   };
 }
 function listenForCancellation(interrupt) {

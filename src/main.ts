@@ -1,9 +1,13 @@
+// The run, from inputs to outputs: reads the settings, connects, hands the operation its context,
+// and publishes whatever happened. The work itself is done by the layers below.
 import { randomUUID } from 'node:crypto';
 import * as core from '@actions/core';
-import { resolveArmScope } from './azure/arm-audience.ts';
-import { ArmClient } from './azure/arm-client.ts';
-import { signIn, type AuthEnvironment } from './azure/auth.ts';
-import { ActionError, errorMessage } from './base/errors.ts';
+import { InterruptedError } from './base/errors.ts';
+import { USER_AGENT } from './base/version.ts';
+import { formatDuration } from './waiting/timing.ts';
+import { pollUntilDone } from './waiting/poller.ts';
+import { readSettings, runnerInputs } from './inputs/inputs.ts';
+import type { AksOperationSettings, Settings } from './inputs/settings.ts';
 import {
   Transport,
   displayUrl,
@@ -12,26 +16,23 @@ import {
   type CallStats,
   type TransportOptions,
 } from './network/http.ts';
-import { readSettings, runnerInputs } from './inputs/inputs.ts';
+import { proxyPasswords } from './network/proxy.ts';
+import { ARM_RETRY, SERVICE_FABRIC_RETRY, type RetryPolicy } from './network/retry.ts';
+import { resolveArmScope } from './azure/arm-audience.ts';
+import { ArmClient } from './azure/arm-client.ts';
+import { signIn, type AuthEnvironment } from './azure/auth.ts';
+import { connectServiceFabric } from './service-fabric/connection.ts';
+import { outcomeOfError, stoppedOutcome } from './report/endings.ts';
 import { formatProgress, inert, info, printUntrustedBlock } from './report/log.ts';
 import { publish, writeLogsFile } from './report/outputs.ts';
-import { proxyPasswords } from './network/proxy.ts';
-import { registerSecret, secretsInEnvironment } from './report/secrets.ts';
-import { pollUntilDone } from './waiting/poller.ts';
 import { mergeFacts, type Facts, type Outcome, type Report } from './report/report.ts';
-import { ARM_RETRY, SERVICE_FABRIC_RETRY, type RetryPolicy } from './network/retry.ts';
-import { connectServiceFabric } from './service-fabric/connection.ts';
-import type { AksOperationSettings, Settings } from './inputs/settings.ts';
-import { formatDuration } from './waiting/timing.ts';
-import { USER_AGENT } from './base/version.ts';
+import { registerSecret, secretsInEnvironment } from './report/secrets.ts';
 import type { AksOperationContext, OperationContext } from './operations/context.ts';
-import { commandResult } from './operations/command-result.ts';
-import { prepareRunCommand, runCommand } from './operations/run-command.ts';
 import { abort } from './operations/abort.ts';
-import { operationStatus } from './operations/operation-status.ts';
 import { cancelFault } from './operations/cancel-fault.ts';
-import { InterruptedError } from './base/errors.ts';
-import { STATUS } from './inputs/contract.ts';
+import { commandResult } from './operations/command-result.ts';
+import { operationStatus } from './operations/operation-status.ts';
+import { prepareRunCommand, runCommand } from './operations/run-command.ts';
 
 /** State shared by one run: what was learned, the counters, and the signals that stop waiting. */
 interface RunState {
@@ -84,7 +85,7 @@ export async function run(): Promise<void> {
     if (learned) mergeFacts(state.facts, learned);
     outcome = judged;
   } catch (error) {
-    outcome = outcomeOfError(error, state);
+    outcome = outcomeOfError(error, state.interrupt.signal.aborted);
   } finally {
     for (const dispose of state.disposers) dispose();
   }
@@ -232,61 +233,8 @@ function operationContext(
       state.stats.polls += outcome.polls;
       return outcome;
     },
-    stopped: (lastState, resume) => stoppedOutcome(state, settings.timeoutMs, lastState, resume),
-  };
-}
-
-function stoppedOutcome(
-  state: RunState,
-  timeoutMs: number,
-  lastState: string | undefined,
-  resume: string,
-): Outcome {
-  const last = lastState ? ` (last state: ${lastState})` : '';
-  if (state.interrupt.signal.aborted) {
-    return {
-      status: STATUS.Interrupted,
-      verdict: 'fail',
-      message: `The job was cancelled while waiting${last}; the operation goes on in Azure.`,
-      fix: resume,
-    };
-  }
-  return {
-    status: STATUS.TimedOut,
-    verdict: 'fail',
-    message: `No final status within the timeout of ${formatDuration(timeoutMs)}${last}.`,
-    fix: `Raise timeout if the operation needs longer. ${resume}`,
-  };
-}
-
-function outcomeOfError(error: unknown, state: RunState): Outcome {
-  if (state.interrupt.signal.aborted || error instanceof InterruptedError) {
-    return {
-      status: STATUS.Interrupted,
-      verdict: 'fail',
-      message: 'The job was cancelled before the operation finished.',
-    };
-  }
-  if (error instanceof DOMException && error.name === 'TimeoutError') {
-    return {
-      status: STATUS.TimedOut,
-      verdict: 'fail',
-      message: 'The timeout ran out before the service answered.',
-      fix: 'Raise timeout.',
-    };
-  }
-  if (error instanceof ActionError) {
-    return {
-      status: STATUS.Failed,
-      verdict: 'fail',
-      message: inert(error.message),
-      fix: error.fix,
-    };
-  }
-  return {
-    status: STATUS.Failed,
-    verdict: 'fail',
-    message: `Unexpected error: ${inert(errorMessage(error))}`,
+    stopped: (lastState, resume) =>
+      stoppedOutcome(state.interrupt.signal.aborted, settings.timeoutMs, lastState, resume),
   };
 }
 
