@@ -22489,7 +22489,7 @@ async function connectServiceFabric(settings, options) {
   if (kind === "none") options.log(`Calling the gateway without credentials; ${auth}.`);
   const trust = https4 ? serverTrust(settings, options) : void 0;
   const tls3 = trust?.tls;
-  const client = {
+  const gateway = {
     gatewayUrl: settings.gatewayUrl,
     transport: options.transport(
       certificate ? { ...tls3, ...certificate.options } : tls3,
@@ -22498,9 +22498,9 @@ async function connectServiceFabric(settings, options) {
     auth: kind,
     timeouts: options.requestTimeouts
   };
-  if (kind !== "entra") return new ServiceFabricClient(client);
-  const bearer = await signInWithEntra(new ServiceFabricClient(client), settings, options, auth);
-  return new ServiceFabricClient({ ...client, bearer });
+  if (kind !== "entra") return new ServiceFabricClient(gateway);
+  const bearer = await signInWithEntra(new ServiceFabricClient(gateway), settings, options, auth);
+  return new ServiceFabricClient({ ...gateway, bearer });
 }
 function serverTrust(settings, options) {
   const caBundle = settings.caCertificate ? parseCaBundle(settings.caCertificate) : [];

@@ -15,7 +15,11 @@ import {
   type GatewayTls,
 } from '../network/tls.ts';
 import { raceAbort } from '../waiting/timing.ts';
-import { ServiceFabricClient, type GatewayAuthKind } from './client.ts';
+import {
+  ServiceFabricClient,
+  type GatewayAuthKind,
+  type ServiceFabricClientOptions,
+} from './client.ts';
 
 export interface ConnectOptions {
   runner: AuthEnvironment;
@@ -101,7 +105,8 @@ export async function connectServiceFabric(
   if (kind === 'none') options.log(`Calling the gateway without credentials; ${auth}.`);
   const trust = https ? serverTrust(settings, options) : undefined;
   const tls = trust?.tls;
-  const client = {
+  // What the client is handed: no settings, nothing it could reach back through.
+  const gateway: ServiceFabricClientOptions = {
     gatewayUrl: settings.gatewayUrl,
     transport: options.transport(
       certificate ? { ...tls, ...certificate.options } : tls,
@@ -110,9 +115,9 @@ export async function connectServiceFabric(
     auth: kind,
     timeouts: options.requestTimeouts,
   };
-  if (kind !== 'entra') return new ServiceFabricClient(client);
-  const bearer = await signInWithEntra(new ServiceFabricClient(client), settings, options, auth);
-  return new ServiceFabricClient({ ...client, bearer });
+  if (kind !== 'entra') return new ServiceFabricClient(gateway);
+  const bearer = await signInWithEntra(new ServiceFabricClient(gateway), settings, options, auth);
+  return new ServiceFabricClient({ ...gateway, bearer });
 }
 
 /**
