@@ -16,6 +16,10 @@ export interface Scenario {
   label: string;
   /** The command to run; undefined: abort an operation that takes CANCEL_SECONDS to cancel. */
   command?: string;
+  /** The command pod's start delay on the emulated cluster (seconds; default none). */
+  startDelaySeconds?: number;
+  /** The action's `poll-interval` input (default: auto). */
+  pollInterval?: string;
 }
 
 export const CANCEL_SECONDS = 10;
@@ -35,6 +39,11 @@ export interface RunResult {
   note: string;
   /** Emulator's end of the work (command finished / operation Canceled) to the client's exit. */
   latencyMs?: number;
+  /** Emulator times of the call that started the work (the POST) and of the work's end. */
+  postAt?: number;
+  doneAt?: number;
+  /** Emulator times of the client's reads of this run's cluster (its looks, for most clients). */
+  readTimes?: number[];
   /** ARM calls for this run's cluster (reads: GET; writes: everything else). */
   armReads: number;
   armWrites: number;
@@ -68,6 +77,7 @@ export async function measureRun(
     ...(scenario.command === undefined
       ? { operation: { durationSeconds: 600, abort: 'async', cancelSeconds: CANCEL_SECONDS } }
       : {}),
+    ...(scenario.startDelaySeconds ? { commandStartDelaySeconds: scenario.startDelaySeconds } : {}),
   });
   const dir = mkdtempSync(join(tmpdir(), 'bench-run-'));
   const rssFile = join(dir, 'rss');
@@ -91,6 +101,9 @@ export async function measureRun(
     ok: exit.ok && detected,
     note: detected ? exit.note : `exited before the work ended: ${exit.note}`,
     latencyMs: detected ? exit.exitedAt - doneAt : undefined,
+    postAt: mine.find((r) => r.method === 'POST' && r.status >= 200 && r.status < 300)?.time,
+    doneAt,
+    readTimes: mine.filter((r) => r.method === 'GET').map((r) => r.time),
     armReads: mine.filter((r) => r.method === 'GET').length,
     armWrites: mine.filter((r) => r.method !== 'GET').length,
     authRequests: concurrent ? undefined : during.filter((r) => r.server !== 'arm').length,
@@ -134,6 +147,7 @@ async function spawnAction(
     scenario.command === undefined
       ? { operation: 'abort', cluster: handle.resourceId }
       : { cluster: handle.resourceId, command: scenario.command };
+  if (scenario.pollInterval !== undefined) inputs['poll-interval'] = scenario.pollInterval;
   const calledAt = Date.now();
   let run: ActionRun;
   try {

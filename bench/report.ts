@@ -1,5 +1,7 @@
 // Summaries (median and range per client), ratios, and the printed table.
 import { CLIENTS, type ClientName, type RunResult, type Scenario } from './measure.ts';
+import type { ComputedMix, MixCase, ModelId, SampleRun } from './mix.ts';
+import { frontierLatencyAt } from './model.ts';
 
 export interface Stat {
   median: number;
@@ -139,4 +141,127 @@ function alignColumns(rows: string[][]): string[] {
       .join('   ')
       .trimEnd(),
   );
+}
+
+const MODEL_TITLES: Record<ModelId, string> = {
+  action: 'action (auto)',
+  sdk: 'JS SDK',
+  cli: 'CLI model',
+};
+
+/** The duration-mix tables: each client and the fixed-interval frontier, per start delay. */
+export function formatMix(computed: ComputedMix, sample: SampleRun[]): string {
+  const lines: string[] = [];
+  const mixes = [...new Set(computed.cases.map((c) => c.mix))];
+  for (const mix of mixes) {
+    const cases = computed.cases.filter((c) => c.mix === mix);
+    lines.push(
+      `\nDuration mix: ${cases[0]!.label}, computed on each client's schedule — every finish time in the range | the listed durations`,
+    );
+    for (const startDelay of [...new Set(cases.map((c) => c.startDelay))]) {
+      const [dense, listed] = (['dense', 'durations'] as const).map((basis) =>
+        cases.find((c) => c.startDelay === startDelay && c.basis === basis)!,
+      );
+      const pair = (f: (c: MixCase) => number, digits: number, unit = ''): string =>
+        `${f(dense!).toFixed(digits)} | ${f(listed!).toFixed(digits)}${unit}`;
+      const rows: string[][] = [
+        [`start delay ${startDelay} s`, 'requests/run', 'mean latency', 'median latency'],
+      ];
+      for (const id of ['action', 'sdk', 'cli'] as const) {
+        rows.push([
+          `  ${MODEL_TITLES[id]}`,
+          pair((c) => c.clients[id].meanRequests, 1),
+          pair((c) => c.clients[id].meanLatency, 2, ' s'),
+          pair((c) => c.clients[id].medianLatency, 2, ' s'),
+        ]);
+      }
+      rows.push([
+        '  model optimum (Keller)',
+        pair((c) => c.optimum.meanRequests, 1),
+        pair((c) => c.optimum.meanLatency, 2, ' s'),
+        pair((c) => c.optimum.medianLatency, 2, ' s'),
+      ]);
+      for (const [i, point] of dense!.frontier.entries()) {
+        rows.push([
+          `  fixed ${point.interval} s`,
+          pair((c) => c.frontier[i]!.meanRequests, 1),
+          pair((c) => c.frontier[i]!.meanLatency, 2, ' s'),
+          '',
+        ]);
+      }
+      const bound = (c: MixCase): number =>
+        frontierLatencyAt(c.frontier, c.clients.action.meanRequests);
+      rows.push(["  frontier at the action's requests", '', pair(bound, 2, ' s'), '']);
+      lines.push(...alignColumns(rows).map((l) => `  ${l}`));
+    }
+  }
+  const ten = computed.tenMinutes;
+  lines.push(
+    '\n10-minute command, 4 s start delay, averaged over where its end falls between looks:',
+  );
+  for (const id of ['action', 'sdk', 'cli'] as const) {
+    const f = ten[id];
+    lines.push(
+      `  ${MODEL_TITLES[id].padEnd(14)} ${f.meanRequests.toFixed(1).padStart(6)} requests, ${f.missed > 0 ? 'gives up at 300 s' : `mean latency ${f.meanLatency.toFixed(1)} s`}`,
+    );
+  }
+  if (sample.length > 0) lines.push(formatSample(sample));
+  return lines.join('\n');
+}
+
+function formatSample(sample: SampleRun[]): string {
+  const groups = new Map<string, SampleRun[]>();
+  for (const run of sample) {
+    const key = `${run.client}@${String(run.startDelay).padStart(2, '0')}`;
+    groups.set(key, [...(groups.get(key) ?? []), run]);
+  }
+  const rows: string[][] = [
+    [
+      'client, start delay',
+      'runs',
+      'requests',
+      'model',
+      'read after the end',
+      'model',
+      'latency to exit',
+      'agree',
+    ],
+  ];
+  for (const [key, runs] of [...groups].sort()) {
+    const [client, startDelay] = key.split('@');
+    const avg = (xs: (number | undefined)[], digits: number): string => {
+      const v = xs.filter((x) => x !== undefined);
+      return v.length ? (v.reduce((a, b) => a + b, 0) / v.length).toFixed(digits) : 'n/a';
+    };
+    rows.push([
+      `${client} @ ${Number(startDelay)} s`,
+      String(runs.length),
+      avg(
+        runs.map((r) => r.measured.requests),
+        1,
+      ),
+      avg(
+        runs.map((r) => r.predicted?.requests),
+        1,
+      ),
+      `${avg(
+        runs.map((r) => r.measured.lateness),
+        2,
+      )} s`,
+      `${avg(
+        runs.map((r) => r.predicted?.latency),
+        2,
+      )} s`,
+      `${avg(
+        runs.map((r) => r.measured.latency),
+        2,
+      )} s`,
+      `${runs.filter((r) => r.ok).length}/${runs.length}`,
+    ]);
+  }
+  return [
+    '\nMeasured sample (real processes on the emulator, side by side), means, against the model at the finish time the emulator recorded.',
+    "read after the end: the emulator's end of the command to the first read after it; latency to exit: to the process exit (adds the last answer, the outputs and the exit).",
+    ...alignColumns(rows).map((l) => `  ${l}`),
+  ].join('\n');
 }

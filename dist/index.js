@@ -20559,31 +20559,51 @@ function formatDuration(ms) {
   const mmss = `${minutes}m ${String(seconds).padStart(2, "0")}s`;
   return hours > 0 ? `${hours}h ${mmss}` : mmss;
 }
+var AUTO_SCHEDULE = {
+  /** The first look, seconds after the operation started. */
+  firstLookSeconds: 4,
+  /** The wait between looks while short commands are still ending. */
+  shortWaitSeconds: 4.5,
+  /** Until when (seconds after the start) the short wait applies; then waits grow as (t/this)². */
+  shortUntilSeconds: 80,
+  /** The longest wait (reached 146 s after the start), once on its grid. */
+  ceilingSeconds: 15,
+  /**
+   * At the ceiling, looks fall on this many seconds past a multiple of the ceiling (308, 608 s …):
+   * commands that run into their deadline (`helm --wait` 5 min, a rollout's 10-minute progress
+   * deadline) end just after 300 or 600 s plus the pod start delay, and are seen at once.
+   */
+  ceilingPhaseSeconds: 8
+};
+function autoWaitMs(elapsedMs) {
+  const { firstLookSeconds, shortWaitSeconds, shortUntilSeconds, ceilingSeconds } = AUTO_SCHEDULE;
+  const elapsed = Math.max(0, elapsedMs) / 1e3;
+  if (elapsed < firstLookSeconds) return Math.round((firstLookSeconds - elapsed) * 1e3);
+  const growing = shortWaitSeconds * Math.max(1, elapsed / shortUntilSeconds) ** 2;
+  if (growing < ceilingSeconds) return Math.round(growing * 1e3);
+  const sincePhase = (elapsed - AUTO_SCHEDULE.ceilingPhaseSeconds) % ceilingSeconds;
+  const toGrid = ceilingSeconds - sincePhase;
+  return Math.round((toGrid < 1 ? toGrid + ceilingSeconds : toGrid) * 1e3);
+}
 
 // src/waiting/poller.ts
-var AUTO_SCHEDULE_SECONDS = [1.2, 1.8, 2.5, 4, 5.5, 7, 9, 11];
-var AUTO_CEILING_SECONDS = 12;
-function nextPollDelay(pollIndex, interval, retryAfterMs2, lookWithinMs) {
+function nextPollDelay(elapsedMs, interval, retryAfterMs2, lookWithinMs) {
   if (retryAfterMs2 !== void 0) return Math.max(0, retryAfterMs2);
-  const planned = interval === "auto" ? (AUTO_SCHEDULE_SECONDS[pollIndex] ?? AUTO_CEILING_SECONDS) * 1e3 : interval;
+  const planned = interval === "auto" ? autoWaitMs(elapsedMs) : interval;
   return Math.min(planned, lookWithinMs ?? Infinity);
 }
 async function pollUntilDone(observe, options) {
   let last;
   let polls = 0;
+  const clock = new LookClock(options.interval);
   try {
     if (!options.lookFirst) {
-      await sleep(nextPollDelay(0, options.interval, options.initialRetryAfterMs), options.signal);
+      await sleep(clock.next(options.initialRetryAfterMs), options.signal);
     }
     for (; ; ) {
       last = await observe();
       polls++;
-      const nextDelayMs = last.done ? void 0 : nextPollDelay(
-        polls - (options.lookFirst ? 1 : 0),
-        options.interval,
-        last.retryAfterMs,
-        last.lookWithinMs
-      );
+      const nextDelayMs = last.done ? void 0 : clock.next(last.retryAfterMs, last.lookWithinMs);
       options.onProgress({
         poll: polls,
         status: last.status,
@@ -20599,6 +20619,26 @@ async function pollUntilDone(observe, options) {
     return { done: false, last, polls };
   }
 }
+var LookClock = class {
+  #interval;
+  #now;
+  #startedAt;
+  #plannedAt = 0;
+  constructor(interval, now = Date.now) {
+    this.#interval = interval;
+    this.#now = now;
+    this.#startedAt = now();
+  }
+  /** The wait before the next look, from now. */
+  next(retryAfterMs2, lookWithinMs) {
+    const elapsed = this.#now() - this.#startedAt;
+    const planned = nextPollDelay(this.#plannedAt, this.#interval, void 0);
+    const onSchedule = Math.max(this.#plannedAt + planned - elapsed, planned / 2);
+    const delay = retryAfterMs2 !== void 0 ? nextPollDelay(elapsed, this.#interval, retryAfterMs2) : Math.min(onSchedule, lookWithinMs ?? Infinity);
+    this.#plannedAt = elapsed + delay;
+    return delay;
+  }
+};
 
 // src/inputs/cloud.ts
 var CLOUDS = {

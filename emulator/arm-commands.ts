@@ -188,7 +188,12 @@ function startCommand(
       );
     }
   }
-  const running = startProcess(record, dir, ctx.commandTimeoutSeconds);
+  const running = startProcess(
+    record,
+    dir,
+    ctx.commandTimeoutSeconds,
+    (cluster.spec.commandStartDelaySeconds ?? 0) * 1000,
+  );
   ctx.running.add(running);
   return running;
 }

@@ -74,11 +74,35 @@ export function failedCommand(
   return { record, isFinal: settle, output: () => '', kill: () => undefined };
 }
 
+/**
+ * Runs the command as AKS does: its pod is scheduled first, so the command starts `startDelayMs`
+ * after the call (and cannot finish sooner); `startedAt` is when it really started.
+ */
 export function runCommand(
   record: CommandRecord,
   dir: string,
   timeoutSeconds: number,
+  startDelayMs = 0,
 ): RunningCommand {
+  if (startDelayMs <= 0) return startProcess(record, dir, timeoutSeconds);
+  let started: RunningCommand | undefined;
+  const timer = setTimeout(() => {
+    record.startedAt = Date.now();
+    started = startProcess(record, dir, timeoutSeconds);
+  }, startDelayMs);
+  timer.unref();
+  return {
+    record,
+    isFinal: () => started?.isFinal() ?? false,
+    output: () => started?.output() ?? '',
+    kill: () => {
+      clearTimeout(timer);
+      started?.kill();
+    },
+  };
+}
+
+function startProcess(record: CommandRecord, dir: string, timeoutSeconds: number): RunningCommand {
   const child = spawn('bash', ['-c', record.command], {
     cwd: dir,
     detached: true,

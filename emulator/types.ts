@@ -75,6 +75,8 @@ export interface ClusterSpec {
   lowerCaseStates?: boolean;
   commandFailure?: { reason: string };
   commandResultRetryAfter?: number;
+  /** Seconds the command pod takes to be scheduled before the command starts (AKS: a few). */
+  commandStartDelaySeconds?: number;
   runCommandDisabled?: boolean;
   provisioningState?: string;
   /** `properties.kubernetesVersion` (as requested) and `currentKubernetesVersion` (running). */

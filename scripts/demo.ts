@@ -24,7 +24,12 @@ function show(title: string, run: ActionRun): void {
 
 const emu = await startEmulator();
 try {
-  const cluster = emu.addCluster({ resourceGroup: 'rg-demo', name: 'aks-demo' });
+  // As on AKS, each command's pod takes a few seconds to be scheduled before the command starts.
+  const cluster = emu.addCluster({
+    resourceGroup: 'rg-demo',
+    name: 'aks-demo',
+    commandStartDelaySeconds: 3,
+  });
   console.log(`Emulator: ARM ${emu.armEndpoint}, Entra ${emu.authorityHost}, CA ${emu.caPath}`);
   console.log(`Cluster:  ${cluster.resourceId}`);
 

@@ -411,7 +411,11 @@ describe('polling URLs', () => {
       cluster: c.resourceId.split('/').pop(),
       fault: { moveLocation: true },
     });
-    const run = await runAction({ cluster: c.resourceId, command: 'sleep 2; echo moved' }, lab.emu);
+    // A look while the command runs (1 s, before auto's first look) gets the moved Location.
+    const run = await runAction(
+      { cluster: c.resourceId, command: 'sleep 2; echo moved', 'poll-interval': '1' },
+      lab.emu,
+    );
     assert.equal(run.code, 0, run.stdout);
     const polls = requestsFor(c.resourceId.split('/').pop()!).filter(
       (r) => r.kind === 'commandResult',
@@ -426,7 +430,10 @@ describe('polling URLs', () => {
       cluster: c.resourceId.split('/').pop(),
       fault: { moveLocation: true, origin: 'https://attacker.invalid' },
     });
-    const run = await runAction({ cluster: c.resourceId, command: 'sleep 2' }, lab.emu);
+    const run = await runAction(
+      { cluster: c.resourceId, command: 'sleep 2', 'poll-interval': '1' },
+      lab.emu,
+    );
     assertFailedWith(run, /not on the ARM endpoint .*refusing to send the token there/);
     assert.match(run.stdout, /attacker\.invalid/);
   });

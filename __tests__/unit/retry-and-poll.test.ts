@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  AUTO_CEILING_SECONDS,
+  LookClock,
   nextPollDelay,
   pollUntilDone,
   type Observation,
 } from '../../src/waiting/poller.ts';
+import { AUTO_SCHEDULE, autoWaitMs } from '../../src/waiting/timing.ts';
 import {
   ARM_RETRY,
   SERVICE_FABRIC_RETRY,
@@ -117,28 +118,55 @@ describe('retry decisions', () => {
 });
 
 describe('poll schedule', () => {
-  it('auto starts quick and grows to its ceiling', () => {
-    const delays = Array.from({ length: 14 }, (_, i) => nextPollDelay(i, 'auto', undefined));
-    assert.equal(delays[0], 1200);
-    for (let i = 1; i < delays.length; i++) assert.ok(delays[i]! >= delays[i - 1]!);
-    assert.equal(delays.at(-1), AUTO_CEILING_SECONDS * 1000);
+  /** The look times (s after the start) that `auto` gives, as the poller applies it. */
+  const autoLooks = (until: number): number[] => {
+    const looks: number[] = [];
+    for (let t = 0; t < until * 1000;) {
+      t += nextPollDelay(t, 'auto', undefined);
+      looks.push(t / 1000);
+    }
+    return looks;
+  };
+  it('auto looks first once a pod can have run, evenly while short commands end, then slower', () => {
+    const looks = autoLooks(700);
+    assert.equal(looks[0], AUTO_SCHEDULE.firstLookSeconds);
+    assert.equal(looks[1]! - looks[0]!, AUTO_SCHEDULE.shortWaitSeconds);
+    const waits = looks.map((t, i) => t - (looks[i - 1] ?? 0));
+    // Waits never shrink, but for the one that joins the ceiling's grid.
+    const shrinking = waits.filter((w, i) => i >= 2 && w < waits[i - 1]! - 1e-9);
+    assert.equal(shrinking.length, 1, waits.join(' '));
+    assert.ok(waits.every((w) => w <= AUTO_SCHEDULE.ceilingSeconds + 1e-9));
+    assert.equal(waits.at(-1), AUTO_SCHEDULE.ceilingSeconds);
+    // The README's budget: 17 looks in the first 80 s, about 59 in ten minutes.
+    assert.equal(looks.filter((t) => t <= 80).length, 17);
+    const tenMinutes = looks.filter((t) => t < 600).length + 1;
+    assert.ok(tenMinutes >= 57 && tenMinutes <= 60, `${tenMinutes} looks in 10 min`);
+  });
+  it('auto restarts its first look from the time already spent', () => {
+    assert.equal(autoWaitMs(0), 4000);
+    assert.equal(autoWaitMs(1500), 2500);
+    assert.equal(autoWaitMs(60_000), 4500);
+    // At the ceiling the looks keep to a grid of 8 s past multiples of 15 s (…, 308, …, 608 s).
+    assert.equal(autoWaitMs(160_000), 13_000);
+    assert.equal(autoWaitMs(593_000), 15_000);
+    assert.equal(autoWaitMs(607_500), 500 + 15_000);
+    assert.equal(autoWaitMs(36_008_000), 15_000);
   });
   it('a fixed interval is used as is; a Retry-After from the service is followed as given', () => {
     assert.equal(nextPollDelay(0, 2000, undefined), 2000);
     assert.equal(nextPollDelay(0, 2000, 5000), 5000);
-    assert.equal(nextPollDelay(20, 'auto', 60_000), 60_000);
-    assert.equal(nextPollDelay(6, 'auto', 1000), 1000);
+    assert.equal(nextPollDelay(200_000, 'auto', 60_000), 60_000);
+    assert.equal(nextPollDelay(30_000, 'auto', 1000), 1000);
   });
   it('looks sooner when something falls due, but never before Retry-After', () => {
-    assert.equal(nextPollDelay(10, 'auto', undefined, 3000), 3000);
+    assert.equal(nextPollDelay(100_000, 'auto', undefined, 3000), 3000);
     assert.equal(nextPollDelay(0, 'auto', undefined, 0), 0);
-    assert.equal(nextPollDelay(10, 'auto', 4000, 3000), 4000);
+    assert.equal(nextPollDelay(100_000, 'auto', 4000, 3000), 4000);
   });
-  it('the auto schedule costs at most five reads a minute once it reaches its ceiling', () => {
-    const delays = Array.from({ length: 60 }, (_, i) => nextPollDelay(i, 'auto', undefined));
-    const sum = (n: number) => delays.slice(0, n).reduce((a, b) => a + b, 0) / 1000;
-    assert.equal(sum(7), 31);
-    assert.ok(delays.slice(8).every((d) => d === 12_000));
+  it('the auto schedule costs at most four reads a minute once it reaches its ceiling', () => {
+    const looks = autoLooks(3600);
+    const lastHour = looks.filter((t) => t >= 600 && t < 3600).length;
+    assert.ok(lastHour <= 4 * 50, `${lastHour} looks in 50 minutes`);
   });
 });
 
@@ -162,7 +190,39 @@ describe('the poller', () => {
     });
     assert.equal(outcome.done, true);
     assert.equal(outcome.polls, 3);
-    assert.deepEqual(progress, ['Running:10', 'Running:10', 'Succeeded:final']);
+    assert.equal(progress.at(-1), 'Succeeded:final');
+    // A fixed interval keeps its looks on a 10 ms grid: a late look shortens the next wait.
+    for (const line of progress.slice(0, -1)) {
+      const wait = Number(/^Running:(\d+)$/.exec(line)?.[1]);
+      assert.ok(wait >= 5 && wait <= 10, line);
+    }
+  });
+  it("keeps the looks on the schedule's times, whatever the round trips", () => {
+    let now = 1_000;
+    const clock = new LookClock('auto', () => now);
+    const looks: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      now += clock.next();
+      looks.push((now - 1_000) / 1000);
+      now += 300; // each answer takes 0.3 s
+    }
+    let t = 0;
+    const planned = looks.map(() => (t += nextPollDelay(t * 1000, 'auto', undefined) / 1000));
+    const ms = (xs: number[]) => xs.map((x) => Math.round(x * 1000));
+    assert.deepEqual(ms(looks), ms(planned));
+  });
+  it('follows a Retry-After as given, and waits at least half a wait after a slow answer', () => {
+    let now = 0;
+    const clock = new LookClock(2_000, () => now);
+    assert.equal(clock.next(), 2_000);
+    now = 2_000;
+    assert.equal(clock.next(7_000), 7_000);
+    now = 9_000;
+    assert.equal(clock.next(), 2_000);
+    now = 30_000; // an answer that took 19 s
+    assert.equal(clock.next(), 1_000);
+    now = 31_050;
+    assert.equal(clock.next(undefined, 500), 500);
   });
   it('waits the Retry-After it was given', async () => {
     const seen = [step('Running', false, 150), step('Succeeded', true)];

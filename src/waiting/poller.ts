@@ -1,4 +1,4 @@
-import { sleep } from './timing.ts';
+import { autoWaitMs, sleep } from './timing.ts';
 
 /** What one look at a long operation saw. */
 export interface Observation<T> {
@@ -41,30 +41,20 @@ export type PollOutcome<T> =
   | { done: false; last: Observation<T> | undefined; polls: number };
 
 /**
- * The auto schedule: the waits before each look, in seconds, when the service gives no
- * Retry-After. Most commands end within seconds, so the first looks come quickly; then the waits
- * grow to a ceiling, so a long operation costs five reads a minute and parallel jobs leave the
- * subscription's read budget alone, while its end is still seen within 12 s.
- */
-export const AUTO_SCHEDULE_SECONDS = [1.2, 1.8, 2.5, 4, 5.5, 7, 9, 11] as const;
-export const AUTO_CEILING_SECONDS = 12;
-
-/**
- * How long to wait before look number `pollIndex` (0-based). A Retry-After from the service is
- * its own schedule and is followed as given; otherwise the action's schedule applies, brought
- * forward when the caller has something due sooner.
+ * How long to wait before the next look, `elapsedMs` after the poller started (right after the
+ * call that started the operation, or at the first look at one that exists). A Retry-After from
+ * the service is its own schedule and is followed as given; otherwise `poll-interval` applies (a
+ * number: that fixed interval; `auto`: the schedule in timing.ts), brought forward when the
+ * caller has something due sooner.
  */
 export function nextPollDelay(
-  pollIndex: number,
+  elapsedMs: number,
   interval: 'auto' | number,
   retryAfterMs: number | undefined,
   lookWithinMs?: number,
 ): number {
   if (retryAfterMs !== undefined) return Math.max(0, retryAfterMs);
-  const planned =
-    interval === 'auto'
-      ? (AUTO_SCHEDULE_SECONDS[pollIndex] ?? AUTO_CEILING_SECONDS) * 1000
-      : interval;
+  const planned = interval === 'auto' ? autoWaitMs(elapsedMs) : interval;
   return Math.min(planned, lookWithinMs ?? Infinity);
 }
 
@@ -75,21 +65,15 @@ export async function pollUntilDone<T>(
 ): Promise<PollOutcome<T>> {
   let last: Observation<T> | undefined;
   let polls = 0;
+  const clock = new LookClock(options.interval);
   try {
     if (!options.lookFirst) {
-      await sleep(nextPollDelay(0, options.interval, options.initialRetryAfterMs), options.signal);
+      await sleep(clock.next(options.initialRetryAfterMs), options.signal);
     }
     for (;;) {
       last = await observe();
       polls++;
-      const nextDelayMs = last.done
-        ? undefined
-        : nextPollDelay(
-            polls - (options.lookFirst ? 1 : 0),
-            options.interval,
-            last.retryAfterMs,
-            last.lookWithinMs,
-          );
+      const nextDelayMs = last.done ? undefined : clock.next(last.retryAfterMs, last.lookWithinMs);
       options.onProgress({
         poll: polls,
         status: last.status,
@@ -103,5 +87,39 @@ export async function pollUntilDone<T>(
   } catch (error) {
     if (!options.signal.aborted) throw error;
     return { done: false, last, polls };
+  }
+}
+
+/**
+ * Keeps the looks on the schedule's own times. Its clock starts with the poller: within a round
+ * trip of the start of an operation the action started (an operation the action only reads has
+ * an unknown age, and the schedule starts afresh). Each planned look follows the previous planned
+ * one, not the previous answer, so round trips do not add up into a late schedule; after a slow
+ * answer the next look still waits at least half its planned wait. A Retry-After or a look due
+ * sooner moves the plan to that time.
+ */
+export class LookClock {
+  readonly #interval: 'auto' | number;
+  readonly #now: () => number;
+  readonly #startedAt: number;
+  #plannedAt = 0;
+
+  constructor(interval: 'auto' | number, now: () => number = Date.now) {
+    this.#interval = interval;
+    this.#now = now;
+    this.#startedAt = now();
+  }
+
+  /** The wait before the next look, from now. */
+  next(retryAfterMs?: number, lookWithinMs?: number): number {
+    const elapsed = this.#now() - this.#startedAt;
+    const planned = nextPollDelay(this.#plannedAt, this.#interval, undefined);
+    const onSchedule = Math.max(this.#plannedAt + planned - elapsed, planned / 2);
+    const delay =
+      retryAfterMs !== undefined
+        ? nextPollDelay(elapsed, this.#interval, retryAfterMs)
+        : Math.min(onSchedule, lookWithinMs ?? Infinity);
+    this.#plannedAt = elapsed + delay;
+    return delay;
   }
 }
