@@ -61,7 +61,10 @@ export type AbortFacts = Pick<
 type AbortContext = AksOperationContext<AbortFacts>;
 
 /** Aborts the operation running on the cluster and waits until it is cancelled. */
-export async function abort(ctx: AbortContext, settings: AbortSettings): Promise<Outcome> {
+export async function abort(
+  ctx: AbortContext,
+  settings: AbortSettings,
+): Promise<Outcome<AbortFacts>> {
   const apiVersion = settings.apiVersion ?? ABORT_API_VERSION;
   const target = aksTarget(settings);
   if (target.nodePool) ctx.record({ details: [['Node pool', target.nodePool]] });
@@ -210,7 +213,7 @@ function versionChange(body: unknown): string {
   return currentAtPrecision === target ? '' : ` (Kubernetes ${current} → ${target})`;
 }
 
-function alreadyCompleted(response: ArmResponse): Outcome {
+function alreadyCompleted(response: ArmResponse): Outcome<AbortFacts> {
   const error = readArmError(isRecord(response.body) ? response.body.error : undefined);
   const detail = error ? `${error.code}: ${error.message}` : '';
   return {

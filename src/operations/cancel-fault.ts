@@ -27,7 +27,7 @@ export async function cancelFault(
   ctx: CancelFaultContext,
   settings: CancelFaultSettings,
   client: ServiceFabricClient,
-): Promise<Outcome> {
+): Promise<Outcome<CancelFaultFacts>> {
   const id = settings.operationId;
   ctx.record({ operationId: id });
   ctx.log(`Cancelling fault operation ${id} gracefully (Force=false).`);
@@ -143,7 +143,7 @@ async function alreadyOver(
   ctx: CancelFaultContext,
   client: ServiceFabricClient,
   id: string,
-): Promise<Outcome> {
+): Promise<Outcome<CancelFaultFacts>> {
   const entry = await client.findFault(id);
   if (!entry) {
     throw new ActionError(
@@ -169,7 +169,7 @@ function judge(
   entry: FaultOperationEntry,
   ended: string,
   details: [string, string][],
-): Outcome {
+): Outcome<CancelFaultFacts> {
   const learned = { result: entry, details };
   switch (entry.State) {
     case STATUS.Cancelled:

@@ -212,7 +212,7 @@ function fixForReason(reason: string | undefined): string | undefined {
 export async function commandResult(
   ctx: CommandResultContext,
   settings: CommandResultSettings,
-): Promise<Outcome> {
+): Promise<Outcome<CommandResultFacts>> {
   ctx.record({ commandId: settings.commandId });
   const path = commandResultPath(settings, settings.commandId);
   ctx.log(`Reading the result of command ${settings.commandId} on ${settings.cluster.name}.`);

@@ -40,7 +40,7 @@ type OperationStatusContext = AksOperationContext<OperationStatusFacts>;
 export async function operationStatus(
   ctx: OperationStatusContext,
   settings: OperationStatusSettings,
-): Promise<Outcome> {
+): Promise<Outcome<OperationStatusFacts>> {
   const target = aksTarget(settings);
   if (target.nodePool) ctx.record({ details: [['Node pool', target.nodePool]] });
   const path = `${target.path}/operations/${encodeURIComponent(settings.operationId)}?api-version=${operationsApiVersion(ctx, settings.apiVersion)}`;

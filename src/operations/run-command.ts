@@ -44,7 +44,7 @@ export async function runCommand(
   settings: RunCommandSettings,
   attachment: Attachment | undefined,
   tokens: TokenSource,
-): Promise<Outcome> {
+): Promise<Outcome<RunCommandFacts>> {
   if (attachment) {
     ctx.record({
       attachments: {

@@ -41,8 +41,8 @@ export function mergeFacts(facts: Facts, learned: Learned): void {
   if (details) facts.details = [...(facts.details ?? []), ...details];
 }
 
-/** How an operation ended, as the action judges it. */
-export interface Outcome {
+/** How an operation ended, as the action judges it; `F`: the facts it may hand on with it. */
+export interface Outcome<F extends Facts = Facts> {
   status: string;
   verdict: Verdict;
   /** Why it failed or warned, for the log, the annotation and the summary. */
@@ -51,7 +51,7 @@ export interface Outcome {
   /** The summary heading in plain words, when the status word alone would mislead (a command that ran and exited 3 has status Succeeded). */
   headline?: string | undefined;
   /** What the operation learned last, handed on with its outcome (merged like `record`). */
-  learned?: Learned | undefined;
+  learned?: Learned<F> | undefined;
 }
 
 export interface Report extends Facts, Omit<Outcome, 'learned'> {
