@@ -178,9 +178,12 @@ describe('traceable requests', { concurrency: true }, () => {
       times: 1,
       fault: { moveLocation: true },
     });
-    const run = await runAction({ cluster: c.resourceId, command: 'sleep 2; echo ok' }, lab.emu, {
-      env: { RUNNER_DEBUG: '1' },
-    });
+    // A look while the command runs (the auto schedule's first look comes later than 2 s).
+    const run = await runAction(
+      { cluster: c.resourceId, command: 'sleep 2; echo ok', 'poll-interval': '1' },
+      lab.emu,
+      { env: { RUNNER_DEBUG: '1' } },
+    );
     assert.equal(run.code, 0, run.stdout + run.stderr);
     const debug = run.stdout.split('\n').filter((line) => line.startsWith('::debug::HTTP '));
     assert.ok(
