@@ -7,7 +7,7 @@
 // command cannot finish sooner), D the command's own duration. A client looks at times
 // t1 < t2 < …; it sees the end at the first look at or after T. Detection latency (here: lateness)
 // is that look minus T; requests per run are the client's calls before the looks plus the looks.
-import { nextPollDelay } from '../src/poller.ts';
+import { nextPollDelay } from '../src/waiting/poller.ts';
 
 /** Start delays the benchmark judges on (seconds). AKS takes a few; a recorded live run took 7. */
 export const START_DELAYS = [0, 4, 10] as const;

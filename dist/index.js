@@ -20414,16 +20414,6 @@ var ExitCode;
 function setSecret(secret) {
   issueCommand("add-mask", {}, secret);
 }
-function getInput(name, options) {
-  const val = process.env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] || "";
-  if (options && options.required && !val) {
-    throw new Error(`Input required and not supplied: ${name}`);
-  }
-  if (options && options.trimWhitespace === false) {
-    return val;
-  }
-  return val.trim();
-}
 function setOutput(name, value) {
   const filePath = process.env["GITHUB_OUTPUT"] || "";
   if (filePath) {
@@ -20463,54 +20453,7 @@ function getIDToken(aud) {
   });
 }
 
-// src/cloud.ts
-var CLOUDS = {
-  AzureCloud: {
-    name: "AzureCloud",
-    armEndpoint: "https://management.azure.com",
-    authorityHost: "https://login.microsoftonline.com",
-    oidcAudience: "api://AzureADTokenExchange",
-    armAudience: "https://management.core.windows.net/"
-  },
-  AzureUSGovernment: {
-    name: "AzureUSGovernment",
-    armEndpoint: "https://management.usgovcloudapi.net",
-    authorityHost: "https://login.microsoftonline.us",
-    oidcAudience: "api://AzureADTokenExchangeUSGov",
-    armAudience: "https://management.core.usgovcloudapi.net/"
-  },
-  AzureChinaCloud: {
-    name: "AzureChinaCloud",
-    armEndpoint: "https://management.chinacloudapi.cn",
-    authorityHost: "https://login.chinacloudapi.cn",
-    oidcAudience: "api://AzureADTokenExchangeChina",
-    armAudience: "https://management.core.chinacloudapi.cn/"
-  }
-};
-var CLOUD_NAMES = Object.keys(CLOUDS);
-function lookupCloud(name) {
-  const key = CLOUD_NAMES.find((n) => n.toLowerCase() === name.toLowerCase());
-  return key ? CLOUDS[key] : void 0;
-}
-function isKnownAuthority(authorityHost) {
-  return CLOUD_NAMES.some((n) => sameOrigin(CLOUDS[n].authorityHost, authorityHost));
-}
-function defaultScope(resource) {
-  return `${resource.replace(/\/+$/, "")}/.default`;
-}
-function audienceScope(audience) {
-  return `${audience}/.default`;
-}
-function sameOrigin(a, b) {
-  return new URL(a).origin === new URL(b).origin;
-}
-var AKS_SERVER_APP_ID = "6dae42f8-4368-4678-94ff-3960e28e3630";
-
-// src/http.ts
-import http3 from "node:http";
-import https3 from "node:https";
-
-// src/errors.ts
+// src/base/errors.ts
 var ActionError = class extends Error {
   fix;
   constructor(message, fix) {
@@ -20560,245 +20503,18 @@ var TransportError = class extends ActionError {
 function errorMessage(error2) {
   return error2 instanceof Error ? error2.message : String(error2);
 }
+var InterruptedError = class extends Error {
+  constructor(signalName) {
+    super(`Interrupted by ${signalName}`);
+    this.name = "InterruptedError";
+  }
+};
 
-// src/proxy.ts
-import http2 from "node:http";
-import https2 from "node:https";
-import net from "node:net";
-import tls from "node:tls";
-function proxyFor(url) {
-  const proxy = getProxyUrl2(url);
-  return proxy ? new URL(proxy) : void 0;
-}
-function proxyPasswords(env) {
-  const passwords = /* @__PURE__ */ new Set();
-  for (const name of ["https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY"]) {
-    const value = env(name);
-    if (!value) continue;
-    try {
-      const { password } = new URL(value.includes("://") ? value : `http://${value}`);
-      if (password) {
-        passwords.add(password);
-        passwords.add(decodeURIComponent(password));
-      }
-    } catch {
-    }
-  }
-  return [...passwords];
-}
-function describeProxy(proxy, target = "https") {
-  return `the proxy ${proxy.protocol}//${proxy.host} (${target === "https" ? "HTTPS_PROXY" : "HTTP_PROXY"})`;
-}
-async function proxyRefusalFor(url, signal, timeoutMs = 1e4) {
-  const proxy = proxyFor(url);
-  if (!proxy) return void 0;
-  const target = new URL(url);
-  const scheme = target.protocol === "https:" ? "https" : "http";
-  const port = Number(target.port || (scheme === "https" ? 443 : 80));
-  const host = target.hostname.replace(/^\[|\]$/g, "");
-  try {
-    const deadline2 = AbortSignal.timeout(timeoutMs);
-    const stop = signal ? AbortSignal.any([signal, deadline2]) : deadline2;
-    const socket = await openTunnel(proxy, { host, port, scheme }, stop);
-    socket.destroy();
-    return void 0;
-  } catch (error2) {
-    const code = error2.code;
-    return code?.startsWith("EPROXY") || /proxy/.test(String(error2)) ? error2 : void 0;
-  }
-}
-function codedError(code, message) {
-  return Object.assign(new Error(message), { code });
-}
-var Connections = class {
-  settings;
-  agents = /* @__PURE__ */ new Map();
-  constructor(settings) {
-    this.settings = settings;
-  }
-  agentFor(url) {
-    const proxy = proxyFor(url.href);
-    const key = `${url.protocol}|${proxy?.href ?? "direct"}`;
-    let agent = this.agents.get(key);
-    if (!agent) {
-      agent = url.protocol === "https:" ? new TlsAgent(this.settings, proxy) : new PlainAgent(this.settings, proxy);
-      this.agents.set(key, agent);
-    }
-    return agent;
-  }
-  destroy() {
-    for (const agent of this.agents.values()) agent.destroy();
-    this.agents.clear();
-  }
-};
-var TlsAgent = class extends https2.Agent {
-  settings;
-  proxy;
-  constructor(settings, proxy) {
-    super({ keepAlive: true, ...settings.tls });
-    this.settings = settings;
-    this.proxy = proxy;
-  }
-  createConnection(options, callback) {
-    const target = {
-      host: hostOf(options),
-      port: Number(options.port ?? 443),
-      scheme: "https"
-    };
-    const timer = connectTimer(this.settings.connectTimeoutMs, target, callback);
-    openTunnel(this.proxy, target, timer.signal).then((tunnel2) => secure(tunnel2, options, this.settings.checkServer, timer.signal)).then(
-      (socket) => timer.done(null, socket),
-      (error2) => timer.done(error2)
-    );
-    return void 0;
-  }
-};
-var PlainAgent = class extends http2.Agent {
-  settings;
-  proxy;
-  constructor(settings, proxy) {
-    super({ keepAlive: true });
-    this.settings = settings;
-    this.proxy = proxy;
-  }
-  createConnection(options, callback) {
-    const target = {
-      host: hostOf(options),
-      port: Number(options.port ?? 80),
-      scheme: "http"
-    };
-    const timer = connectTimer(this.settings.connectTimeoutMs, target, callback);
-    openTunnel(this.proxy, target, timer.signal).then(
-      (socket) => timer.done(null, socket),
-      (error2) => timer.done(error2)
-    );
-    return void 0;
-  }
-};
-function hostOf(options) {
-  return (options.host ?? options.hostname ?? "localhost").replace(/^\[|\]$/g, "");
-}
-function connectTimer(timeoutMs, target, callback) {
-  const controller = new AbortController();
-  let settled = false;
-  const timer = setTimeout(() => {
-    const error2 = codedError(
-      "ETIMEDOUT",
-      `no connection to ${target.host}:${target.port} within ${Math.round(timeoutMs / 1e3)} s`
-    );
-    controller.abort(error2);
-    done(error2);
-  }, timeoutMs);
-  const done = (error2, socket) => {
-    clearTimeout(timer);
-    if (settled) {
-      socket?.destroy();
-      return;
-    }
-    settled = true;
-    if (error2) callback(error2);
-    else callback(null, socket);
-  };
-  return { signal: controller.signal, done };
-}
-function openTunnel(proxy, target, signal) {
-  if (!proxy) return connectDirect(target, signal);
-  return new Promise((resolve2, reject) => {
-    const authority = target.host.includes(":") ? `[${target.host}]:${target.port}` : `${target.host}:${target.port}`;
-    const credentials = proxy.username || proxy.password ? `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}` : void 0;
-    const request = (proxy.protocol === "https:" ? https2 : http2).request({
-      host: proxy.hostname.replace(/^\[|\]$/g, ""),
-      port: Number(proxy.port || (proxy.protocol === "https:" ? 443 : 80)),
-      method: "CONNECT",
-      path: authority,
-      headers: {
-        host: authority,
-        ...credentials ? { "proxy-authorization": `Basic ${Buffer.from(credentials).toString("base64")}` } : {}
-      },
-      agent: false
-    });
-    const onAbort = () => request.destroy(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    request.once("connect", (response, socket) => {
-      signal.removeEventListener("abort", onAbort);
-      const status = response.statusCode ?? 0;
-      if (status === 200) return resolve2(socket);
-      socket.destroy();
-      reject(proxyRefusal(proxy, status, authority, target.scheme));
-    });
-    request.once("error", (error2) => {
-      signal.removeEventListener("abort", onAbort);
-      reject(
-        signal.aborted ? signal.reason : codedError(
-          error2.code ?? "EPROXY",
-          `cannot reach ${describeProxy(proxy, target.scheme)}: ${error2.message}`
-        )
-      );
-    });
-    request.end();
-  });
-}
-function connectDirect(target, signal) {
-  return new Promise((resolve2, reject) => {
-    const socket = new net.Socket();
-    const onAbort = () => socket.destroy(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    socket.once("error", (error2) => {
-      signal.removeEventListener("abort", onAbort);
-      reject(error2);
-    });
-    socket.connect(target.port, target.host, () => {
-      signal.removeEventListener("abort", onAbort);
-      socket.removeAllListeners("error");
-      resolve2(socket);
-    });
-  });
-}
-function proxyRefusal(proxy, status, authority, scheme) {
-  const who = describeProxy(proxy, scheme);
-  if (status === 407 || status === 401) {
-    const answer = status === 407 ? "407 Proxy Authentication Required" : "401 Unauthorized";
-    const why = proxy.username ? "it refused the user and password in the proxy URL" : "it needs a user and password";
-    return codedError(
-      "EPROXYAUTH",
-      `${who} answered ${answer} to CONNECT ${authority}: ${why} (a proxy problem, not one of the service)`
-    );
-  }
-  return codedError(
-    status >= 500 ? "EPROXYUPSTREAM" : "EPROXYREFUSED",
-    `${who} answered ${status} to CONNECT ${authority} (a proxy problem, not one of the service)`
-  );
-}
-function secure(socket, options, checkServer, signal) {
-  return new Promise((resolve2, reject) => {
-    const host = hostOf(options);
-    const secured = tls.connect({
-      ...options,
-      host,
-      socket,
-      servername: options.servername || (net.isIP(host) ? void 0 : host),
-      // With pins the pin is the identity: checked below, before anything is written.
-      ...checkServer ? { rejectUnauthorized: false } : {}
-    });
-    const onAbort = () => secured.destroy(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    const fail = (error2) => {
-      signal.removeEventListener("abort", onAbort);
-      secured.destroy();
-      reject(error2);
-    };
-    secured.once("error", fail);
-    secured.once("secureConnect", () => {
-      const refused = checkServer?.(secured);
-      if (refused) return fail(refused);
-      signal.removeEventListener("abort", onAbort);
-      secured.removeListener("error", fail);
-      resolve2(secured);
-    });
-  });
-}
+// src/base/version.ts
+var ACTION_VERSION = true ? "1.0.0" : "dev";
+var USER_AGENT = `aks-operation-action/${ACTION_VERSION} (node ${process.version}; ${process.platform})`;
 
-// src/timing.ts
+// src/waiting/timing.ts
 function sleep(ms, signal) {
   return new Promise((resolve2, reject) => {
     if (signal?.aborted) return reject(signal.reason);
@@ -20843,12 +20559,6 @@ function formatDuration(ms) {
   const mmss = `${minutes}m ${String(seconds).padStart(2, "0")}s`;
   return hours > 0 ? `${hours}h ${mmss}` : mmss;
 }
-var InterruptedError = class extends Error {
-  constructor(signalName) {
-    super(`Interrupted by ${signalName}`);
-    this.name = "InterruptedError";
-  }
-};
 var AUTO_SCHEDULE = {
   /** The first look, seconds after the operation started. */
   firstLookSeconds: 4,
@@ -20876,437 +20586,119 @@ function autoWaitMs(elapsedMs) {
   return Math.round((toGrid < 1 ? toGrid + ceilingSeconds : toGrid) * 1e3);
 }
 
-// src/retry.ts
-var ARM_RETRY = {
-  maxRetries: 6,
-  baseDelayMs: 1e3,
-  maxDelayMs: 32e3,
-  maxElapsedMs: 18e4,
-  retryableStatus: (status) => status === 408 || status === 429 || status >= 500 && status !== 501 && status !== 505
-};
-var SERVICE_FABRIC_RETRY = {
-  ...ARM_RETRY,
-  retryableStatus: (status) => status === 503 || status === 504
-};
-var TRANSIENT_ERROR_CODES = /* @__PURE__ */ new Set([
-  "ECONNRESET",
-  "ECONNREFUSED",
-  "ECONNABORTED",
-  "ETIMEDOUT",
-  "EPIPE",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "ENETUNREACH",
-  "EHOSTUNREACH",
-  "UND_ERR_SOCKET",
-  "ERR_STREAM_PREMATURE_CLOSE",
-  "REQUEST_TIMEOUT",
-  // The answer's body was cut off: the connection dropped mid-answer.
-  "ERR_BODY_CUT",
-  // The proxy could not reach the service (its 502/503/504 to CONNECT).
-  "EPROXYUPSTREAM"
-]);
-function decideRetry(outcome, retriesSoFar, elapsedMs, policy, random = Math.random) {
-  if (outcome.kind === "ok" || retriesSoFar >= policy.maxRetries) return { retry: false };
-  let reason;
-  let hintMs;
-  if (outcome.kind === "response") {
-    if (!policy.retryableStatus(outcome.status)) return { retry: false };
-    hintMs = retryAfterMs(outcome.headers);
-    reason = `HTTP ${outcome.status}`;
-  } else {
-    if (!outcome.code || !TRANSIENT_ERROR_CODES.has(outcome.code)) return { retry: false };
-    reason = outcome.code;
-  }
-  const backoff = exponentialBackoff(retriesSoFar, policy, random);
-  const delayMs = hintMs !== void 0 ? Math.max(hintMs, 0) : backoff;
-  if (elapsedMs + delayMs > policy.maxElapsedMs) return { retry: false };
-  return {
-    retry: true,
-    delayMs,
-    reason: hintMs !== void 0 ? `${reason}, Retry-After ${(hintMs / 1e3).toFixed(1)}s` : reason
-  };
+// src/waiting/poller.ts
+function nextPollDelay(elapsedMs, interval, retryAfterMs2, lookWithinMs) {
+  if (retryAfterMs2 !== void 0) return Math.max(0, retryAfterMs2);
+  const planned = interval === "auto" ? autoWaitMs(elapsedMs) : interval;
+  return Math.min(planned, lookWithinMs ?? Infinity);
 }
-function exponentialBackoff(retriesSoFar, policy, random = Math.random) {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** retriesSoFar);
-  return Math.round(ceiling * (0.5 + random() * 0.5));
-}
-function retryAfterMs(headers, now = Date.now()) {
-  for (const name of ["retry-after-ms", "x-ms-retry-after-ms"]) {
-    const value2 = headerValue(headers, name);
-    if (value2 !== void 0 && /^\d+(\.\d+)?$/.test(value2)) return Math.round(Number(value2));
-  }
-  const value = headerValue(headers, "retry-after");
-  if (value === void 0) return void 0;
-  if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1e3);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? void 0 : Math.max(0, date - now);
-}
-function headerValue(headers, name) {
-  const value = headers[name.toLowerCase()];
-  const first = Array.isArray(value) ? value[0] : value;
-  return first?.trim() || void 0;
-}
-async function withRetries(attempt, options) {
-  const started = Date.now();
-  for (let retries = 0; ; retries++) {
-    const result = await attempt();
-    const decision = decideRetry(result.outcome, retries, Date.now() - started, options.policy);
-    if (!decision.retry) return { ...result, retries };
-    options.onRetry?.(decision, retries + 1);
-    await sleep(decision.delayMs, options.signal);
-  }
-}
-
-// src/trust.ts
-import { connect } from "node:tls";
-var UNTRUSTED_CODES = /* @__PURE__ */ new Set([
-  "SELF_SIGNED_CERT_IN_CHAIN",
-  "DEPTH_ZERO_SELF_SIGNED_CERT",
-  "UNABLE_TO_GET_ISSUER_CERT",
-  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-  "CERT_UNTRUSTED",
-  "CERT_CHAIN_TOO_LONG"
-]);
-var PYTHON_UNTRUSTED = /CERTIFICATE_VERIFY_FAILED/;
-function isUntrustedCertificate(code) {
-  return code !== void 0 && UNTRUSTED_CODES.has(code);
-}
-function untrustedMessage(url, code) {
-  return `the server's certificate is not trusted: ${hostOf2(url)} presented a certificate that does not chain to a trusted root (${code}).`;
-}
-function trustFix(url) {
-  return `If ${hostOf2(url)} uses a private CA (Azure Stack Hub, a TLS-inspecting proxy, the emulator), put that CA's PEM certificate on the runner and point NODE_EXTRA_CA_CERTS at it before this step, e.g. \`echo "NODE_EXTRA_CA_CERTS=$PWD/ca.pem" >> "$GITHUB_ENV"\` in an earlier step. Do not switch verification off.`;
-}
-function isAzureCliUntrusted(message) {
-  return PYTHON_UNTRUSTED.test(message);
-}
-var AZURE_CLI_TRUST_FIX = "The Azure CLI does not trust the server's certificate: point REQUESTS_CA_BUNDLE at a PEM bundle holding the system roots and the private CA (for the CLI), and NODE_EXTRA_CA_CERTS at the CA (for this action).";
-function probeServer(url, timeoutMs = 5e3) {
-  let target;
+async function pollUntilDone(observe, options) {
+  let last;
+  let polls = 0;
+  const clock = new LookClock(options.interval);
   try {
-    target = new URL(url);
-  } catch {
-    return Promise.resolve({ kind: "unreachable", reason: "not a URL" });
-  }
-  if (target.protocol !== "https:") return Promise.resolve({ kind: "trusted" });
-  return new Promise((resolve2) => {
-    const socket = connect({
-      host: target.hostname.replace(/^\[|\]$/g, ""),
-      port: Number(target.port || 443),
-      servername: /^[\d.]+$|:/.test(target.hostname) ? void 0 : target.hostname,
-      rejectUnauthorized: false,
-      timeout: timeoutMs
-    });
-    const done = (verdict) => {
-      socket.destroy();
-      resolve2(verdict);
-    };
-    socket.once("secureConnect", () => {
-      const error2 = socket.authorizationError;
-      const code = typeof error2 === "string" ? error2 : error2?.code;
-      done(
-        code && isUntrustedCertificate(code) ? { kind: "untrusted", code } : { kind: "trusted" }
-      );
-    });
-    socket.once(
-      "error",
-      (error2) => done({ kind: "unreachable", reason: error2.code ?? error2.message })
-    );
-    socket.once("timeout", () => done({ kind: "unreachable", reason: "no answer" }));
-  });
-}
-function hostOf2(url) {
-  try {
-    return new URL(url).host;
-  } catch {
-    return url;
-  }
-}
-
-// src/http.ts
-function requestTimeouts(totalTimeoutMs) {
-  const clamp = (value, low, high) => Math.min(high, Math.max(low, value));
-  return {
-    readMs: clamp(totalTimeoutMs / 4, 5e3, 3e4),
-    writeMs: clamp(totalTimeoutMs / 2, 1e4, 65e3)
-  };
-}
-var MAX_BODY_BYTES = 8 * 1024 * 1024;
-var Transport = class {
-  connections;
-  timeouts;
-  options;
-  constructor(options) {
-    this.options = options;
-    this.timeouts = options.timeouts ?? requestTimeouts(Infinity);
-    this.connections = new Connections({
-      tls: options.tls,
-      checkServer: options.checkServer,
-      connectTimeoutMs: this.timeouts.readMs
-    });
-  }
-  async send(method, url, body, headers) {
-    const { policy, signal, stats } = this.options;
-    let pending;
-    const report = (decision) => {
-      if (pending) this.options.onAttempt?.({ ...pending, decision });
-      pending = void 0;
-    };
-    const last = await withRetries(
-      async () => {
-        const sent = await raceAbort(headers(), signal);
-        const started = Date.now();
-        const outcome = await this.attempt(method, url, body, sent);
-        pending = {
-          method,
-          url,
-          result: outcome.kind === "response" ? String(outcome.result.status) : outcome.code ?? outcome.message,
-          ms: Date.now() - started,
-          requestId: outcome.kind === "response" ? plainId(headerValue(outcome.result.headers, "x-ms-request-id")) : void 0,
-          clientRequestId: headerText(sent["x-ms-client-request-id"])
-        };
-        return {
-          outcome: outcome.kind === "response" ? { kind: "response", ...outcome.result } : outcome,
-          value: outcome
-        };
-      },
-      {
-        policy,
-        signal,
-        onRetry: (decision, retry) => {
-          report(`retry ${retry} in ${(decision.delayMs / 1e3).toFixed(1)}s (${decision.reason})`);
-          stats.retries++;
-          this.options.onRetry({
-            method,
-            url,
-            reason: decision.reason,
-            delayMs: decision.delayMs,
-            attempt: retry
-          });
-        }
-      }
-    );
-    report("final");
-    if (last.value.kind === "response") return last.value.result;
-    const { code, message } = last.value;
-    const retried = last.retries ? ` (after ${last.retries} retries)` : "";
-    if (code !== void 0 && isUntrustedCertificate(code)) {
-      throw new TransportError(
-        `${method} ${displayUrl(url)} failed: ${untrustedMessage(url, code)}${retried}`,
-        trustFix(url)
-      );
+    if (!options.lookFirst) {
+      await sleep(clock.next(options.initialRetryAfterMs), options.signal);
     }
-    throw new TransportError(
-      `${method} ${displayUrl(url)} failed: ${message}${retried}`,
-      fixForTransportError(code),
-      code
-    );
-  }
-  async attempt(method, url, body, headers) {
-    this.options.stats.requests++;
-    const target = new URL(url);
-    try {
-      const result = await exchange({
-        url: target,
-        method,
-        body,
-        headers: { ...headers, "user-agent": this.options.userAgent },
-        agent: this.connections.agentFor(target),
-        deadlineMs: method === "GET" ? this.timeouts.readMs : this.timeouts.writeMs,
-        signal: this.options.signal
+    for (; ; ) {
+      last = await observe();
+      polls++;
+      const nextDelayMs = last.done ? void 0 : clock.next(last.retryAfterMs, last.lookWithinMs);
+      options.onProgress({
+        poll: polls,
+        status: last.status,
+        elapsedMs: Date.now() - options.startedAt,
+        percent: last.percent,
+        nextDelayMs
       });
-      return { kind: "response", result };
-    } catch (error2) {
-      if (this.options.signal.aborted) throw this.options.signal.reason;
-      return { kind: "error", code: errorCode(error2), message: errorMessage(error2) };
+      if (nextDelayMs === void 0) return { done: true, last, polls };
+      await sleep(nextDelayMs, options.signal);
     }
+  } catch (error2) {
+    if (!options.signal.aborted) throw error2;
+    return { done: false, last, polls };
   }
-  /** Closes kept-alive sockets so the process can end as soon as its work is done. */
-  dispose() {
-    this.connections.destroy();
+}
+var LookClock = class {
+  #interval;
+  #now;
+  #startedAt;
+  #plannedAt = 0;
+  constructor(interval, now = Date.now) {
+    this.#interval = interval;
+    this.#now = now;
+    this.#startedAt = now();
+  }
+  /** The wait before the next look, from now. */
+  next(retryAfterMs2, lookWithinMs) {
+    const elapsed = this.#now() - this.#startedAt;
+    const planned = nextPollDelay(this.#plannedAt, this.#interval, void 0);
+    const onSchedule = Math.max(this.#plannedAt + planned - elapsed, planned / 2);
+    const delay = retryAfterMs2 !== void 0 ? nextPollDelay(elapsed, this.#interval, retryAfterMs2) : Math.min(onSchedule, lookWithinMs ?? Infinity);
+    this.#plannedAt = elapsed + delay;
+    return delay;
   }
 };
-function fixForTransportError(code) {
-  if (code === "EPROXYAUTH")
-    return "This is a proxy problem: check the user and password in HTTPS_PROXY (http://user:password@host:port, URL-encoded), or ask the proxy's owners whether the runner may use it.";
-  if (code?.startsWith("EPROXY"))
-    return "This is a proxy problem: check HTTPS_PROXY and NO_PROXY, and that the proxy lets the runner reach this host and port.";
-  return "Check that the endpoint is reachable from the runner (proxy, firewall, DNS).";
-}
-function exchange(options) {
-  const { url, method, body, signal } = options;
-  return new Promise((resolve2, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const request = (url.protocol === "https:" ? https3 : http3).request(url, {
-      method,
-      agent: options.agent,
-      headers: {
-        ...options.headers,
-        ...body === void 0 ? {} : { "content-length": Buffer.byteLength(body) }
-      }
-    });
-    let settled = false;
-    const finish = (outcome) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      signal.removeEventListener("abort", onAbort);
-      if (outcome instanceof Error) {
-        request.destroy();
-        reject(outcome);
-      } else resolve2(outcome);
-    };
-    const timer = setTimeout(
-      () => finish(
-        codedError(
-          "REQUEST_TIMEOUT",
-          `no complete answer within the request timeout (${Math.round(options.deadlineMs / 1e3)} s)`
-        )
-      ),
-      options.deadlineMs
-    );
-    const onAbort = () => finish(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    request.on("error", (error2) => finish(error2));
-    request.on("response", (response) => {
-      const chunks = [];
-      let size = 0;
-      const cut = () => codedError("ERR_BODY_CUT", "the connection closed before the whole answer arrived");
-      response.on("data", (chunk) => {
-        size += chunk.length;
-        if (size > MAX_BODY_BYTES) {
-          finish(
-            codedError(
-              "ERR_BODY_TOO_LARGE",
-              `the answer is larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB, more than the service ever sends`
-            )
-          );
-        } else chunks.push(chunk);
-      });
-      response.on(
-        "end",
-        () => finish({
-          status: response.statusCode ?? 0,
-          headers: response.headers,
-          text: Buffer.concat(chunks).toString("utf8"),
-          url: url.href
-        })
-      );
-      response.on("aborted", () => finish(cut()));
-      response.on("error", () => finish(cut()));
-      response.on("close", () => finish(cut()));
-    });
-    request.end(body);
-  });
-}
-function errorCode(error2) {
-  return error2 instanceof Error ? error2.code : void 0;
-}
-function plainId(value) {
-  return value && /^[\w.:-]{1,100}$/.test(value) ? value : void 0;
-}
-function headerText(value) {
-  return typeof value === "string" ? value : void 0;
-}
-var SHOWN_QUERY_PARAMETERS = /* @__PURE__ */ new Set([
-  "api-version",
-  "operationid",
-  "force",
-  "timeout",
-  "typefilter",
-  "statefilter"
-]);
-function debugPath(url) {
-  let parsed;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return "(unreadable URL)";
+
+// src/inputs/cloud.ts
+var CLOUDS = {
+  AzureCloud: {
+    name: "AzureCloud",
+    armEndpoint: "https://management.azure.com",
+    authorityHost: "https://login.microsoftonline.com",
+    oidcAudience: "api://AzureADTokenExchange",
+    armAudience: "https://management.core.windows.net/"
+  },
+  AzureUSGovernment: {
+    name: "AzureUSGovernment",
+    armEndpoint: "https://management.usgovcloudapi.net",
+    authorityHost: "https://login.microsoftonline.us",
+    oidcAudience: "api://AzureADTokenExchangeUSGov",
+    armAudience: "https://management.core.usgovcloudapi.net/"
+  },
+  AzureChinaCloud: {
+    name: "AzureChinaCloud",
+    armEndpoint: "https://management.chinacloudapi.cn",
+    authorityHost: "https://login.chinacloudapi.cn",
+    oidcAudience: "api://AzureADTokenExchangeChina",
+    armAudience: "https://management.core.chinacloudapi.cn/"
   }
-  const query = [...parsed.searchParams.keys()].filter((name, index, all) => all.indexOf(name) === index).map(
-    (name) => SHOWN_QUERY_PARAMETERS.has(name.toLowerCase()) ? `${name}=${parsed.searchParams.get(name) ?? ""}` : `${name}=***`
-  );
-  return `${parsed.pathname}${query.length ? `?${query.join("&")}` : ""}`;
+};
+var CLOUD_NAMES = Object.keys(CLOUDS);
+function lookupCloud(name) {
+  const key = CLOUD_NAMES.find((n) => n.toLowerCase() === name.toLowerCase());
+  return key ? CLOUDS[key] : void 0;
 }
-function formatAttempt(record2) {
-  const ids = [
-    record2.requestId ? `x-ms-request-id ${record2.requestId}` : "no x-ms-request-id",
-    record2.clientRequestId ? `x-ms-client-request-id ${record2.clientRequestId}` : ""
-  ].filter(Boolean);
-  return `HTTP ${record2.method} ${debugPath(record2.url)} -> ${record2.result} in ${record2.ms} ms; ${ids.join("; ")}; ${record2.decision}`;
+function isKnownAuthority(authorityHost) {
+  return CLOUD_NAMES.some((n) => sameOrigin(CLOUDS[n].authorityHost, authorityHost));
 }
-function displayUrl(url) {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.origin}${parsed.pathname}`;
-  } catch {
-    return url;
-  }
+function defaultScope(resource) {
+  return `${resource.replace(/\/+$/, "")}/.default`;
+}
+function audienceScope(audience) {
+  return `${audience}/.default`;
+}
+function sameOrigin(a, b) {
+  return new URL(a).origin === new URL(b).origin;
+}
+var AKS_SERVER_APP_ID = "6dae42f8-4368-4678-94ff-3960e28e3630";
+
+// src/base/format.ts
+function clip(value, max = 80) {
+  const oneLine = value.replace(/[\r\n]+/g, " ");
+  return oneLine.length > max ? `${oneLine.slice(0, max)}…` : oneLine;
+}
+function formatBytes(bytes) {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  if (bytes < 1024 ** 3) return `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
+  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
+}
+function plainText(body) {
+  return body.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim();
 }
 
-// src/json.ts
-function parseJson(text) {
-  if (text.trim() === "") return void 0;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return void 0;
-  }
-}
-function isRecord(value) {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-function propertiesOf(body) {
-  return isRecord(body) && isRecord(body.properties) ? body.properties : {};
-}
-function readArmError(value) {
-  if (!isRecord(value)) return void 0;
-  return {
-    code: typeof value.code === "string" ? value.code : "",
-    message: typeof value.message === "string" ? value.message : ""
-  };
-}
-
-// src/arm-audience.ts
-var METADATA_API_VERSION = "2022-09-01";
-function metadataUrl(armEndpoint) {
-  return `${armEndpoint}/metadata/endpoints?api-version=${METADATA_API_VERSION}`;
-}
-async function resolveArmScope(endpoints, transport, log) {
-  if (endpoints.armAudience) return audienceScope(endpoints.armAudience);
-  const url = metadataUrl(endpoints.armEndpoint);
-  const answer = await transport.send(
-    "GET",
-    url,
-    void 0,
-    () => Promise.resolve({ accept: "application/json" })
-  );
-  const audience = answer.status === 200 ? firstAudience(parseJson(answer.text)) : void 0;
-  if (audience) {
-    log(`ARM token audience ${audience} (from ${displayUrl(url)}).`);
-    return audienceScope(audience);
-  }
-  const fallback = `${endpoints.armEndpoint}/`;
-  log(
-    `${displayUrl(url)} named no token audience (HTTP ${answer.status}); asking for tokens for ${fallback}.`
-  );
-  return audienceScope(fallback);
-}
-function firstAudience(metadata) {
-  const cloud = Array.isArray(metadata) ? metadata[0] : metadata;
-  if (!isRecord(cloud) || !isRecord(cloud.authentication)) return void 0;
-  const audiences = cloud.authentication.audiences;
-  const first = Array.isArray(audiences) ? audiences[0] : void 0;
-  if (typeof first !== "string" || !/^[\x21-\x7e]{1,512}$/.test(first)) return void 0;
-  return first;
-}
-
-// src/arm-client.ts
-import { randomUUID as randomUUID2 } from "node:crypto";
-
-// src/parsers.ts
+// src/inputs/parsers.ts
 function parseBoolean(input, raw, fallback) {
   const value = raw.trim();
   if (value === "") return fallback;
@@ -21539,353 +20931,8 @@ function decodeComponentOrKeep(text) {
     return text;
   }
 }
-function clip(value, max = 80) {
-  const oneLine = value.replace(/[\r\n]+/g, " ");
-  return oneLine.length > max ? `${oneLine.slice(0, max)}…` : oneLine;
-}
 
-// src/arm-client.ts
-var EXPIRED_TOKEN_CODES = /* @__PURE__ */ new Set([
-  "ExpiredAuthenticationToken",
-  "InvalidAuthenticationTokenExpired"
-]);
-var EXPIRED_TOKEN_RETRIES = 3;
-function isExpiredToken(result) {
-  return result.status === 401 && EXPIRED_TOKEN_CODES.has(parseArmError(result).code);
-}
-var ArmClient = class {
-  endpoint;
-  scope;
-  options;
-  constructor(options) {
-    this.options = options;
-    this.endpoint = options.endpoint;
-    this.scope = options.scope ?? defaultScope(options.endpoint);
-  }
-  /** An absolute URL on the ARM endpoint, from a resource path or an URL the service handed out. */
-  resolve(pathOrUrl) {
-    const url = new URL(pathOrUrl, this.endpoint);
-    if (!sameOrigin(url.href, this.endpoint)) {
-      throw new ActionError(
-        `The service asked the action to follow ${displayUrl(url.href)}, which is not on the ARM endpoint ${this.endpoint}; refusing to send the token there.`,
-        "If you use a private cloud, set arm-endpoint to the host the service answers from."
-      );
-    }
-    return url.href;
-  }
-  /**
-   * Sends one call (with retries) and returns its answer when the status is 2xx or listed in
-   * `accept`; any other answer becomes a ServiceError carrying ARM's code and message.
-   */
-  async send(method, pathOrUrl, options = {}) {
-    const url = this.resolve(pathOrUrl);
-    const body = options.body === void 0 ? void 0 : JSON.stringify(options.body);
-    let result = await this.sendOnce(method, url, body);
-    let retry = 1;
-    for (; retry <= EXPIRED_TOKEN_RETRIES && isExpiredToken(result); retry++) {
-      this.options.onExpiredToken?.(method, url, retry);
-      result = await this.sendOnce(method, url, body, { fresh: true });
-    }
-    const ok = result.status >= 200 && result.status < 300 || options.accept?.includes(result.status);
-    if (!ok && retry > 1 && isExpiredToken(result)) throw clockSkewError(result, retry - 1);
-    if (!ok) throw toServiceError(result);
-    return { status: result.status, headers: result.headers, body: parseJson(result.text), url };
-  }
-  sendOnce(method, url, body, token = {}) {
-    return this.options.transport.send(method, url, body, async () => ({
-      authorization: `Bearer ${await this.options.tokens.getToken(this.scope, token)}`,
-      accept: "application/json",
-      "x-ms-client-request-id": randomUUID2(),
-      "x-ms-correlation-request-id": this.options.correlationId,
-      ...body === void 0 ? {} : { "content-type": "application/json" }
-    }));
-  }
-};
-function parseArmError(result) {
-  const body = parseJson(result.text);
-  const error2 = readArmError(isRecord(body) && isRecord(body.error) ? body.error : body);
-  if (error2?.code) return error2;
-  return { code: `HTTP${result.status}`, message: describeNonJsonBody(result.text) };
-}
-function clockSkewError(result, newTokens) {
-  const { code, message } = parseArmError(result);
-  return new ServiceError(
-    result.status,
-    code,
-    `${message} ARM refused ${newTokens} newly issued token(s) as expired, so the clocks of ARM, Entra ID and the runner may disagree.`,
-    "Check the runner's clock (timedatectl; NTP) and retry later; if it keeps happening on a hosted runner, it is a service-side clock problem to report to Azure support."
-  );
-}
-function toServiceError(result) {
-  const { code, message } = parseArmError(result);
-  return new ServiceError(
-    result.status,
-    code,
-    message,
-    fixFor(result.status, code),
-    requestIdOf(result.headers)
-  );
-}
-function requestIdOf(headers) {
-  return plainId(headerValue(headers, "x-ms-request-id"));
-}
-function fixFor(status, code) {
-  if (status === 401)
-    return "The token was refused: check tenant-id and the environment (cloud) of the identity.";
-  if (status === 403 || code === "AuthorizationFailed") {
-    return "Grant the identity a role with this action on the cluster (see the README: Azure permissions).";
-  }
-  if (code === "ResourceNotFound" || code === "ResourceGroupNotFound" || code === "SubscriptionNotFound") {
-    return "Check the cluster input (subscription, resource group and name).";
-  }
-  if (status === 413 || code === "RequestEntityTooLarge") {
-    return "Attach fewer or smaller files (the request body must stay under about 4 MB).";
-  }
-  return void 0;
-}
-function describeNonJsonBody(text) {
-  const plain = text.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim();
-  return plain === "" ? "the service answered without an error body" : `the service answered: ${clip(plain, 200)}`;
-}
-
-// src/auth.ts
-import { accessSync, constants as constants3, readFileSync } from "node:fs";
-import { homedir } from "node:os";
-import { delimiter, join } from "node:path";
-var ONE_REQUEST_MS = 500;
-function pickAzureAuth(settings, env) {
-  const wanted = settings.auth;
-  if (wanted === "oidc" || wanted === "azure-cli" || wanted === "environment" || wanted === "managed-identity") {
-    return { kind: wanted, why: "auth input" };
-  }
-  if (wanted !== "auto") {
-    throw new InputError(
-      "auth",
-      `'${wanted}' cannot sign in to Azure; use oidc, azure-cli, environment, managed-identity or auto`
-    );
-  }
-  if (env("ACTIONS_ID_TOKEN_REQUEST_URL") && settings.clientId && settings.tenantId) {
-    return {
-      kind: "oidc",
-      why: "client-id and tenant-id are set and the job may request an ID token"
-    };
-  }
-  if (azureCliSignedIn(env))
-    return { kind: "azure-cli", why: "an Azure CLI sign-in is present (azure/login)" };
-  if (environmentConfigured(env)) {
-    return {
-      kind: "environment",
-      why: "AZURE_CLIENT_ID, AZURE_TENANT_ID and a secret or certificate are set"
-    };
-  }
-  throw new SignInError(
-    "auth: auto found no Azure credential.",
-    "Either set client-id and tenant-id with `permissions: id-token: write` (OIDC), run azure/login earlier in the job, or set AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH). On a self-hosted runner in Azure (a VM, a scale set, an Arc machine) set `auth: managed-identity` to use the machine's identity (with client-id for a user-assigned one)."
-  );
-}
-function environmentConfigured(env) {
-  return Boolean(
-    env("AZURE_CLIENT_ID") && env("AZURE_TENANT_ID") && (env("AZURE_CLIENT_SECRET") || env("AZURE_CLIENT_CERTIFICATE_PATH"))
-  );
-}
-function azureCliSignedIn(env) {
-  const configDir = env("AZURE_CONFIG_DIR") || join(homedir(), ".azure");
-  return onPath("az", env("PATH")) && profileListsSubscription(join(configDir, "azureProfile.json"));
-}
-function profileListsSubscription(profilePath) {
-  let text;
-  try {
-    text = readFileSync(profilePath, "utf8");
-  } catch {
-    return false;
-  }
-  const profile = parseJson(text.replace(/^\uFEFF/, ""));
-  return isRecord(profile) && Array.isArray(profile.subscriptions) && profile.subscriptions.length > 0;
-}
-function onPath(program, path7) {
-  return path7.split(delimiter).some((dir) => {
-    try {
-      accessSync(join(dir, program), constants3.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
-async function signIn(settings, runner2, signal) {
-  const { kind, why } = pickAzureAuth(settings, runner2.env);
-  const identity = await import("./chunks/esm-4MVCKVAD.js");
-  const { endpoints } = settings;
-  const authority = {
-    authorityHost: endpoints.authorityHost,
-    disableInstanceDiscovery: endpoints.customAuthority
-  };
-  let credential;
-  let describeFailure = () => "";
-  let description;
-  switch (kind) {
-    case "oidc": {
-      if (!settings.clientId || !settings.tenantId) {
-        throw new InputError(
-          settings.clientId ? "tenant-id" : "client-id",
-          "is required for auth: oidc (or set AZURE_CLIENT_ID / AZURE_TENANT_ID)"
-        );
-      }
-      if (!runner2.env("ACTIONS_ID_TOKEN_REQUEST_URL")) {
-        throw new SignInError(
-          "auth: oidc cannot get a GitHub ID token.",
-          "Add `permissions: id-token: write` to the job (or the workflow)."
-        );
-      }
-      let lastIdToken = "";
-      let minted;
-      const { tenantId, clientId } = settings;
-      credential = () => new identity.ClientAssertionCredential(
-        tenantId,
-        clientId,
-        async () => {
-          if (!minted || Date.now() - minted.at > ONE_REQUEST_MS) {
-            minted = { token: runner2.getIDToken(endpoints.audience), at: Date.now() };
-          }
-          const idToken = await minted.token;
-          if (idToken !== lastIdToken) runner2.mask(idToken);
-          lastIdToken = idToken;
-          return lastIdToken;
-        },
-        authority
-      );
-      describeFailure = () => describeIdToken(lastIdToken, settings.clientId);
-      description = `OIDC federation (client ${settings.clientId}, tenant ${settings.tenantId}, audience ${endpoints.audience})`;
-      break;
-    }
-    case "azure-cli":
-      credential = () => new identity.AzureCliCredential(settings.tenantId ? { tenantId: settings.tenantId } : {});
-      description = "the Azure CLI sign-in";
-      break;
-    case "environment": {
-      const tenantId = parseTenantId("tenant-id", runner2.env("AZURE_TENANT_ID"), "AZURE_TENANT_ID");
-      const clientId = parseClientId("client-id", runner2.env("AZURE_CLIENT_ID"), "AZURE_CLIENT_ID");
-      const secret = runner2.env("AZURE_CLIENT_SECRET");
-      const certificatePath = runner2.env("AZURE_CLIENT_CERTIFICATE_PATH");
-      if (!tenantId || !clientId || !(secret || certificatePath)) {
-        throw new SignInError(
-          "auth: environment needs AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH.",
-          "Set the missing variables from secrets, or use auth: oidc."
-        );
-      }
-      if (secret) runner2.mask(secret);
-      credential = () => secret ? new identity.ClientSecretCredential(tenantId, clientId, secret, authority) : new identity.ClientCertificateCredential(
-        tenantId,
-        clientId,
-        { certificatePath },
-        authority
-      );
-      description = `a service principal from the environment (client ${clientId}, ${secret ? "secret" : "certificate"})`;
-      break;
-    }
-    case "managed-identity":
-      credential = () => settings.clientId ? new identity.ManagedIdentityCredential({ clientId: settings.clientId }) : new identity.ManagedIdentityCredential();
-      description = settings.clientId ? `the machine's user-assigned managed identity (client ${settings.clientId})` : "the machine's system-assigned managed identity";
-      break;
-  }
-  return {
-    kind,
-    description: `Signing in with ${description}; auth ${settings.auth === "auto" ? `auto picked ${kind}: ${why}` : kind}.`,
-    tokens: tokenSource(credential, kind, runner2, describeFailure, signal, endpoints.authorityHost)
-  };
-}
-function tokenSource(newCredential, kind, runner2, describeFailure, signal, authorityHost) {
-  const masked = /* @__PURE__ */ new Set();
-  let credential = newCredential();
-  return {
-    async getToken(scope, options = {}) {
-      if (options.fresh) credential = newCredential();
-      let token;
-      try {
-        const request = credential.getToken(scope, signal ? { abortSignal: signal } : {});
-        token = (await raceAbort(request, signal))?.token;
-      } catch (error2) {
-        if (signal?.aborted) throw signal.reason;
-        const proxyProblem = kind === "azure-cli" ? void 0 : await proxyRefusalFor(authorityHost, signal);
-        if (signal?.aborted) throw signal.reason;
-        if (proxyProblem) throw proxySignInFailure(kind, scope, proxyProblem);
-        throw await connectionSignInFailure(kind, scope, error2, authorityHost) ?? signInFailure(kind, scope, error2, describeFailure());
-      }
-      if (!token)
-        throw signInFailure(kind, scope, new Error("no token was returned"), describeFailure());
-      if (!masked.has(token)) {
-        masked.add(token);
-        runner2.mask(token);
-      }
-      return token;
-    }
-  };
-}
-var FIXES = {
-  oidc: "Check the federated credential of the Entra application: its issuer, subject and audience must match the GitHub token shown above (AADSTS700213 is a subject mismatch: the subject depends on the branch, environment or pull request).",
-  "azure-cli": "Run azure/login earlier in the same job, or choose auth: oidc.",
-  environment: "Check AZURE_CLIENT_ID, AZURE_TENANT_ID and the secret or certificate (an expired secret is a common cause).",
-  "managed-identity": "auth: managed-identity works only on a machine in Azure (a VM, a scale set, an Arc-enabled server) that has a managed identity: assign one to the machine, and for a user-assigned identity set client-id to its client id. A proxy must let 169.254.169.254 through (add it to NO_PROXY)."
-};
-async function connectionSignInFailure(kind, scope, error2, authorityHost) {
-  const message = errorMessage(error2);
-  if (kind === "azure-cli") {
-    return isAzureCliUntrusted(message) ? new SignInError(
-      `Sign-in (azure-cli) failed while requesting a token for ${scope}: the server's certificate is not trusted by the Azure CLI.`,
-      AZURE_CLI_TRUST_FIX
-    ) : void 0;
-  }
-  if (/AADSTS\d+/.test(message)) return void 0;
-  const verdict = await probeServer(authorityHost);
-  const failed = `Sign-in (${kind}) failed while requesting a token for ${scope}:`;
-  if (verdict.kind === "untrusted") {
-    return new SignInError(
-      `${failed} ${untrustedMessage(authorityHost, verdict.code)}`,
-      trustFix(authorityHost)
-    );
-  }
-  if (verdict.kind === "unreachable") {
-    return new SignInError(
-      `${failed} the authority ${authorityHost} cannot be reached (${verdict.reason}).`,
-      "Check authority-host (or environment) and that the runner can reach it (proxy, firewall, DNS)."
-    );
-  }
-  return void 0;
-}
-function proxySignInFailure(kind, scope, problem) {
-  return new SignInError(
-    `Sign-in (${kind}) failed while requesting a token for ${scope}: ${problem.message}`,
-    "This is a proxy problem: check the user and password in HTTPS_PROXY (http://user:password@host:port, URL-encoded), NO_PROXY, and that the proxy lets the runner reach the authority host."
-  );
-}
-function signInFailure(kind, scope, error2, detail) {
-  const firstLine = errorMessage(error2).split("\n").find((line) => line.trim() !== "") ?? "unknown error";
-  return new SignInError(
-    `Sign-in (${kind}) failed while requesting a token for ${scope}: ${firstLine.trim()}${detail ? ` ${detail}` : ""}`,
-    FIXES[kind]
-  );
-}
-function describeIdToken(idToken, clientId) {
-  const claims = decodeJwtClaims(idToken);
-  if (!claims) return "";
-  const show = (name) => `${name}=${typeof claims[name] === "string" ? String(claims[name]) : "?"}`;
-  return `The GitHub ID token presented to application ${clientId} had ${show("iss")}, ${show("sub")}, ${show("aud")}.`;
-}
-function decodeJwtClaims(jwt) {
-  const payload = jwt.split(".")[1];
-  if (!payload) return void 0;
-  const claims = parseJson(Buffer.from(payload, "base64url").toString("utf8"));
-  return isRecord(claims) ? claims : void 0;
-}
-
-// src/settings.ts
-var OPERATIONS = [
-  "run-command",
-  "command-result",
-  "abort",
-  "operation-status",
-  "cancel-fault"
-];
+// src/inputs/settings.ts
 var AUTH_KINDS = [
   "auto",
   "oidc",
@@ -21896,7 +20943,32 @@ var AUTH_KINDS = [
   "none"
 ];
 
-// src/inputs.ts
+// src/inputs/contract.ts
+var OPERATIONS = [
+  "run-command",
+  "command-result",
+  "abort",
+  "operation-status",
+  "cancel-fault"
+];
+var STATUS = {
+  // AKS (ARM)
+  Succeeded: "Succeeded",
+  Failed: "Failed",
+  Canceled: "Canceled",
+  // Service Fabric
+  Completed: "Completed",
+  Faulted: "Faulted",
+  Cancelled: "Cancelled",
+  ForceCancelled: "ForceCancelled",
+  // The action's own
+  Accepted: "Accepted",
+  AlreadyCompleted: "AlreadyCompleted",
+  TimedOut: "TimedOut",
+  Interrupted: "Interrupted"
+};
+
+// src/inputs/inputs.ts
 var MAX_START_RETRIES = 5;
 function runnerInputs(env = process.env) {
   return {
@@ -22063,353 +21135,1015 @@ function required(source, name, what) {
   return value;
 }
 
-// src/log.ts
-import { randomUUID as randomUUID3 } from "node:crypto";
+// src/network/http.ts
+import http3 from "node:http";
+import https3 from "node:https";
 
-// src/secrets.ts
-var MIN_SECRET_LENGTH = 6;
-var REPLACEMENT = "***";
-var BEARER = /\b(Bearer)(\s+)(?=[A-Za-z]*[0-9\-._~+/])[A-Za-z0-9\-._~+/]{16,}=*/gi;
-var JWT = /\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
-var known = /* @__PURE__ */ new Set();
-var ordered = [];
-function registerSecret(secret) {
-  const value = secret.trim();
-  if (value.length < MIN_SECRET_LENGTH) return;
-  const forms = [value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value)];
-  let added = false;
-  for (const form of forms) {
-    if (!known.has(form)) {
-      known.add(form);
-      added = true;
+// src/network/proxy.ts
+import http2 from "node:http";
+import https2 from "node:https";
+import net from "node:net";
+import tls from "node:tls";
+function proxyFor(url) {
+  const proxy = getProxyUrl2(url);
+  return proxy ? new URL(proxy) : void 0;
+}
+function proxyPasswords(env) {
+  const passwords = /* @__PURE__ */ new Set();
+  for (const name of ["https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY"]) {
+    const value = env(name);
+    if (!value) continue;
+    try {
+      const { password } = new URL(value.includes("://") ? value : `http://${value}`);
+      if (password) {
+        passwords.add(password);
+        passwords.add(decodeURIComponent(password));
+      }
+    } catch {
     }
   }
-  if (added) ordered = [...known].sort((a, b) => b.length - a.length);
+  return [...passwords];
 }
-function redact(text) {
-  let result = text;
-  for (const secret of ordered) {
-    if (result.includes(secret)) result = result.split(secret).join(REPLACEMENT);
-  }
-  return result.replace(BEARER, `$1$2${REPLACEMENT}`).replace(JWT, REPLACEMENT);
+function describeProxy(proxy, target = "https") {
+  return `the proxy ${proxy.protocol}//${proxy.host} (${target === "https" ? "HTTPS_PROXY" : "HTTP_PROXY"})`;
 }
-function redactDeep(value) {
-  return walk(value);
-}
-function walk(value) {
-  if (typeof value === "string") return redact(value);
-  if (Array.isArray(value)) return value.map(walk);
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [redact(k), walk(v)]));
-  }
-  return value;
-}
-var SECRET_VARIABLES = [
-  "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-  "ACTIONS_RUNTIME_TOKEN",
-  "AZURE_CLIENT_SECRET",
-  "AZURE_CLIENT_CERTIFICATE_PASSWORD",
-  "GITHUB_TOKEN"
-];
-var PROXY_VARIABLES = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"];
-function secretsInEnvironment(env) {
-  const secrets = SECRET_VARIABLES.map((name) => env[name] ?? "");
-  for (const name of PROXY_VARIABLES) {
-    const password = proxyPassword(env[name]);
-    if (password) secrets.push(password);
-  }
-  return secrets.filter((s) => s.trim() !== "");
-}
-function proxyPassword(value) {
-  if (!value) return void 0;
+async function proxyRefusalFor(url, signal, timeoutMs = 1e4) {
+  const proxy = proxyFor(url);
+  if (!proxy) return void 0;
+  const target = new URL(url);
+  const scheme = target.protocol === "https:" ? "https" : "http";
+  const port = Number(target.port || (scheme === "https" ? 443 : 80));
+  const host = target.hostname.replace(/^\[|\]$/g, "");
   try {
-    const url = new URL(value.includes("://") ? value : `http://${value}`);
-    return url.password ? decodeComponentOrKeep(url.password) : void 0;
+    const deadline2 = AbortSignal.timeout(timeoutMs);
+    const stop = signal ? AbortSignal.any([signal, deadline2]) : deadline2;
+    const socket = await openTunnel(proxy, { host, port, scheme }, stop);
+    socket.destroy();
+    return void 0;
+  } catch (error2) {
+    const code = error2.code;
+    return code?.startsWith("EPROXY") || /proxy/.test(String(error2)) ? error2 : void 0;
+  }
+}
+function codedError(code, message) {
+  return Object.assign(new Error(message), { code });
+}
+var Connections = class {
+  settings;
+  agents = /* @__PURE__ */ new Map();
+  constructor(settings) {
+    this.settings = settings;
+  }
+  agentFor(url) {
+    const proxy = proxyFor(url.href);
+    const key = `${url.protocol}|${proxy?.href ?? "direct"}`;
+    let agent = this.agents.get(key);
+    if (!agent) {
+      agent = url.protocol === "https:" ? new TlsAgent(this.settings, proxy) : new PlainAgent(this.settings, proxy);
+      this.agents.set(key, agent);
+    }
+    return agent;
+  }
+  destroy() {
+    for (const agent of this.agents.values()) agent.destroy();
+    this.agents.clear();
+  }
+};
+var TlsAgent = class extends https2.Agent {
+  settings;
+  proxy;
+  constructor(settings, proxy) {
+    super({ keepAlive: true, ...settings.tls });
+    this.settings = settings;
+    this.proxy = proxy;
+  }
+  createConnection(options, callback) {
+    connectThrough(this.settings, this.proxy, options, callback, "https");
+    return void 0;
+  }
+};
+var PlainAgent = class extends http2.Agent {
+  settings;
+  proxy;
+  constructor(settings, proxy) {
+    super({ keepAlive: true });
+    this.settings = settings;
+    this.proxy = proxy;
+  }
+  createConnection(options, callback) {
+    connectThrough(this.settings, this.proxy, options, callback, "http");
+    return void 0;
+  }
+};
+function connectThrough(settings, proxy, options, callback, scheme) {
+  const target = {
+    host: hostOf(options),
+    port: Number(options.port ?? (scheme === "https" ? 443 : 80)),
+    scheme
+  };
+  const timer = connectTimer(settings.connectTimeoutMs, target, callback);
+  openTunnel(proxy, target, timer.signal).then(
+    (tunnel2) => scheme === "https" ? secure(tunnel2, options, settings.checkServer, timer.signal) : tunnel2
+  ).then(
+    (socket) => timer.done(null, socket),
+    (error2) => timer.done(error2)
+  );
+}
+function hostOf(options) {
+  return (options.host ?? options.hostname ?? "localhost").replace(/^\[|\]$/g, "");
+}
+function connectTimer(timeoutMs, target, callback) {
+  const controller = new AbortController();
+  let settled = false;
+  const timer = setTimeout(() => {
+    const error2 = codedError(
+      "ETIMEDOUT",
+      `no connection to ${target.host}:${target.port} within ${Math.round(timeoutMs / 1e3)} s`
+    );
+    controller.abort(error2);
+    done(error2);
+  }, timeoutMs);
+  const done = (error2, socket) => {
+    clearTimeout(timer);
+    if (settled) {
+      socket?.destroy();
+      return;
+    }
+    settled = true;
+    if (error2) callback(error2);
+    else callback(null, socket);
+  };
+  return { signal: controller.signal, done };
+}
+function openTunnel(proxy, target, signal) {
+  if (!proxy) return connectDirect(target, signal);
+  return new Promise((resolve2, reject) => {
+    const authority = target.host.includes(":") ? `[${target.host}]:${target.port}` : `${target.host}:${target.port}`;
+    const credentials = proxy.username || proxy.password ? `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}` : void 0;
+    const request = (proxy.protocol === "https:" ? https2 : http2).request({
+      host: proxy.hostname.replace(/^\[|\]$/g, ""),
+      port: Number(proxy.port || (proxy.protocol === "https:" ? 443 : 80)),
+      method: "CONNECT",
+      path: authority,
+      headers: {
+        host: authority,
+        ...credentials ? { "proxy-authorization": `Basic ${Buffer.from(credentials).toString("base64")}` } : {}
+      },
+      agent: false
+    });
+    const onAbort = () => request.destroy(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    request.once("connect", (response, socket) => {
+      signal.removeEventListener("abort", onAbort);
+      const status = response.statusCode ?? 0;
+      if (status === 200) return resolve2(socket);
+      socket.destroy();
+      reject(proxyRefusal(proxy, status, authority, target.scheme));
+    });
+    request.once("error", (error2) => {
+      signal.removeEventListener("abort", onAbort);
+      reject(
+        signal.aborted ? signal.reason : codedError(
+          error2.code ?? "EPROXY",
+          `cannot reach ${describeProxy(proxy, target.scheme)}: ${error2.message}`
+        )
+      );
+    });
+    request.end();
+  });
+}
+function connectDirect(target, signal) {
+  return new Promise((resolve2, reject) => {
+    const socket = new net.Socket();
+    const onAbort = () => socket.destroy(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    socket.once("error", (error2) => {
+      signal.removeEventListener("abort", onAbort);
+      reject(error2);
+    });
+    socket.connect(target.port, target.host, () => {
+      signal.removeEventListener("abort", onAbort);
+      socket.removeAllListeners("error");
+      resolve2(socket);
+    });
+  });
+}
+function proxyRefusal(proxy, status, authority, scheme) {
+  const who = describeProxy(proxy, scheme);
+  if (status === 407 || status === 401) {
+    const answer = status === 407 ? "407 Proxy Authentication Required" : "401 Unauthorized";
+    const why = proxy.username ? "it refused the user and password in the proxy URL" : "it needs a user and password";
+    return codedError(
+      "EPROXYAUTH",
+      `${who} answered ${answer} to CONNECT ${authority}: ${why} (a proxy problem, not one of the service)`
+    );
+  }
+  return codedError(
+    status >= 500 ? "EPROXYUPSTREAM" : "EPROXYREFUSED",
+    `${who} answered ${status} to CONNECT ${authority} (a proxy problem, not one of the service)`
+  );
+}
+function secure(socket, options, checkServer, signal) {
+  return new Promise((resolve2, reject) => {
+    const host = hostOf(options);
+    const secured = tls.connect({
+      ...options,
+      host,
+      socket,
+      servername: options.servername || (net.isIP(host) ? void 0 : host),
+      // With pins the pin is the identity: checked below, before anything is written.
+      ...checkServer ? { rejectUnauthorized: false } : {}
+    });
+    const onAbort = () => secured.destroy(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    const fail = (error2) => {
+      signal.removeEventListener("abort", onAbort);
+      secured.destroy();
+      reject(error2);
+    };
+    secured.once("error", fail);
+    secured.once("secureConnect", () => {
+      const refused = checkServer?.(secured);
+      if (refused) return fail(refused);
+      signal.removeEventListener("abort", onAbort);
+      secured.removeListener("error", fail);
+      resolve2(secured);
+    });
+  });
+}
+
+// src/network/headers.ts
+function headerValue(headers, name) {
+  const value = headers[name.toLowerCase()];
+  const first = Array.isArray(value) ? value[0] : value;
+  return first?.trim() || void 0;
+}
+
+// src/network/retry.ts
+var ARM_RETRY = {
+  maxRetries: 6,
+  baseDelayMs: 1e3,
+  maxDelayMs: 32e3,
+  maxElapsedMs: 18e4,
+  retryableStatus: (status) => status === 408 || status === 429 || status >= 500 && status !== 501 && status !== 505
+};
+var SERVICE_FABRIC_RETRY = {
+  ...ARM_RETRY,
+  retryableStatus: (status) => status === 503 || status === 504
+};
+var TRANSIENT_ERROR_CODES = /* @__PURE__ */ new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ECONNABORTED",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ENETUNREACH",
+  "EHOSTUNREACH",
+  "UND_ERR_SOCKET",
+  "ERR_STREAM_PREMATURE_CLOSE",
+  "REQUEST_TIMEOUT",
+  // The answer's body was cut off: the connection dropped mid-answer.
+  "ERR_BODY_CUT",
+  // The proxy could not reach the service (its 502/503/504 to CONNECT).
+  "EPROXYUPSTREAM"
+]);
+function decideRetry(outcome, retriesSoFar, elapsedMs, policy, random = Math.random) {
+  if (outcome.kind === "ok" || retriesSoFar >= policy.maxRetries) return { retry: false };
+  let reason;
+  let hintMs;
+  if (outcome.kind === "response") {
+    if (!policy.retryableStatus(outcome.status)) return { retry: false };
+    hintMs = retryAfterMs(outcome.headers);
+    reason = `HTTP ${outcome.status}`;
+  } else {
+    if (!outcome.code || !TRANSIENT_ERROR_CODES.has(outcome.code)) return { retry: false };
+    reason = outcome.code;
+  }
+  const backoff = exponentialBackoff(retriesSoFar, policy, random);
+  const delayMs = hintMs !== void 0 ? Math.max(hintMs, 0) : backoff;
+  if (elapsedMs + delayMs > policy.maxElapsedMs) return { retry: false };
+  return {
+    retry: true,
+    delayMs,
+    reason: hintMs !== void 0 ? `${reason}, Retry-After ${(hintMs / 1e3).toFixed(1)}s` : reason
+  };
+}
+function exponentialBackoff(retriesSoFar, policy, random = Math.random) {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** retriesSoFar);
+  return Math.round(ceiling * (0.5 + random() * 0.5));
+}
+function retryAfterMs(headers, now = Date.now()) {
+  for (const name of ["retry-after-ms", "x-ms-retry-after-ms"]) {
+    const value2 = headerValue(headers, name);
+    if (value2 !== void 0 && /^\d+(\.\d+)?$/.test(value2)) return Math.round(Number(value2));
+  }
+  const value = headerValue(headers, "retry-after");
+  if (value === void 0) return void 0;
+  if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1e3);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? void 0 : Math.max(0, date - now);
+}
+async function withRetries(attempt, options) {
+  const started = Date.now();
+  for (let retries = 0; ; retries++) {
+    const result = await attempt();
+    const decision = decideRetry(result.outcome, retries, Date.now() - started, options.policy);
+    if (!decision.retry) return { ...result, retries };
+    options.onRetry?.(decision, retries + 1);
+    await sleep(decision.delayMs, options.signal);
+  }
+}
+
+// src/network/trust.ts
+import { connect } from "node:tls";
+var UNTRUSTED_CODES = /* @__PURE__ */ new Set([
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "CERT_UNTRUSTED",
+  "CERT_CHAIN_TOO_LONG"
+]);
+var PYTHON_UNTRUSTED = /CERTIFICATE_VERIFY_FAILED/;
+function isUntrustedCertificate(code) {
+  return code !== void 0 && UNTRUSTED_CODES.has(code);
+}
+function untrustedMessage(url, code) {
+  return `the server's certificate is not trusted: ${hostOf2(url)} presented a certificate that does not chain to a trusted root (${code}).`;
+}
+function trustFix(url) {
+  return `If ${hostOf2(url)} uses a private CA (Azure Stack Hub, a TLS-inspecting proxy, the emulator), put that CA's PEM certificate on the runner and point NODE_EXTRA_CA_CERTS at it before this step, e.g. \`echo "NODE_EXTRA_CA_CERTS=$PWD/ca.pem" >> "$GITHUB_ENV"\` in an earlier step. Do not switch verification off.`;
+}
+function isAzureCliUntrusted(message) {
+  return PYTHON_UNTRUSTED.test(message);
+}
+var AZURE_CLI_TRUST_FIX = "The Azure CLI does not trust the server's certificate: point REQUESTS_CA_BUNDLE at a PEM bundle holding the system roots and the private CA (for the CLI), and NODE_EXTRA_CA_CERTS at the CA (for this action).";
+function probeServer(url, timeoutMs = 5e3) {
+  let target;
+  try {
+    target = new URL(url);
+  } catch {
+    return Promise.resolve({ kind: "unreachable", reason: "not a URL" });
+  }
+  if (target.protocol !== "https:") return Promise.resolve({ kind: "trusted" });
+  return new Promise((resolve2) => {
+    const socket = connect({
+      host: target.hostname.replace(/^\[|\]$/g, ""),
+      port: Number(target.port || 443),
+      servername: /^[\d.]+$|:/.test(target.hostname) ? void 0 : target.hostname,
+      rejectUnauthorized: false,
+      timeout: timeoutMs
+    });
+    const done = (verdict) => {
+      socket.destroy();
+      resolve2(verdict);
+    };
+    socket.once("secureConnect", () => {
+      const error2 = socket.authorizationError;
+      const code = typeof error2 === "string" ? error2 : error2?.code;
+      done(
+        code && isUntrustedCertificate(code) ? { kind: "untrusted", code } : { kind: "trusted" }
+      );
+    });
+    socket.once(
+      "error",
+      (error2) => done({ kind: "unreachable", reason: error2.code ?? error2.message })
+    );
+    socket.once("timeout", () => done({ kind: "unreachable", reason: "no answer" }));
+  });
+}
+function hostOf2(url) {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
+
+// src/network/http.ts
+function requestTimeouts(totalTimeoutMs) {
+  const clamp = (value, low, high) => Math.min(high, Math.max(low, value));
+  return {
+    readMs: clamp(totalTimeoutMs / 4, 5e3, 3e4),
+    writeMs: clamp(totalTimeoutMs / 2, 1e4, 65e3)
+  };
+}
+var MAX_BODY_BYTES = 8 * 1024 * 1024;
+var Transport = class {
+  connections;
+  timeouts;
+  options;
+  constructor(options) {
+    this.options = options;
+    this.timeouts = options.timeouts ?? requestTimeouts(Infinity);
+    this.connections = new Connections({
+      tls: options.tls,
+      checkServer: options.checkServer,
+      connectTimeoutMs: this.timeouts.readMs
+    });
+  }
+  async send(method, url, body, headers) {
+    const { policy, signal, stats } = this.options;
+    let pending;
+    const report = (decision) => {
+      if (pending) this.options.onAttempt?.({ ...pending, decision });
+      pending = void 0;
+    };
+    const last = await withRetries(
+      async () => {
+        const sent = await raceAbort(headers(), signal);
+        const started = Date.now();
+        const outcome = await this.attempt(method, url, body, sent);
+        pending = {
+          method,
+          url,
+          result: outcome.kind === "response" ? String(outcome.result.status) : outcome.code ?? outcome.message,
+          ms: Date.now() - started,
+          requestId: outcome.kind === "response" ? plainId(headerValue(outcome.result.headers, "x-ms-request-id")) : void 0,
+          clientRequestId: headerText(sent["x-ms-client-request-id"])
+        };
+        return {
+          outcome: outcome.kind === "response" ? { kind: "response", ...outcome.result } : outcome,
+          value: outcome
+        };
+      },
+      {
+        policy,
+        signal,
+        onRetry: (decision, retry) => {
+          report(`retry ${retry} in ${(decision.delayMs / 1e3).toFixed(1)}s (${decision.reason})`);
+          stats.retries++;
+          this.options.onRetry({
+            method,
+            url,
+            reason: decision.reason,
+            delayMs: decision.delayMs,
+            attempt: retry
+          });
+        }
+      }
+    );
+    report("final");
+    if (last.value.kind === "response") return last.value.result;
+    const { code, message } = last.value;
+    const retried = last.retries ? ` (after ${last.retries} retries)` : "";
+    if (code !== void 0 && isUntrustedCertificate(code)) {
+      throw new TransportError(
+        `${method} ${displayUrl(url)} failed: ${untrustedMessage(url, code)}${retried}`,
+        trustFix(url)
+      );
+    }
+    throw new TransportError(
+      `${method} ${displayUrl(url)} failed: ${message}${retried}`,
+      fixForTransportError(code),
+      code
+    );
+  }
+  async attempt(method, url, body, headers) {
+    this.options.stats.requests++;
+    const target = new URL(url);
+    try {
+      const result = await exchange({
+        url: target,
+        method,
+        body,
+        headers: { ...headers, "user-agent": this.options.userAgent },
+        agent: this.connections.agentFor(target),
+        deadlineMs: method === "GET" ? this.timeouts.readMs : this.timeouts.writeMs,
+        signal: this.options.signal
+      });
+      return { kind: "response", result };
+    } catch (error2) {
+      if (this.options.signal.aborted) throw this.options.signal.reason;
+      return { kind: "error", code: errorCode(error2), message: errorMessage(error2) };
+    }
+  }
+  /** Closes kept-alive sockets so the process can end as soon as its work is done. */
+  dispose() {
+    this.connections.destroy();
+  }
+};
+function fixForTransportError(code) {
+  if (code === "EPROXYAUTH")
+    return "This is a proxy problem: check the user and password in HTTPS_PROXY (http://user:password@host:port, URL-encoded), or ask the proxy's owners whether the runner may use it.";
+  if (code?.startsWith("EPROXY"))
+    return "This is a proxy problem: check HTTPS_PROXY and NO_PROXY, and that the proxy lets the runner reach this host and port.";
+  return "Check that the endpoint is reachable from the runner (proxy, firewall, DNS).";
+}
+function exchange(options) {
+  const { url, method, body, signal } = options;
+  return new Promise((resolve2, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const request = (url.protocol === "https:" ? https3 : http3).request(url, {
+      method,
+      agent: options.agent,
+      headers: {
+        ...options.headers,
+        ...body === void 0 ? {} : { "content-length": Buffer.byteLength(body) }
+      }
+    });
+    let settled = false;
+    const finish = (outcome) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+      if (outcome instanceof Error) {
+        request.destroy();
+        reject(outcome);
+      } else resolve2(outcome);
+    };
+    const timer = setTimeout(
+      () => finish(
+        codedError(
+          "REQUEST_TIMEOUT",
+          `no complete answer within the request timeout (${Math.round(options.deadlineMs / 1e3)} s)`
+        )
+      ),
+      options.deadlineMs
+    );
+    const onAbort = () => finish(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    request.on("error", (error2) => finish(error2));
+    request.on("response", (response) => {
+      const chunks = [];
+      let size = 0;
+      const cut = () => codedError("ERR_BODY_CUT", "the connection closed before the whole answer arrived");
+      response.on("data", (chunk) => {
+        size += chunk.length;
+        if (size > MAX_BODY_BYTES) {
+          finish(
+            codedError(
+              "ERR_BODY_TOO_LARGE",
+              `the answer is larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB, more than the service ever sends`
+            )
+          );
+        } else chunks.push(chunk);
+      });
+      response.on(
+        "end",
+        () => finish({
+          status: response.statusCode ?? 0,
+          headers: response.headers,
+          text: Buffer.concat(chunks).toString("utf8"),
+          url: url.href
+        })
+      );
+      response.on("aborted", () => finish(cut()));
+      response.on("error", () => finish(cut()));
+      response.on("close", () => finish(cut()));
+    });
+    request.end(body);
+  });
+}
+function errorCode(error2) {
+  return error2 instanceof Error ? error2.code : void 0;
+}
+function plainId(value) {
+  return value && /^[\w.:-]{1,100}$/.test(value) ? value : void 0;
+}
+function headerText(value) {
+  return typeof value === "string" ? value : void 0;
+}
+var SHOWN_QUERY_PARAMETERS = /* @__PURE__ */ new Set([
+  "api-version",
+  "operationid",
+  "force",
+  "timeout",
+  "typefilter",
+  "statefilter"
+]);
+function debugPath(url) {
+  let parsed;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return "(unreadable URL)";
+  }
+  const query = [...parsed.searchParams.keys()].filter((name, index, all) => all.indexOf(name) === index).map(
+    (name) => SHOWN_QUERY_PARAMETERS.has(name.toLowerCase()) ? `${name}=${parsed.searchParams.get(name) ?? ""}` : `${name}=***`
+  );
+  return `${parsed.pathname}${query.length ? `?${query.join("&")}` : ""}`;
+}
+function formatAttempt(record2) {
+  const ids = [
+    record2.requestId ? `x-ms-request-id ${record2.requestId}` : "no x-ms-request-id",
+    record2.clientRequestId ? `x-ms-client-request-id ${record2.clientRequestId}` : ""
+  ].filter(Boolean);
+  return `HTTP ${record2.method} ${debugPath(record2.url)} -> ${record2.result} in ${record2.ms} ms; ${ids.join("; ")}; ${record2.decision}`;
+}
+function displayUrl(url) {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname}`;
+  } catch {
+    return url;
+  }
+}
+
+// src/base/json.ts
+function parseJson(text) {
+  if (text.trim() === "") return void 0;
+  try {
+    return JSON.parse(text);
   } catch {
     return void 0;
   }
 }
-
-// src/log.ts
-var RUNNER_WHITESPACE = "	\n\v\f\r -  ᠎ - \u2028\u2029  　\uFEFF";
-var COMMAND_START = new RegExp(`^[${RUNNER_WHITESPACE}]*::`);
-var RUNNER_LINE_BREAK = /\r\n|\r|\n/;
-function isCommandLine(line) {
-  return COMMAND_START.test(line) || line.includes("##[");
+function isRecord(value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
-function inert(text) {
-  return redact(text).split(RUNNER_LINE_BREAK).map(
-    (line) => isCommandLine(line) ? line.replace(/::/g, ":​:").replace(/##\[/g, "#​#[") : line
-  ).join("\n");
+function propertiesOf(body) {
+  return isRecord(body) && isRecord(body.properties) ? body.properties : {};
 }
-function info2(text) {
-  info(inert(text));
-}
-function printUntrustedBlock(title, text) {
-  const token = randomUUID3().replace(/-/g, "");
-  startGroup(title);
-  process.stdout.write(`::stop-commands::${token}
-`);
-  const shown = redact(text);
-  process.stdout.write(shown.endsWith("\n") || shown === "" ? shown : `${shown}
-`);
-  process.stdout.write(`::${token}::
-`);
-  endGroup();
-}
-function formatProgress(progress) {
-  const parts = [
-    `poll ${progress.poll}: ${progress.status}`,
-    `elapsed ${formatDuration(progress.elapsedMs)}`
-  ];
-  if (progress.percent !== void 0)
-    parts.push(`${progressBar(progress.percent)} ${Math.round(progress.percent)}%`);
-  parts.push(
-    progress.nextDelayMs === void 0 ? "final" : `next poll in ${formatDuration(progress.nextDelayMs)}`
-  );
-  return inert(parts.join(" · "));
-}
-function progressBar(percent, width = 20) {
-  const filled = Math.max(0, Math.min(width, Math.round(percent / 100 * width)));
-  return `[${"#".repeat(filled)}${"-".repeat(width - filled)}]`;
-}
-
-// src/outputs.ts
-import { chmodSync, writeFileSync } from "node:fs";
-import { join as join2 } from "node:path";
-
-// src/summary.ts
-var SUMMARY_LOGS_BYTES = 64 * 1024;
-function escapeHtml(text) {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-function escapeInline(text) {
-  return escapeHtml(text).replace(/\r\n|\r|\n/g, "<br>");
-}
-var ICONS = { pass: "✅", warn: "⚠️", fail: "❌" };
-var HEADLINES = {
-  pass: "passed",
-  warn: "passed with a warning",
-  fail: "failed"
-};
-function headingText(report) {
-  if (report.headline) return `: ${escapeInline(report.headline)}`;
-  const exit = report.exitCode === void 0 ? "" : `, exit code ${report.exitCode}`;
-  return ` ${HEADLINES[report.verdict]}: ${escapeInline(report.status)}${exit}`;
-}
-function renderSummary(report) {
-  const rows = [
-    ["Operation", report.operation],
-    ["Cluster", report.cluster],
-    ["Status", `${ICONS[report.verdict]} ${report.status}`],
-    ["Exit code", report.exitCode?.toString()],
-    ["Command id", report.commandId],
-    ["Operation id", report.operationId],
-    [
-      "Progress",
-      report.percentComplete === void 0 ? void 0 : `${progressBar(report.percentComplete)} ${report.percentComplete}%`
-    ],
-    ["Reason", report.reason],
-    ["Started", report.startedAt],
-    ["Finished", report.finishedAt],
-    ["Duration", formatDuration(report.durationMs)],
-    ["Attempts", describeAttempts(report.attempts)],
-    ["Requests", String(report.requests)],
-    ["Polls", String(report.polls)],
-    ["Retries", String(report.retries)],
-    ["Correlation id", report.correlationId],
-    [
-      "Attached files",
-      report.attachments ? `${report.attachments.count} files, ${formatBytes(report.attachments.bytes)} (${formatBytes(report.attachments.zipBytes)} zipped)` : void 0
-    ],
-    ...report.details ?? []
-  ];
-  const table = rows.filter((row) => row[1] !== void 0 && row[1] !== "").map(
-    ([label, value]) => `<tr><th align="left">${escapeInline(label)}</th><td>${escapeInline(value)}</td></tr>`
-  ).join("\n");
-  const parts = [
-    `<h3>${ICONS[report.verdict]} ${escapeInline(report.operation)}${headingText(report)}</h3>`,
-    `<table>
-${table}
-</table>`
-  ];
-  if (report.message) {
-    const fix = report.fix ? `<br>
-<b>Fix:</b> ${escapeInline(report.fix)}` : "";
-    parts.push(
-      `<p><b>${report.verdict === "fail" ? "Error" : "Warning"}:</b> ${escapeInline(report.message)}${fix}</p>`
-    );
-  }
-  if (report.logs !== void 0) parts.push(renderLogs(report.logs, report.logsFile));
-  if (report.logsHidden) {
-    parts.push(
-      `<p><i>Command output not shown (show-logs: false)${report.logsFile ? `; it is in logs-file (${escapeInline(report.logsFile)}), readable by the runner user only` : ""}.</i></p>`
-    );
-  }
-  if (report.logsCut) {
-    parts.push(
-      "<p><i>The output reached AKS's limit of 512 kB and was cut by the service: its end is missing. Write large output to a file or a ConfigMap and print only what you need.</i></p>"
-    );
-  }
-  return `${parts.join("\n")}
-`;
-}
-function describeAttempts(attempts) {
-  if (!attempts) return void 0;
-  const resubmitted = attempts.made - 1;
-  return `${attempts.made} of at most ${attempts.allowed}${resubmitted ? ` (resubmitted ${resubmitted}× after the command pod could not start)` : ""}`;
-}
-function renderLogs(logs, logsFile) {
-  const bytes = Buffer.byteLength(logs);
-  let shown = logs === "" ? "(no output)" : logs;
-  let note = "";
-  if (bytes > SUMMARY_LOGS_BYTES) {
-    shown = tailUtf8(logs, SUMMARY_LOGS_BYTES);
-    note = `<p><i>The output is ${formatBytes(bytes)}; the summary shows only its end (the last ${formatBytes(SUMMARY_LOGS_BYTES)} at most). The step log and the logs-file output${logsFile ? ` (${escapeInline(logsFile)})` : ""} keep all of it.</i></p>`;
-  }
-  return `${note}<details><summary>Command output${note ? " (end)" : ""}</summary>
-
-<pre>${escapeHtml(shown)}</pre>
-</details>`;
-}
-function tailUtf8(text, bytes) {
-  const buffer = Buffer.from(text);
-  if (buffer.length <= bytes) return text;
-  let start = buffer.length - bytes;
-  while (start < buffer.length && ((buffer[start] ?? 0) & 192) === 128) start++;
-  const tail = buffer.subarray(start).toString("utf8");
-  const newline = tail.indexOf("\n");
-  return newline >= 0 && newline < 1024 ? tail.slice(newline + 1) : tail;
-}
-function formatBytes(bytes) {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  if (bytes < 1024 ** 3) return `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
-  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
-}
-
-// src/outputs.ts
-function outputValues(report) {
+function readArmError(value) {
+  if (!isRecord(value)) return void 0;
   return {
-    status: report.status,
-    "exit-code": report.exitCode?.toString() ?? "",
-    logs: report.logs ?? "",
-    "logs-file": report.logsFile ?? "",
-    "command-id": report.commandId ?? "",
-    "operation-id": report.operationId ?? "",
-    reason: report.reason ?? "",
-    "started-at": report.startedAt ?? "",
-    "finished-at": report.finishedAt ?? "",
-    "percent-complete": report.percentComplete?.toString() ?? "",
-    result: resultOutput(report),
-    "correlation-id": report.correlationId ?? ""
+    code: typeof value.code === "string" ? value.code : "",
+    message: typeof value.message === "string" ? value.message : ""
   };
 }
-var OUTPUTS_BUDGET_BYTES = 900 * 1024;
-function resultOutput(report) {
-  if (report.result === void 0) return "";
-  const json = JSON.stringify(report.result);
-  const logsBytes = Buffer.byteLength(report.logs ?? "");
-  if (Buffer.byteLength(json) + logsBytes <= OUTPUTS_BUDGET_BYTES) return json;
-  return JSON.stringify(
-    report.result,
-    (key, value) => key === "logs" && typeof value === "string" ? `(${Buffer.byteLength(value)} bytes, omitted here: see the logs output or logs-file)` : value
-  );
+
+// src/azure/arm-audience.ts
+var METADATA_API_VERSION = "2022-09-01";
+function metadataUrl(armEndpoint) {
+  return `${armEndpoint}/metadata/endpoints?api-version=${METADATA_API_VERSION}`;
 }
-function writeLogsFile(name, logs, options = {}) {
-  const dir = process.env.RUNNER_TEMP;
-  if (!dir) return void 0;
-  const path7 = join2(dir, `${name.replace(/[^\w.-]/g, "_")}.log`);
-  if (options.private) {
-    writeFileSync(path7, "", { mode: 384 });
-    chmodSync(path7, 384);
+async function resolveArmScope(endpoints, transport, log) {
+  if (endpoints.armAudience) return audienceScope(endpoints.armAudience);
+  const url = metadataUrl(endpoints.armEndpoint);
+  const answer = await transport.send(
+    "GET",
+    url,
+    void 0,
+    () => Promise.resolve({ accept: "application/json" })
+  );
+  const audience = answer.status === 200 ? firstAudience(parseJson(answer.text)) : void 0;
+  if (audience) {
+    log(`ARM token audience ${audience} (from ${displayUrl(url)}).`);
+    return audienceScope(audience);
   }
-  writeFileSync(path7, redact(logs));
-  return path7;
-}
-function publishedForm(unredacted) {
-  const report = redactDeep(unredacted);
-  const outputs = Object.fromEntries(
-    Object.entries(outputValues(report)).map(([name, value]) => [name, redact(value)])
+  const fallback = `${endpoints.armEndpoint}/`;
+  log(
+    `${displayUrl(url)} named no token audience (HTTP ${answer.status}); asking for tokens for ${fallback}.`
   );
-  const text = [report.message, report.fix ? `Fix: ${report.fix}` : ""].filter(Boolean).join("\n");
-  const annotation = report.verdict === "fail" ? text || `${report.operation} ended with status ${report.status}` : report.verdict === "warn" && text ? text : void 0;
-  return { outputs, summary: renderSummary(report), annotation };
+  return audienceScope(fallback);
 }
-async function publish(report) {
-  const published = publishedForm(report);
-  for (const [name, value] of Object.entries(published.outputs)) setOutput(name, value);
-  if (process.env.GITHUB_STEP_SUMMARY) {
-    try {
-      await summary.addRaw(published.summary).write();
-    } catch (error2) {
-      warning(
-        redact(
-          `Could not write the job summary: ${error2 instanceof Error ? error2.message : String(error2)}`
-        )
+function firstAudience(metadata) {
+  const cloud = Array.isArray(metadata) ? metadata[0] : metadata;
+  if (!isRecord(cloud) || !isRecord(cloud.authentication)) return void 0;
+  const audiences = cloud.authentication.audiences;
+  const first = Array.isArray(audiences) ? audiences[0] : void 0;
+  if (typeof first !== "string" || !/^[\x21-\x7e]{1,512}$/.test(first)) return void 0;
+  return first;
+}
+
+// src/azure/arm-client.ts
+import { randomUUID as randomUUID2 } from "node:crypto";
+var EXPIRED_TOKEN_CODES = /* @__PURE__ */ new Set([
+  "ExpiredAuthenticationToken",
+  "InvalidAuthenticationTokenExpired"
+]);
+var EXPIRED_TOKEN_RETRIES = 3;
+function isExpiredToken(result) {
+  return result.status === 401 && EXPIRED_TOKEN_CODES.has(parseArmError(result).code);
+}
+var ArmClient = class {
+  endpoint;
+  scope;
+  options;
+  constructor(options) {
+    this.options = options;
+    this.endpoint = options.endpoint;
+    this.scope = options.scope ?? defaultScope(options.endpoint);
+  }
+  /** An absolute URL on the ARM endpoint, from a resource path or an URL the service handed out. */
+  resolve(pathOrUrl) {
+    const url = new URL(pathOrUrl, this.endpoint);
+    if (!sameOrigin(url.href, this.endpoint)) {
+      throw new ActionError(
+        `The service asked the action to follow ${displayUrl(url.href)}, which is not on the ARM endpoint ${this.endpoint}; refusing to send the token there.`,
+        "If you use a private cloud, set arm-endpoint to the host the service answers from."
       );
     }
+    return url.href;
   }
-  if (published.annotation === void 0) return;
-  if (report.verdict === "fail") setFailed(published.annotation);
-  else warning(published.annotation);
-}
-
-// src/poller.ts
-function nextPollDelay(elapsedMs, interval, retryAfterMs2, lookWithinMs) {
-  if (retryAfterMs2 !== void 0) return Math.max(0, retryAfterMs2);
-  const planned = interval === "auto" ? autoWaitMs(elapsedMs) : interval;
-  return Math.min(planned, lookWithinMs ?? Infinity);
-}
-async function pollUntilDone(observe, options) {
-  let last;
-  let polls = 0;
-  const clock = new LookClock(options.interval);
-  try {
-    if (!options.lookFirst) {
-      await sleep(clock.next(options.initialRetryAfterMs), options.signal);
+  /**
+   * Sends one call (with retries) and returns its answer when the status is 2xx or listed in
+   * `accept`; any other answer becomes a ServiceError carrying ARM's code and message.
+   */
+  async send(method, pathOrUrl, options = {}) {
+    const url = this.resolve(pathOrUrl);
+    const body = options.body === void 0 ? void 0 : JSON.stringify(options.body);
+    let result = await this.sendOnce(method, url, body);
+    let retry = 1;
+    for (; retry <= EXPIRED_TOKEN_RETRIES && isExpiredToken(result); retry++) {
+      this.options.onExpiredToken?.(method, url, retry);
+      result = await this.sendOnce(method, url, body, { fresh: true });
     }
-    for (; ; ) {
-      last = await observe();
-      polls++;
-      const nextDelayMs = last.done ? void 0 : clock.next(last.retryAfterMs, last.lookWithinMs);
-      options.onProgress({
-        poll: polls,
-        status: last.status,
-        elapsedMs: Date.now() - options.startedAt,
-        percent: last.percent,
-        nextDelayMs
-      });
-      if (nextDelayMs === void 0) return { done: true, last, polls };
-      await sleep(nextDelayMs, options.signal);
-    }
-  } catch (error2) {
-    if (!options.signal.aborted) throw error2;
-    return { done: false, last, polls, stopReason: options.signal.reason };
+    const ok = result.status >= 200 && result.status < 300 || options.accept?.includes(result.status);
+    if (!ok && retry > 1 && isExpiredToken(result)) throw clockSkewError(result, retry - 1);
+    if (!ok) throw toServiceError(result);
+    return { status: result.status, headers: result.headers, body: parseJson(result.text), url };
   }
-}
-var LookClock = class {
-  #interval;
-  #now;
-  #startedAt;
-  #plannedAt = 0;
-  constructor(interval, now = Date.now) {
-    this.#interval = interval;
-    this.#now = now;
-    this.#startedAt = now();
-  }
-  /** The wait before the next look, from now. */
-  next(retryAfterMs2, lookWithinMs) {
-    const elapsed = this.#now() - this.#startedAt;
-    const planned = nextPollDelay(this.#plannedAt, this.#interval, void 0);
-    const onSchedule = Math.max(this.#plannedAt + planned - elapsed, planned / 2);
-    const delay = retryAfterMs2 !== void 0 ? nextPollDelay(elapsed, this.#interval, retryAfterMs2) : Math.min(onSchedule, lookWithinMs ?? Infinity);
-    this.#plannedAt = elapsed + delay;
-    return delay;
+  sendOnce(method, url, body, token = {}) {
+    return this.options.transport.send(method, url, body, async () => ({
+      authorization: `Bearer ${await this.options.tokens.getToken(this.scope, token)}`,
+      accept: "application/json",
+      "x-ms-client-request-id": randomUUID2(),
+      "x-ms-correlation-request-id": this.options.correlationId,
+      ...body === void 0 ? {} : { "content-type": "application/json" }
+    }));
   }
 };
+function parseArmError(result) {
+  const body = parseJson(result.text);
+  const error2 = readArmError(isRecord(body) && isRecord(body.error) ? body.error : body);
+  if (error2?.code) return error2;
+  return { code: `HTTP${result.status}`, message: describeNonJsonBody(result.text) };
+}
+function clockSkewError(result, newTokens) {
+  const { code, message } = parseArmError(result);
+  return new ServiceError(
+    result.status,
+    code,
+    `${message} ARM refused ${newTokens} newly issued token(s) as expired, so the clocks of ARM, Entra ID and the runner may disagree.`,
+    "Check the runner's clock (timedatectl; NTP) and retry later; if it keeps happening on a hosted runner, it is a service-side clock problem to report to Azure support."
+  );
+}
+function toServiceError(result) {
+  const { code, message } = parseArmError(result);
+  return new ServiceError(
+    result.status,
+    code,
+    message,
+    fixFor(result.status, code),
+    requestIdOf(result.headers)
+  );
+}
+var MISSING_CLUSTER_CODES = /* @__PURE__ */ new Set([
+  "SubscriptionNotFound",
+  "ResourceGroupNotFound",
+  "ResourceNotFound"
+]);
+function isClusterMissing(error2) {
+  return error2 instanceof ServiceError && MISSING_CLUSTER_CODES.has(error2.code);
+}
+function requestIdOf(headers) {
+  return plainId(headerValue(headers, "x-ms-request-id"));
+}
+function fixFor(status, code) {
+  if (status === 401)
+    return "The token was refused: check tenant-id and the environment (cloud) of the identity.";
+  if (status === 403 || code === "AuthorizationFailed") {
+    return "Grant the identity a role with this action on the cluster (see the README: Azure permissions).";
+  }
+  if (MISSING_CLUSTER_CODES.has(code)) {
+    return "Check the cluster input (subscription, resource group and name).";
+  }
+  if (status === 413 || code === "RequestEntityTooLarge") {
+    return "Attach fewer or smaller files (the request body must stay under about 4 MB).";
+  }
+  return void 0;
+}
+function describeNonJsonBody(text) {
+  const plain = plainText(text);
+  return plain === "" ? "the service answered without an error body" : `the service answered: ${clip(plain, 200)}`;
+}
 
-// src/tls.ts
+// src/azure/auth.ts
+import { accessSync, constants as constants3, readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { delimiter, join } from "node:path";
+var ONE_REQUEST_MS = 500;
+function pickAzureAuth(settings, env) {
+  const wanted = settings.auth;
+  if (wanted === "oidc" || wanted === "azure-cli" || wanted === "environment" || wanted === "managed-identity") {
+    return { kind: wanted, why: "auth input" };
+  }
+  if (wanted !== "auto") {
+    throw new InputError(
+      "auth",
+      `'${wanted}' cannot sign in to Azure; use oidc, azure-cli, environment, managed-identity or auto`
+    );
+  }
+  if (env("ACTIONS_ID_TOKEN_REQUEST_URL") && settings.clientId && settings.tenantId) {
+    return {
+      kind: "oidc",
+      why: "client-id and tenant-id are set and the job may request an ID token"
+    };
+  }
+  if (azureCliSignedIn(env))
+    return { kind: "azure-cli", why: "an Azure CLI sign-in is present (azure/login)" };
+  if (environmentConfigured(env)) {
+    return {
+      kind: "environment",
+      why: "AZURE_CLIENT_ID, AZURE_TENANT_ID and a secret or certificate are set"
+    };
+  }
+  throw new SignInError(
+    "auth: auto found no Azure credential.",
+    "Either set client-id and tenant-id with `permissions: id-token: write` (OIDC), run azure/login earlier in the job, or set AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH). On a self-hosted runner in Azure (a VM, a scale set, an Arc machine) set `auth: managed-identity` to use the machine's identity (with client-id for a user-assigned one)."
+  );
+}
+function environmentConfigured(env) {
+  return Boolean(
+    env("AZURE_CLIENT_ID") && env("AZURE_TENANT_ID") && (env("AZURE_CLIENT_SECRET") || env("AZURE_CLIENT_CERTIFICATE_PATH"))
+  );
+}
+function azureCliSignedIn(env) {
+  const configDir = env("AZURE_CONFIG_DIR") || join(homedir(), ".azure");
+  return onPath("az", env("PATH")) && profileListsSubscription(join(configDir, "azureProfile.json"));
+}
+function profileListsSubscription(profilePath) {
+  let text;
+  try {
+    text = readFileSync(profilePath, "utf8");
+  } catch {
+    return false;
+  }
+  const profile = parseJson(text.replace(/^\uFEFF/, ""));
+  return isRecord(profile) && Array.isArray(profile.subscriptions) && profile.subscriptions.length > 0;
+}
+function onPath(program, path7) {
+  return path7.split(delimiter).some((dir) => {
+    try {
+      accessSync(join(dir, program), constants3.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+async function signIn(settings, runner2, signal) {
+  const { kind, why } = pickAzureAuth(settings, runner2.env);
+  const identity = await import("./chunks/esm-4MVCKVAD.js");
+  const { endpoints } = settings;
+  const authority = {
+    authorityHost: endpoints.authorityHost,
+    disableInstanceDiscovery: endpoints.customAuthority
+  };
+  let credential;
+  let describeFailure = () => "";
+  let description;
+  switch (kind) {
+    case "oidc": {
+      if (!settings.clientId || !settings.tenantId) {
+        throw new InputError(
+          settings.clientId ? "tenant-id" : "client-id",
+          "is required for auth: oidc (or set AZURE_CLIENT_ID / AZURE_TENANT_ID)"
+        );
+      }
+      if (!runner2.env("ACTIONS_ID_TOKEN_REQUEST_URL")) {
+        throw new SignInError(
+          "auth: oidc cannot get a GitHub ID token.",
+          "Add `permissions: id-token: write` to the job (or the workflow)."
+        );
+      }
+      let lastIdToken = "";
+      let minted;
+      const { tenantId, clientId } = settings;
+      credential = () => new identity.ClientAssertionCredential(
+        tenantId,
+        clientId,
+        async () => {
+          if (!minted || Date.now() - minted.at > ONE_REQUEST_MS) {
+            minted = { token: runner2.getIDToken(endpoints.audience), at: Date.now() };
+          }
+          const idToken = await minted.token;
+          if (idToken !== lastIdToken) runner2.mask(idToken);
+          lastIdToken = idToken;
+          return lastIdToken;
+        },
+        authority
+      );
+      describeFailure = () => describeIdToken(lastIdToken, settings.clientId);
+      description = `OIDC federation (client ${settings.clientId}, tenant ${settings.tenantId}, audience ${endpoints.audience})`;
+      break;
+    }
+    case "azure-cli":
+      credential = () => new identity.AzureCliCredential(settings.tenantId ? { tenantId: settings.tenantId } : {});
+      description = "the Azure CLI sign-in";
+      break;
+    case "environment": {
+      const tenantId = parseTenantId("tenant-id", runner2.env("AZURE_TENANT_ID"), "AZURE_TENANT_ID");
+      const clientId = parseClientId("client-id", runner2.env("AZURE_CLIENT_ID"), "AZURE_CLIENT_ID");
+      const secret = runner2.env("AZURE_CLIENT_SECRET");
+      const certificatePath = runner2.env("AZURE_CLIENT_CERTIFICATE_PATH");
+      if (!tenantId || !clientId || !(secret || certificatePath)) {
+        throw new SignInError(
+          "auth: environment needs AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH.",
+          "Set the missing variables from secrets, or use auth: oidc."
+        );
+      }
+      if (secret) runner2.mask(secret);
+      credential = () => secret ? new identity.ClientSecretCredential(tenantId, clientId, secret, authority) : new identity.ClientCertificateCredential(
+        tenantId,
+        clientId,
+        { certificatePath },
+        authority
+      );
+      description = `a service principal from the environment (client ${clientId}, ${secret ? "secret" : "certificate"})`;
+      break;
+    }
+    case "managed-identity":
+      credential = () => settings.clientId ? new identity.ManagedIdentityCredential({ clientId: settings.clientId }) : new identity.ManagedIdentityCredential();
+      description = settings.clientId ? `the machine's user-assigned managed identity (client ${settings.clientId})` : "the machine's system-assigned managed identity";
+      break;
+  }
+  return {
+    description: `Signing in with ${description}; auth ${settings.auth === "auto" ? `auto picked ${kind}: ${why}` : kind}.`,
+    tokens: tokenSource(credential, kind, runner2, describeFailure, signal, endpoints.authorityHost)
+  };
+}
+function tokenSource(newCredential, kind, runner2, describeFailure, signal, authorityHost) {
+  const masked = /* @__PURE__ */ new Set();
+  let credential = newCredential();
+  return {
+    async getToken(scope, options = {}) {
+      if (options.fresh) credential = newCredential();
+      let token;
+      try {
+        const request = credential.getToken(scope, signal ? { abortSignal: signal } : {});
+        token = (await raceAbort(request, signal))?.token;
+      } catch (error2) {
+        if (signal?.aborted) throw signal.reason;
+        const proxyProblem = kind === "azure-cli" ? void 0 : await proxyRefusalFor(authorityHost, signal);
+        if (signal?.aborted) throw signal.reason;
+        if (proxyProblem) throw proxySignInFailure(kind, scope, proxyProblem);
+        throw await connectionSignInFailure(kind, scope, error2, authorityHost) ?? signInFailure(kind, scope, error2, describeFailure());
+      }
+      if (!token)
+        throw signInFailure(kind, scope, new Error("no token was returned"), describeFailure());
+      if (!masked.has(token)) {
+        masked.add(token);
+        runner2.mask(token);
+      }
+      return token;
+    }
+  };
+}
+var FIXES = {
+  oidc: "Check the federated credential of the Entra application: its issuer, subject and audience must match the GitHub token shown above (AADSTS700213 is a subject mismatch: the subject depends on the branch, environment or pull request).",
+  "azure-cli": "Run azure/login earlier in the same job, or choose auth: oidc.",
+  environment: "Check AZURE_CLIENT_ID, AZURE_TENANT_ID and the secret or certificate (an expired secret is a common cause).",
+  "managed-identity": "auth: managed-identity works only on a machine in Azure (a VM, a scale set, an Arc-enabled server) that has a managed identity: assign one to the machine, and for a user-assigned identity set client-id to its client id. A proxy must let 169.254.169.254 through (add it to NO_PROXY)."
+};
+async function connectionSignInFailure(kind, scope, error2, authorityHost) {
+  const message = errorMessage(error2);
+  if (kind === "azure-cli") {
+    return isAzureCliUntrusted(message) ? new SignInError(
+      `Sign-in (azure-cli) failed while requesting a token for ${scope}: the server's certificate is not trusted by the Azure CLI.`,
+      AZURE_CLI_TRUST_FIX
+    ) : void 0;
+  }
+  if (/AADSTS\d+/.test(message)) return void 0;
+  const verdict = await probeServer(authorityHost);
+  const failed = `Sign-in (${kind}) failed while requesting a token for ${scope}:`;
+  if (verdict.kind === "untrusted") {
+    return new SignInError(
+      `${failed} ${untrustedMessage(authorityHost, verdict.code)}`,
+      trustFix(authorityHost)
+    );
+  }
+  if (verdict.kind === "unreachable") {
+    return new SignInError(
+      `${failed} the authority ${authorityHost} cannot be reached (${verdict.reason}).`,
+      "Check authority-host (or environment) and that the runner can reach it (proxy, firewall, DNS)."
+    );
+  }
+  return void 0;
+}
+function proxySignInFailure(kind, scope, problem) {
+  return new SignInError(
+    `Sign-in (${kind}) failed while requesting a token for ${scope}: ${problem.message}`,
+    "This is a proxy problem: check the user and password in HTTPS_PROXY (http://user:password@host:port, URL-encoded), NO_PROXY, and that the proxy lets the runner reach the authority host."
+  );
+}
+function signInFailure(kind, scope, error2, detail) {
+  const firstLine = errorMessage(error2).split("\n").find((line) => line.trim() !== "") ?? "unknown error";
+  return new SignInError(
+    `Sign-in (${kind}) failed while requesting a token for ${scope}: ${firstLine.trim()}${detail ? ` ${detail}` : ""}`,
+    FIXES[kind]
+  );
+}
+function describeIdToken(idToken, clientId) {
+  const claims = decodeJwtClaims(idToken);
+  if (!claims) return "";
+  const show = (name) => `${name}=${typeof claims[name] === "string" ? String(claims[name]) : "?"}`;
+  return `The GitHub ID token presented to application ${clientId} had ${show("iss")}, ${show("sub")}, ${show("aud")}.`;
+}
+function decodeJwtClaims(jwt) {
+  const payload = jwt.split(".")[1];
+  if (!payload) return void 0;
+  const claims = parseJson(Buffer.from(payload, "base64url").toString("utf8"));
+  return isRecord(claims) ? claims : void 0;
+}
+
+// src/network/tls.ts
 import { X509Certificate } from "node:crypto";
 import tls2 from "node:tls";
 var PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
@@ -22581,166 +22315,25 @@ function pinnedServerCheck(gatewayUrl, pins, onMatch) {
   };
 }
 
-// src/service-fabric-client.ts
+// src/service-fabric/client.ts
 var SERVICE_FABRIC_API_VERSION = "6.0";
 var DEFAULT_REQUEST_TIMEOUTS = { readMs: 3e4, writeMs: 65e3 };
 function serverTimeoutSeconds(requestTimeoutMs) {
   return Math.max(1, Math.min(60, Math.floor(requestTimeoutMs / 1e3) - 5));
 }
 var ALL = 65535;
-function pickGatewayAuth(settings, env) {
-  switch (settings.auth) {
-    case "certificate":
-      if (!settings.certificate) {
-        throw new InputError(
-          "certificate",
-          "is required for auth: certificate (an admin client certificate: PEM with its key, or base64 PFX)"
-        );
-      }
-      return { kind: "certificate", why: "auth input" };
-    case "none":
-      return { kind: "none", why: "auth input" };
-    case "auto":
-      break;
-    default:
-      return { kind: "entra", why: "auth input" };
-  }
-  if (settings.gatewayUrl.startsWith("http:"))
-    return { kind: "none", why: "the gateway is plain http (an unsecured cluster)" };
-  if (settings.certificate) return { kind: "certificate", why: "the certificate input is set" };
-  try {
-    const azure = pickAzureAuth(settings, env);
-    return {
-      kind: "entra",
-      why: `an Azure credential is configured (${azure.kind}: ${azure.why})`
-    };
-  } catch (error2) {
-    if (!(error2 instanceof SignInError)) throw error2;
-  }
-  throw new SignInError(
-    "auth: auto found no credential for the Service Fabric gateway.",
-    "Set certificate (an admin client certificate, PEM or base64 PFX, from a secret) for a certificate-secured cluster, or client-id and tenant-id (OIDC), azure/login or AZURE_* variables for an Entra-secured cluster."
-  );
-}
-async function connectServiceFabric(settings, options) {
-  const { kind, why } = pickGatewayAuth(settings, options.runner.env);
-  const https4 = settings.gatewayUrl.startsWith("https:");
-  if (settings.certificatePassword) options.runner.mask(settings.certificatePassword);
-  const certificate = kind !== "none" && settings.certificate ? parseClientCertificate(settings.certificate, settings.certificatePassword) : void 0;
-  for (const secret of certificate?.secrets ?? []) options.runner.mask(secret);
-  if (kind === "none" && settings.certificate)
-    options.warn("auth is none: the certificate input is not used.");
-  if (!https4) {
-    options.warn(
-      `The gateway ${settings.gatewayUrl} is plain http: nothing is encrypted or authenticated. Use it only for local or test clusters.`
-    );
-  }
-  const auth = `auth ${settings.auth === "auto" ? `auto picked ${kind}: ${why}` : kind}`;
-  if (kind === "certificate")
-    options.log(`Signing in with the ${certificate?.description}; ${auth}.`);
-  if (kind === "none") options.log(`Calling the gateway without credentials; ${auth}.`);
-  const trust = https4 ? serverTrust(settings, options) : void 0;
-  const tls3 = trust?.tls;
-  const client = new ServiceFabricClient(
-    settings.gatewayUrl,
-    options.transport(certificate ? { ...tls3, ...certificate.options } : tls3, trust?.checkServer),
-    kind,
-    options.requestTimeouts ?? DEFAULT_REQUEST_TIMEOUTS
-  );
-  if (kind === "entra") await signInWithEntra(client, settings, options, auth);
-  return client;
-}
-function serverTrust(settings, options) {
-  const caBundle = settings.caCertificate ? parseCaBundle(settings.caCertificate) : [];
-  if (settings.serverCertThumbprints.length > 0) {
-    const checkServer = pinnedServerCheck(
-      settings.gatewayUrl,
-      settings.serverCertThumbprints,
-      (server) => options.log(
-        `The server certificate (${server.subject.replace(/\n/g, ", ")}, SHA-256 ${thumbprintsOf(server).sha256}) matches server-cert-thumbprint; every connection is checked against the pin.`
-      )
-    );
-    return { tls: void 0, checkServer };
-  }
-  if (caBundle.length > 0) {
-    options.log(`The server certificate must chain to ca-certificate (${caBundle.length} CA).`);
-    return { tls: { ca: caBundle } };
-  }
-  options.log(
-    "The server certificate must chain to a trusted root (system roots and NODE_EXTRA_CA_CERTS)."
-  );
-  return { tls: void 0 };
-}
-async function signInWithEntra(client, settings, options, auth) {
-  const metadata = await client.aadMetadata();
-  if (!metadata) {
-    throw new ActionError(
-      `The cluster at ${settings.gatewayUrl} is not secured with Entra ID (GET /$/GetAadMetadata names no cluster application), so an Azure sign-in cannot be used.`,
-      "Use auth: certificate with an admin client certificate (certificate input)."
-    );
-  }
-  refuseForeignAudience(metadata.cluster, settings);
-  const login = await signIn(settings, options.runner, options.signal);
-  const scope = `${metadata.cluster}/.default`;
-  options.log(
-    `${login.description.replace(/\.$/, "")}; ${auth}. The cluster uses Entra ID: requesting tokens for ${scope}.`
-  );
-  await raceAbort(login.tokens.getToken(scope), options.signal);
-  client.useBearer(() => login.tokens.getToken(scope));
-}
-var FOREIGN_AUDIENCE_HOSTS = [
-  "management.azure.com",
-  "management.core.windows.net",
-  "management.usgovcloudapi.net",
-  "management.core.usgovcloudapi.net",
-  "management.chinacloudapi.cn",
-  "management.core.chinacloudapi.cn",
-  "graph.microsoft.com",
-  "graph.windows.net",
-  "graph.microsoft.us",
-  "dod-graph.microsoft.us",
-  "graph.usgovcloudapi.net",
-  "microsoftgraph.chinacloudapi.cn",
-  "graph.chinacloudapi.cn"
-];
-var FOREIGN_AUDIENCE_IDS = [
-  "797f4846-ba00-4fd7-ba43-dac1f8f63013",
-  "00000003-0000-0000-c000-000000000000",
-  "00000002-0000-0000-c000-000000000000"
-];
-function refuseForeignAudience(audience, settings) {
-  const normalised = audience.trim().toLowerCase();
-  const host = hostOfAudience(normalised);
-  const own = [settings.endpoints.armEndpoint, settings.endpoints.audience].map((value) => hostOfAudience(value.toLowerCase())).filter((value) => value !== void 0);
-  const foreign = FOREIGN_AUDIENCE_IDS.includes(normalised) || host !== void 0 && (own.includes(host) || FOREIGN_AUDIENCE_HOSTS.some((known2) => host === known2 || host.endsWith(`.${known2}`)));
-  if (!foreign) return;
-  throw new ActionError(
-    `The gateway ${settings.gatewayUrl} asked for a token for ${clip(audience, 100)} (GetAadMetadata), which is an Azure management or Graph resource, not a Service Fabric cluster application; no token was requested.`,
-    "A real cluster names its own Entra application. Check that cluster is the right gateway and that nothing intercepts the connection (pin it with server-cert-thumbprint or ca-certificate)."
-  );
-}
-function hostOfAudience(value) {
-  try {
-    const url = new URL(/^[a-z][a-z0-9+.-]*:\/\//.test(value) ? value : `https://${value}`);
-    return url.hostname.replace(/\.$/, "") || void 0;
-  } catch {
-    return void 0;
-  }
-}
 var ServiceFabricClient = class {
   gatewayUrl;
   transport;
   auth;
   timeouts;
   bearer;
-  constructor(gatewayUrl, transport, auth, timeouts = DEFAULT_REQUEST_TIMEOUTS) {
-    this.gatewayUrl = gatewayUrl;
-    this.transport = transport;
-    this.auth = auth;
-    this.timeouts = timeouts;
-  }
-  useBearer(bearer) {
-    this.bearer = bearer;
+  constructor(options) {
+    this.gatewayUrl = options.gatewayUrl;
+    this.transport = options.transport;
+    this.auth = options.auth;
+    this.timeouts = options.timeouts ?? DEFAULT_REQUEST_TIMEOUTS;
+    this.bearer = options.bearer;
   }
   /**
    * POST /Faults/$/Cancel. 'accepted' only means the request was recorded; 'not-found' is
@@ -22804,7 +22397,7 @@ var ServiceFabricClient = class {
     try {
       return await this.transport.send(method, url, void 0, async () => ({
         accept: "application/json",
-        ...this.bearer && !anonymous ? { authorization: `Bearer ${await this.bearer()}` } : {}
+        ...this.bearer && !anonymous ? { authorization: `Bearer ${await this.bearer.tokens.getToken(this.bearer.scope)}` } : {}
       }));
     } catch (error2) {
       if (error2 instanceof TransportError && error2.code === "ECERTPIN") {
@@ -22840,7 +22433,7 @@ var ServiceFabricClient = class {
         fix
       );
     }
-    const text = result.text.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim();
+    const text = plainText(result.text);
     return new ServiceError(
       result.status,
       `HTTP${result.status}`,
@@ -22882,11 +22475,490 @@ function fixFor2(code) {
   }
 }
 
-// src/version.ts
-var ACTION_VERSION = true ? "1.0.0" : "dev";
-var USER_AGENT = `aks-operation-action/${ACTION_VERSION} (node ${process.version}; ${process.platform})`;
+// src/service-fabric/connection.ts
+function pickGatewayAuth(settings, env) {
+  switch (settings.auth) {
+    case "certificate":
+      if (!settings.certificate) {
+        throw new InputError(
+          "certificate",
+          "is required for auth: certificate (an admin client certificate: PEM with its key, or base64 PFX)"
+        );
+      }
+      return { kind: "certificate", why: "auth input" };
+    case "none":
+      return { kind: "none", why: "auth input" };
+    case "auto":
+      break;
+    default:
+      return { kind: "entra", why: "auth input" };
+  }
+  if (settings.gatewayUrl.startsWith("http:"))
+    return { kind: "none", why: "the gateway is plain http (an unsecured cluster)" };
+  if (settings.certificate) return { kind: "certificate", why: "the certificate input is set" };
+  try {
+    const azure = pickAzureAuth(settings, env);
+    return {
+      kind: "entra",
+      why: `an Azure credential is configured (${azure.kind}: ${azure.why})`
+    };
+  } catch (error2) {
+    if (!(error2 instanceof SignInError)) throw error2;
+  }
+  throw new SignInError(
+    "auth: auto found no credential for the Service Fabric gateway.",
+    "Set certificate (an admin client certificate, PEM or base64 PFX, from a secret) for a certificate-secured cluster, or client-id and tenant-id (OIDC), azure/login or AZURE_* variables for an Entra-secured cluster."
+  );
+}
+async function connectServiceFabric(settings, options) {
+  const { kind, why } = pickGatewayAuth(settings, options.runner.env);
+  const https4 = settings.gatewayUrl.startsWith("https:");
+  if (settings.certificatePassword) options.runner.mask(settings.certificatePassword);
+  const certificate = kind !== "none" && settings.certificate ? parseClientCertificate(settings.certificate, settings.certificatePassword) : void 0;
+  for (const secret of certificate?.secrets ?? []) options.runner.mask(secret);
+  if (kind === "none" && settings.certificate)
+    options.warn("auth is none: the certificate input is not used.");
+  if (!https4) {
+    options.warn(
+      `The gateway ${settings.gatewayUrl} is plain http: nothing is encrypted or authenticated. Use it only for local or test clusters.`
+    );
+  }
+  const auth = `auth ${settings.auth === "auto" ? `auto picked ${kind}: ${why}` : kind}`;
+  if (kind === "certificate")
+    options.log(`Signing in with the ${certificate?.description}; ${auth}.`);
+  if (kind === "none") options.log(`Calling the gateway without credentials; ${auth}.`);
+  const trust = https4 ? serverTrust(settings, options) : void 0;
+  const tls3 = trust?.tls;
+  const gateway = {
+    gatewayUrl: settings.gatewayUrl,
+    transport: options.transport(
+      certificate ? { ...tls3, ...certificate.options } : tls3,
+      trust?.checkServer
+    ),
+    auth: kind,
+    timeouts: options.requestTimeouts
+  };
+  if (kind !== "entra") return new ServiceFabricClient(gateway);
+  const bearer = await signInWithEntra(new ServiceFabricClient(gateway), settings, options, auth);
+  return new ServiceFabricClient({ ...gateway, bearer });
+}
+function serverTrust(settings, options) {
+  const caBundle = settings.caCertificate ? parseCaBundle(settings.caCertificate) : [];
+  if (settings.serverCertThumbprints.length > 0) {
+    const checkServer = pinnedServerCheck(
+      settings.gatewayUrl,
+      settings.serverCertThumbprints,
+      (server) => options.log(
+        `The server certificate (${server.subject.replace(/\n/g, ", ")}, SHA-256 ${thumbprintsOf(server).sha256}) matches server-cert-thumbprint; every connection is checked against the pin.`
+      )
+    );
+    return { tls: void 0, checkServer };
+  }
+  if (caBundle.length > 0) {
+    options.log(`The server certificate must chain to ca-certificate (${caBundle.length} CA).`);
+    return { tls: { ca: caBundle } };
+  }
+  options.log(
+    "The server certificate must chain to a trusted root (system roots and NODE_EXTRA_CA_CERTS)."
+  );
+  return { tls: void 0 };
+}
+async function signInWithEntra(anonymous, settings, options, auth) {
+  const metadata = await anonymous.aadMetadata();
+  if (!metadata) {
+    throw new ActionError(
+      `The cluster at ${settings.gatewayUrl} is not secured with Entra ID (GET /$/GetAadMetadata names no cluster application), so an Azure sign-in cannot be used.`,
+      "Use auth: certificate with an admin client certificate (certificate input)."
+    );
+  }
+  refuseForeignAudience(metadata.cluster, settings);
+  const login = await signIn(settings, options.runner, options.signal);
+  const scope = `${metadata.cluster}/.default`;
+  options.log(
+    `${login.description.replace(/\.$/, "")}; ${auth}. The cluster uses Entra ID: requesting tokens for ${scope}.`
+  );
+  await raceAbort(login.tokens.getToken(scope), options.signal);
+  return { tokens: login.tokens, scope };
+}
+var FOREIGN_AUDIENCE_HOSTS = [
+  "management.azure.com",
+  "management.core.windows.net",
+  "management.usgovcloudapi.net",
+  "management.core.usgovcloudapi.net",
+  "management.chinacloudapi.cn",
+  "management.core.chinacloudapi.cn",
+  "graph.microsoft.com",
+  "graph.windows.net",
+  "graph.microsoft.us",
+  "dod-graph.microsoft.us",
+  "graph.usgovcloudapi.net",
+  "microsoftgraph.chinacloudapi.cn",
+  "graph.chinacloudapi.cn"
+];
+var FOREIGN_AUDIENCE_IDS = [
+  "797f4846-ba00-4fd7-ba43-dac1f8f63013",
+  "00000003-0000-0000-c000-000000000000",
+  "00000002-0000-0000-c000-000000000000"
+];
+function refuseForeignAudience(audience, settings) {
+  const normalised = audience.trim().toLowerCase();
+  const host = hostOfAudience(normalised);
+  const own = [settings.endpoints.armEndpoint, settings.endpoints.audience].map((value) => hostOfAudience(value.toLowerCase())).filter((value) => value !== void 0);
+  const foreign = FOREIGN_AUDIENCE_IDS.includes(normalised) || host !== void 0 && (own.includes(host) || FOREIGN_AUDIENCE_HOSTS.some((known2) => host === known2 || host.endsWith(`.${known2}`)));
+  if (!foreign) return;
+  throw new ActionError(
+    `The gateway ${settings.gatewayUrl} asked for a token for ${clip(audience, 100)} (GetAadMetadata), which is an Azure management or Graph resource, not a Service Fabric cluster application; no token was requested.`,
+    "A real cluster names its own Entra application. Check that cluster is the right gateway and that nothing intercepts the connection (pin it with server-cert-thumbprint or ca-certificate)."
+  );
+}
+function hostOfAudience(value) {
+  try {
+    const url = new URL(/^[a-z][a-z0-9+.-]*:\/\//.test(value) ? value : `https://${value}`);
+    return url.hostname.replace(/\.$/, "") || void 0;
+  } catch {
+    return void 0;
+  }
+}
 
-// src/lro.ts
+// src/report/log.ts
+import { randomUUID as randomUUID3 } from "node:crypto";
+
+// src/report/secrets.ts
+var MIN_SECRET_LENGTH = 6;
+var REPLACEMENT = "***";
+var BEARER = /\b(Bearer)(\s+)(?=[A-Za-z]*[0-9\-._~+/])[A-Za-z0-9\-._~+/]{16,}=*/gi;
+var JWT = /\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
+var known = /* @__PURE__ */ new Set();
+var ordered = [];
+function registerSecret(secret) {
+  const value = secret.trim();
+  if (value.length < MIN_SECRET_LENGTH) return;
+  const forms = [value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value)];
+  let added = false;
+  for (const form of forms) {
+    if (!known.has(form)) {
+      known.add(form);
+      added = true;
+    }
+  }
+  if (added) ordered = [...known].sort((a, b) => b.length - a.length);
+}
+function redact(text) {
+  let result = text;
+  for (const secret of ordered) {
+    if (result.includes(secret)) result = result.split(secret).join(REPLACEMENT);
+  }
+  return result.replace(BEARER, `$1$2${REPLACEMENT}`).replace(JWT, REPLACEMENT);
+}
+function redactDeep(value) {
+  return walk(value);
+}
+function walk(value) {
+  if (typeof value === "string") return redact(value);
+  if (Array.isArray(value)) return value.map(walk);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [redact(k), walk(v)]));
+  }
+  return value;
+}
+var SECRET_VARIABLES = [
+  "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+  "ACTIONS_RUNTIME_TOKEN",
+  "AZURE_CLIENT_SECRET",
+  "AZURE_CLIENT_CERTIFICATE_PASSWORD",
+  "GITHUB_TOKEN"
+];
+var PROXY_VARIABLES = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"];
+function secretsInEnvironment(env) {
+  const secrets = SECRET_VARIABLES.map((name) => env[name] ?? "");
+  for (const name of PROXY_VARIABLES) {
+    const password = proxyPassword(env[name]);
+    if (password) secrets.push(password);
+  }
+  return secrets.filter((s) => s.trim() !== "");
+}
+function proxyPassword(value) {
+  if (!value) return void 0;
+  try {
+    const url = new URL(value.includes("://") ? value : `http://${value}`);
+    return url.password ? decodeComponentOrKeep(url.password) : void 0;
+  } catch {
+    return void 0;
+  }
+}
+
+// src/report/log.ts
+var RUNNER_WHITESPACE = "	\n\v\f\r -  ᠎ - \u2028\u2029  　\uFEFF";
+var COMMAND_START = new RegExp(`^[${RUNNER_WHITESPACE}]*::`);
+var RUNNER_LINE_BREAK = /\r\n|\r|\n/;
+function isCommandLine(line) {
+  return COMMAND_START.test(line) || line.includes("##[");
+}
+function inert(text) {
+  return redact(text).split(RUNNER_LINE_BREAK).map(
+    (line) => isCommandLine(line) ? line.replace(/::/g, ":​:").replace(/##\[/g, "#​#[") : line
+  ).join("\n");
+}
+function info2(text) {
+  info(inert(text));
+}
+function printUntrustedBlock(title, text) {
+  const token = randomUUID3().replace(/-/g, "");
+  startGroup(title);
+  process.stdout.write(`::stop-commands::${token}
+`);
+  const shown = redact(text);
+  process.stdout.write(shown.endsWith("\n") || shown === "" ? shown : `${shown}
+`);
+  process.stdout.write(`::${token}::
+`);
+  endGroup();
+}
+function formatProgress(progress) {
+  const parts = [
+    `poll ${progress.poll}: ${progress.status}`,
+    `elapsed ${formatDuration(progress.elapsedMs)}`
+  ];
+  if (progress.percent !== void 0)
+    parts.push(`${progressBar(progress.percent)} ${Math.round(progress.percent)}%`);
+  parts.push(
+    progress.nextDelayMs === void 0 ? "final" : `next poll in ${formatDuration(progress.nextDelayMs)}`
+  );
+  return inert(parts.join(" · "));
+}
+function progressBar(percent, width = 20) {
+  const filled = Math.max(0, Math.min(width, Math.round(percent / 100 * width)));
+  return `[${"#".repeat(filled)}${"-".repeat(width - filled)}]`;
+}
+
+// src/report/endings.ts
+function stoppedOutcome(interrupted, timeoutMs, lastState, resume) {
+  const last = lastState ? ` (last state: ${lastState})` : "";
+  if (interrupted) {
+    return {
+      status: STATUS.Interrupted,
+      verdict: "fail",
+      message: `The job was cancelled while waiting${last}; the operation goes on in Azure.`,
+      fix: resume
+    };
+  }
+  return {
+    status: STATUS.TimedOut,
+    verdict: "fail",
+    message: `No final status within the timeout of ${formatDuration(timeoutMs)}${last}.`,
+    fix: `Raise timeout if the operation needs longer. ${resume}`
+  };
+}
+function outcomeOfError(error2, interrupted) {
+  if (interrupted || error2 instanceof InterruptedError) {
+    return {
+      status: STATUS.Interrupted,
+      verdict: "fail",
+      message: "The job was cancelled before the operation finished."
+    };
+  }
+  if (error2 instanceof DOMException && error2.name === "TimeoutError") {
+    return {
+      status: STATUS.TimedOut,
+      verdict: "fail",
+      message: "The timeout ran out before the service answered.",
+      fix: "Raise timeout."
+    };
+  }
+  if (error2 instanceof ActionError) {
+    return {
+      status: STATUS.Failed,
+      verdict: "fail",
+      message: inert(error2.message),
+      fix: error2.fix
+    };
+  }
+  return {
+    status: STATUS.Failed,
+    verdict: "fail",
+    message: `Unexpected error: ${inert(errorMessage(error2))}`
+  };
+}
+
+// src/report/outputs.ts
+import { chmodSync, writeFileSync } from "node:fs";
+import { join as join2 } from "node:path";
+
+// src/report/summary.ts
+var SUMMARY_LOGS_BYTES = 64 * 1024;
+function escapeHtml(text) {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+function escapeInline(text) {
+  return escapeHtml(text).replace(/\r\n|\r|\n/g, "<br>");
+}
+var ICONS = { pass: "✅", warn: "⚠️", fail: "❌" };
+var HEADLINES = {
+  pass: "passed",
+  warn: "passed with a warning",
+  fail: "failed"
+};
+function headingText(report) {
+  if (report.headline) return `: ${escapeInline(report.headline)}`;
+  const exit = report.exitCode === void 0 ? "" : `, exit code ${report.exitCode}`;
+  return ` ${HEADLINES[report.verdict]}: ${escapeInline(report.status)}${exit}`;
+}
+function renderSummary(report) {
+  const rows = [
+    ["Operation", report.operation],
+    ["Cluster", report.cluster],
+    ["Status", `${ICONS[report.verdict]} ${report.status}`],
+    ["Exit code", report.exitCode?.toString()],
+    ["Command id", report.commandId],
+    ["Operation id", report.operationId],
+    [
+      "Progress",
+      report.percentComplete === void 0 ? void 0 : `${progressBar(report.percentComplete)} ${report.percentComplete}%`
+    ],
+    ["Reason", report.reason],
+    ["Started", report.startedAt],
+    ["Finished", report.finishedAt],
+    ["Duration", formatDuration(report.durationMs)],
+    ["Attempts", describeAttempts(report.attempts)],
+    ["Requests", String(report.requests)],
+    ["Polls", String(report.polls)],
+    ["Retries", String(report.retries)],
+    ["Correlation id", report.correlationId],
+    [
+      "Attached files",
+      report.attachments ? `${report.attachments.count} files, ${formatBytes(report.attachments.bytes)} (${formatBytes(report.attachments.zipBytes)} zipped)` : void 0
+    ],
+    ...report.details ?? []
+  ];
+  const table = rows.filter((row) => row[1] !== void 0 && row[1] !== "").map(
+    ([label, value]) => `<tr><th align="left">${escapeInline(label)}</th><td>${escapeInline(value)}</td></tr>`
+  ).join("\n");
+  const parts = [
+    `<h3>${ICONS[report.verdict]} ${escapeInline(report.operation)}${headingText(report)}</h3>`,
+    `<table>
+${table}
+</table>`
+  ];
+  if (report.message) {
+    const fix = report.fix ? `<br>
+<b>Fix:</b> ${escapeInline(report.fix)}` : "";
+    parts.push(
+      `<p><b>${report.verdict === "fail" ? "Error" : "Warning"}:</b> ${escapeInline(report.message)}${fix}</p>`
+    );
+  }
+  if (report.logs !== void 0) parts.push(renderLogs(report.logs, report.logsFile));
+  if (report.logsHidden) {
+    parts.push(
+      `<p><i>Command output not shown (show-logs: false)${report.logsFile ? `; it is in logs-file (${escapeInline(report.logsFile)}), readable by the runner user only` : ""}.</i></p>`
+    );
+  }
+  if (report.logsCut) {
+    parts.push(
+      "<p><i>The output reached AKS's limit of 512 kB and was cut by the service: its end is missing. Write large output to a file or a ConfigMap and print only what you need.</i></p>"
+    );
+  }
+  return `${parts.join("\n")}
+`;
+}
+function describeAttempts(attempts) {
+  if (!attempts) return void 0;
+  const resubmitted = attempts.made - 1;
+  return `${attempts.made} of at most ${attempts.allowed}${resubmitted ? ` (resubmitted ${resubmitted}× after the command pod could not start)` : ""}`;
+}
+function renderLogs(logs, logsFile) {
+  const bytes = Buffer.byteLength(logs);
+  let shown = logs === "" ? "(no output)" : logs;
+  let note = "";
+  if (bytes > SUMMARY_LOGS_BYTES) {
+    shown = tailUtf8(logs, SUMMARY_LOGS_BYTES);
+    note = `<p><i>The output is ${formatBytes(bytes)}; the summary shows only its end (the last ${formatBytes(SUMMARY_LOGS_BYTES)} at most). The step log and the logs-file output${logsFile ? ` (${escapeInline(logsFile)})` : ""} keep all of it.</i></p>`;
+  }
+  return `${note}<details><summary>Command output${note ? " (end)" : ""}</summary>
+
+<pre>${escapeHtml(shown)}</pre>
+</details>`;
+}
+function tailUtf8(text, bytes) {
+  const buffer = Buffer.from(text);
+  if (buffer.length <= bytes) return text;
+  let start = buffer.length - bytes;
+  while (start < buffer.length && ((buffer[start] ?? 0) & 192) === 128) start++;
+  const tail = buffer.subarray(start).toString("utf8");
+  const newline = tail.indexOf("\n");
+  return newline >= 0 && newline < 1024 ? tail.slice(newline + 1) : tail;
+}
+
+// src/report/outputs.ts
+function outputValues(report) {
+  return {
+    status: report.status,
+    "exit-code": report.exitCode?.toString() ?? "",
+    logs: report.logs ?? "",
+    "logs-file": report.logsFile ?? "",
+    "command-id": report.commandId ?? "",
+    "operation-id": report.operationId ?? "",
+    reason: report.reason ?? "",
+    "started-at": report.startedAt ?? "",
+    "finished-at": report.finishedAt ?? "",
+    "percent-complete": report.percentComplete?.toString() ?? "",
+    result: resultOutput(report),
+    "correlation-id": report.correlationId ?? ""
+  };
+}
+var OUTPUTS_BUDGET_BYTES = 900 * 1024;
+function resultOutput(report) {
+  if (report.result === void 0) return "";
+  const json = JSON.stringify(report.result);
+  const logsBytes = Buffer.byteLength(report.logs ?? "");
+  if (Buffer.byteLength(json) + logsBytes <= OUTPUTS_BUDGET_BYTES) return json;
+  return JSON.stringify(
+    report.result,
+    (key, value) => key === "logs" && typeof value === "string" ? `(${Buffer.byteLength(value)} bytes, omitted here: see the logs output or logs-file)` : value
+  );
+}
+function writeLogsFile(name, logs, options = {}) {
+  const dir = process.env.RUNNER_TEMP;
+  if (!dir) return void 0;
+  const path7 = join2(dir, `${name.replace(/[^\w.-]/g, "_")}.log`);
+  if (options.private) {
+    writeFileSync(path7, "", { mode: 384 });
+    chmodSync(path7, 384);
+  }
+  writeFileSync(path7, redact(logs));
+  return path7;
+}
+function publishedForm(unredacted) {
+  const report = redactDeep(unredacted);
+  const outputs = Object.fromEntries(
+    Object.entries(outputValues(report)).map(([name, value]) => [name, redact(value)])
+  );
+  const text = [report.message, report.fix ? `Fix: ${report.fix}` : ""].filter(Boolean).join("\n");
+  const annotation = report.verdict === "fail" ? text || `${report.operation} ended with status ${report.status}` : report.verdict === "warn" && text ? text : void 0;
+  return { outputs, summary: renderSummary(report), annotation };
+}
+async function publish(report) {
+  const published = publishedForm(report);
+  for (const [name, value] of Object.entries(published.outputs)) setOutput(name, value);
+  if (process.env.GITHUB_STEP_SUMMARY) {
+    try {
+      await summary.addRaw(published.summary).write();
+    } catch (error2) {
+      warning(redact(`Could not write the job summary: ${errorMessage(error2)}`));
+    }
+  }
+  if (published.annotation === void 0) return;
+  if (report.verdict === "fail") setFailed(published.annotation);
+  else warning(published.annotation);
+}
+
+// src/report/report.ts
+function mergeFacts(facts, learned) {
+  const { details, ...fields } = learned;
+  Object.assign(facts, fields);
+  if (details) facts.details = [...facts.details ?? [], ...details];
+}
+
+// src/azure/lro.ts
 function observePollingUrl(arm, mode, initialUrl, interpret2) {
   let url = arm.resolve(initialUrl);
   return async () => {
@@ -22910,10 +22982,14 @@ function pascalCase(status) {
   return status.charAt(0).toUpperCase() + status.slice(1);
 }
 function canonicalArmStatus(status) {
-  const match3 = ["Succeeded", "Failed", "Canceled"].find(
+  const match3 = [STATUS.Succeeded, STATUS.Failed, STATUS.Canceled].find(
     (s) => s.toLowerCase() === status.toLowerCase()
   );
   return match3 ?? pascalCase(status);
+}
+function statusWord(status, done, missing = "Unknown") {
+  if (!status) return missing;
+  return done ? canonicalArmStatus(status) : status;
 }
 function readOperationStatus(body) {
   const record2 = isRecord(body) ? body : {};
@@ -22925,6 +23001,327 @@ function readOperationStatus(body) {
     endTime: typeof record2.endTime === "string" ? record2.endTime : void 0,
     error: error2 && { ...error2, code: error2.code || "Unknown" }
   };
+}
+
+// src/operations/target.ts
+function aksTarget(settings) {
+  const { cluster, nodePool } = settings;
+  if (!nodePool) {
+    return {
+      path: cluster.resourceId,
+      label: `cluster ${cluster.name}`,
+      noun: "cluster",
+      nodePool,
+      clusterName: cluster.name
+    };
+  }
+  return {
+    path: `${cluster.resourceId}/agentPools/${nodePool}`,
+    label: `node pool ${nodePool} of cluster ${cluster.name}`,
+    noun: "node pool",
+    nodePool,
+    clusterName: cluster.name
+  };
+}
+
+// src/operations/abort.ts
+var ABORT_API_VERSION = "2024-05-01";
+function interpretAbortPoll(mode) {
+  return (response) => {
+    if (mode === "location" && response.status === 202)
+      return { done: false, status: "InProgress", value: response.body };
+    const { status, percent } = readOperationStatus(response.body);
+    if (mode === "location")
+      return {
+        done: true,
+        status: canonicalArmStatus(status ?? STATUS.Succeeded),
+        value: response.body
+      };
+    const done = isTerminalStatus(status);
+    return {
+      done,
+      status: statusWord(status, done),
+      percent,
+      value: response.body
+    };
+  };
+}
+function interpretCluster(response) {
+  const state = clusterState(response.body);
+  const done = isTerminalStatus(state);
+  return { done, status: statusWord(state, done), value: response.body };
+}
+function clusterState(body) {
+  const state = propertiesOf(body).provisioningState;
+  return typeof state === "string" ? state : void 0;
+}
+async function abort(ctx, settings) {
+  const apiVersion = settings.apiVersion ?? ABORT_API_VERSION;
+  const target = aksTarget(settings);
+  if (target.nodePool) ctx.record({ details: [["Node pool", target.nodePool]] });
+  const clusterPath = `${target.path}?api-version=${apiVersion}`;
+  const before = await describeWhatRuns(ctx, clusterPath, target);
+  ctx.log(`Aborting the running operation on ${target.label} (POST abort).`);
+  const accepted = await ctx.arm.send("POST", `${target.path}/abort?api-version=${apiVersion}`, {
+    accept: [202, 204, 409]
+  });
+  if (accepted.status === 409) return alreadyCompleted(accepted);
+  const polling = accepted.status === 202 ? pollingUrlOf(accepted) : void 0;
+  if (polling) ctx.record({ operationId: operationIdOf(polling.url) });
+  if (!settings.wait) {
+    ctx.log(
+      `Abort accepted (HTTP ${accepted.status}); not waiting (wait: false). Watch the cluster with operation: operation-status.`
+    );
+    return { status: STATUS.Accepted, verdict: "pass" };
+  }
+  if (accepted.status === 202 && !polling) {
+    throw new ActionError(
+      "The service accepted the abort but sent no Azure-AsyncOperation or Location to follow."
+    );
+  }
+  const observe = polling ? observePollingUrl(ctx.arm, polling.mode, polling.url, interpretAbortPoll(polling.mode)) : observePollingUrl(ctx.arm, "location", clusterPath, interpretCluster);
+  ctx.log(
+    polling ? `Following the abort through its ${polling.mode === "location" ? "Location" : "Azure-AsyncOperation"} URL.` : `Abort accepted (204): watching the ${target.noun} until it leaves Canceling.`
+  );
+  const outcome = await ctx.poll(observe, { initialRetryAfterMs: retryAfterMs(accepted.headers) });
+  if (!outcome.done)
+    return ctx.stopped(outcome.last?.status, "Watch it with operation: operation-status.");
+  const { startTime, endTime, error: error2 } = readOperationStatus(outcome.last.value);
+  ctx.record({
+    startedAt: startTime,
+    finishedAt: endTime,
+    result: outcome.last.value,
+    ...error2 && { reason: `${error2.code}: ${error2.message}` }
+  });
+  const abortSucceeded = polling ? outcome.last.status === STATUS.Succeeded : true;
+  if (!abortSucceeded || outcome.last.status === STATUS.Failed) {
+    const why = error2 ? `: ${error2.code}: ${error2.message}` : "";
+    return {
+      status: STATUS.Failed,
+      verdict: "fail",
+      message: `The abort failed${outcome.last.status === STATUS.Failed ? "" : ` (its status is ${outcome.last.status})`}${why}`.replace(
+        /\.?$/,
+        "."
+      )
+    };
+  }
+  const clusterNow = polling ? await readClusterState(ctx, clusterPath) : outcome.last.status;
+  const status = polling ? STATUS.Canceled : outcome.last.status;
+  const sentence = `The ${operationNoun(before)} was aborted; the ${target.noun} is ${clusterNow ?? "in an unknown state (it could not be read)"}. Nothing is rolled back.`;
+  ctx.log(sentence);
+  return { status, verdict: "pass", learned: { details: [["Outcome", sentence]] } };
+}
+function operationIdOf(url) {
+  return url.split("?")[0]?.split("/").filter(Boolean).pop();
+}
+async function describeWhatRuns(ctx, clusterPath, target) {
+  try {
+    const cluster = await ctx.arm.send("GET", clusterPath);
+    const state = clusterState(cluster.body);
+    if (state) {
+      const what = `${state}${versionChange(cluster.body)}`;
+      ctx.log(`The ${target.noun} is ${what}.`);
+      ctx.record({
+        details: [
+          [`${target.noun === "cluster" ? "Cluster" : "Node pool"} state before abort`, what]
+        ]
+      });
+    }
+    return state;
+  } catch (error2) {
+    if (error2 instanceof ServiceError && error2.status === 404 && target.nodePool) {
+      throw error2.explained(
+        error2.serviceMessage,
+        `Check node-pool: cluster ${target.clusterName} must have a node pool named ${target.nodePool} (az aks nodepool list).`
+      );
+    }
+    if (!(error2 instanceof ServiceError) || error2.status === 404) throw error2;
+    return void 0;
+  }
+}
+async function readClusterState(ctx, clusterPath) {
+  try {
+    const state = clusterState((await ctx.arm.send("GET", clusterPath)).body);
+    return state && statusWord(state, isTerminalStatus(state));
+  } catch (error2) {
+    if (!(error2 instanceof ServiceError)) throw error2;
+    return void 0;
+  }
+}
+var OPERATION_NOUNS = {
+  upgrading: "upgrade",
+  creating: "creation",
+  scaling: "scaling",
+  updating: "update",
+  deleting: "deletion",
+  starting: "start",
+  stopping: "stop",
+  migrating: "migration"
+};
+function operationNoun(stateBefore) {
+  return OPERATION_NOUNS[stateBefore?.toLowerCase() ?? ""] ?? "running operation";
+}
+function versionChange(body) {
+  const properties = propertiesOf(body);
+  const current = properties.currentKubernetesVersion ?? properties.currentOrchestratorVersion;
+  const target = properties.kubernetesVersion ?? properties.orchestratorVersion;
+  if (typeof current !== "string" || typeof target !== "string" || !target) return "";
+  const precision = target.split(".").length;
+  const currentAtPrecision = current.split(".").slice(0, precision).join(".");
+  return currentAtPrecision === target ? "" : ` (Kubernetes ${current} → ${target})`;
+}
+function alreadyCompleted(response) {
+  const error2 = readArmError(isRecord(response.body) ? response.body.error : void 0);
+  const detail = error2 ? `${error2.code}: ${error2.message}` : "";
+  return {
+    status: STATUS.AlreadyCompleted,
+    verdict: "warn",
+    message: `Nothing was aborted: the operation finished before it could be cancelled${detail ? ` (${detail})` : ""}.`,
+    learned: { reason: detail || void 0, result: response.body }
+  };
+}
+
+// src/operations/cancel-fault.ts
+var FINAL_STATES = /* @__PURE__ */ new Set([
+  STATUS.Completed,
+  STATUS.Faulted,
+  STATUS.Cancelled,
+  STATUS.ForceCancelled
+]);
+async function cancelFault(ctx, settings, client) {
+  const id = settings.operationId;
+  ctx.record({ operationId: id });
+  ctx.log(`Cancelling fault operation ${id} gracefully (Force=false).`);
+  if (await client.cancel(id, false) === "not-found") return alreadyOver(ctx, client, id);
+  if (!settings.wait) {
+    if (settings.force)
+      ctx.warn(
+        "force is not applied with wait: false: the forced cancel is only sent while waiting."
+      );
+    return { status: STATUS.Accepted, verdict: "pass" };
+  }
+  const watch = watchCancel(ctx, settings, client);
+  const outcome = await ctx.poll(watch.observe);
+  if (!outcome.done) {
+    if (outcome.last) ctx.record({ result: outcome.last.value });
+    return ctx.stopped(
+      outcome.last?.status,
+      `The cancel stays requested on the cluster; run cancel-fault again with operation-id ${id} to keep watching${settings.force ? "" : " (force: true to force it)"}.`
+    );
+  }
+  const forcedAfterMs = watch.forcedAfterMs();
+  return judge(ctx, outcome.last.value, "before the cancel took effect", [
+    ["Fault type", outcome.last.value.Type],
+    [
+      "Cancel",
+      forcedAfterMs === void 0 ? "graceful" : `graceful, then forced after ${formatDuration(forcedAfterMs)}`
+    ]
+  ]);
+}
+function watchCancel(ctx, settings, client) {
+  const id = settings.operationId;
+  const gracefulAt = Date.now();
+  let forcedAt;
+  let last;
+  async function forceIfDue() {
+    const waited = Date.now() - gracefulAt;
+    if (!settings.force || forcedAt !== void 0 || waited < settings.forceAfterMs) return;
+    forcedAt = Date.now();
+    ctx.log(
+      `No final state ${formatDuration(waited)} after the graceful cancel (force-after ${formatDuration(settings.forceAfterMs)}): sending a forced cancel (Force=true).`
+    );
+    if (await client.cancel(id, true) === "not-found")
+      ctx.log("The operation ended before the forced cancel reached it.");
+    else ctx.log("Forced cancel accepted.");
+  }
+  function forceDueInMs() {
+    if (!settings.force || forcedAt !== void 0) return void 0;
+    return Math.max(0, settings.forceAfterMs - (Date.now() - gracefulAt));
+  }
+  function note(entry) {
+    if (!last) {
+      ctx.log(`Fault operation ${id}: ${entry.Type}, ${entry.State}.`);
+      if (entry.Type === "NodeTransition" && !FINAL_STATES.has(entry.State)) {
+        if (settings.force)
+          ctx.log(
+            `Node transitions ignore a graceful cancel: it will be forced after ${formatDuration(settings.forceAfterMs)}.`
+          );
+        else
+          ctx.warn(
+            "This is a NodeTransition: node transitions ignore a graceful cancel and only stop when forced, so it will most likely run to its end. Set force: true to stop it."
+          );
+      }
+    } else if (entry.State !== last.State) {
+      ctx.log(`State changed: ${last.State} → ${entry.State}.`);
+    }
+    last = entry;
+  }
+  return {
+    forcedAfterMs: () => forcedAt === void 0 ? void 0 : forcedAt - gracefulAt,
+    async observe() {
+      await forceIfDue();
+      const entry = await client.findFault(id);
+      if (!entry) {
+        throw new ActionError(
+          `Fault operation ${id} accepted the cancel but is not in the cluster's list of fault operations (GET /Faults/).`
+        );
+      }
+      if (entry.State === "Invalid") {
+        throw new ActionError(
+          `The cluster reports fault operation ${id} (${entry.Type}) in state Invalid.`,
+          "Look at the Fault Analysis Service health in Service Fabric Explorer."
+        );
+      }
+      note(entry);
+      return {
+        done: FINAL_STATES.has(entry.State),
+        status: entry.State,
+        value: entry,
+        lookWithinMs: forceDueInMs()
+      };
+    }
+  };
+}
+async function alreadyOver(ctx, client, id) {
+  const entry = await client.findFault(id);
+  if (!entry) {
+    throw new ActionError(
+      `Fault operation ${id} does not exist on the cluster (the cancel answered FABRIC_E_KEY_NOT_FOUND and GET /Faults/ does not list it).`,
+      "Check operation-id: it is the OperationId given to StartDataLoss, StartQuorumLoss, StartPartitionRestart or StartNodeTransition, on this cluster. Records of finished operations are kept about 7 days."
+    );
+  }
+  if (!FINAL_STATES.has(entry.State)) {
+    throw new ActionError(
+      `The cluster answered FABRIC_E_KEY_NOT_FOUND to the cancel of ${id}, yet lists it as ${entry.State}.`,
+      "Run the step again."
+    );
+  }
+  ctx.log(
+    `Fault operation ${id} (${entry.Type}) had already ended, ${entry.State}: nothing to cancel.`
+  );
+  return judge(ctx, entry, "before the cancel was sent", [["Fault type", entry.Type]]);
+}
+function judge(ctx, entry, ended, details) {
+  const learned = { result: entry, details };
+  switch (entry.State) {
+    case STATUS.Cancelled:
+      ctx.log(
+        "Cancelled: the operation was stopped and its internal state cleaned up (an effect that already happened, such as data loss, is not undone)."
+      );
+      return { status: entry.State, verdict: "pass", learned };
+    case STATUS.ForceCancelled:
+      ctx.log(
+        "ForceCancelled: the operation was stopped; the cluster may keep some of its internal state."
+      );
+      return { status: entry.State, verdict: "pass", learned };
+    default:
+      return {
+        status: entry.State,
+        verdict: "warn",
+        message: `The fault operation ended ${entry.State} ${ended}: nothing was cancelled.`,
+        learned
+      };
+  }
 }
 
 // src/operations/command-result.ts
@@ -22948,7 +23345,7 @@ function interpretCommandResult(response) {
   const done = response.status === 200 && isTerminalStatus(state);
   return {
     done,
-    status: state ? done ? canonicalArmStatus(state) : state : response.body === void 0 ? "NoReadableBody" : "Running",
+    status: statusWord(state, done, response.body === void 0 ? "NoReadableBody" : "Running"),
     value: result
   };
 }
@@ -22972,35 +23369,39 @@ async function awaitCommandResult(ctx, settings, url, options) {
   }
   const result = outcome.last.value;
   publishResult(ctx, settings, commandId, result);
-  return { outcome: judge(outcome.last.status, result, settings.successExitCodes), result };
+  return { outcome: judge2(outcome.last.status, result, settings.successExitCodes), result };
 }
 function recordResult(ctx, result) {
-  ctx.facts.startedAt = result.startedAt ?? ctx.facts.startedAt;
-  ctx.facts.finishedAt = result.finishedAt;
-  ctx.facts.exitCode = result.exitCode;
-  ctx.facts.reason = result.reason || void 0;
+  ctx.record({
+    startedAt: result.startedAt ?? ctx.facts.startedAt,
+    finishedAt: result.finishedAt,
+    exitCode: result.exitCode,
+    reason: result.reason || void 0
+  });
 }
 var AKS_OUTPUT_CAP_BYTES = 512e3;
 function publishResult(ctx, settings, commandId, result) {
   const logs = result.logs ?? "";
   const bytes = Buffer.byteLength(logs);
   const fileName = `aks-command-${commandId}`;
+  const logsCut = bytes >= AKS_OUTPUT_CAP_BYTES || void 0;
   if (settings.showLogs) {
-    ctx.facts.result = result.raw;
-    ctx.facts.logs = logs;
-    ctx.facts.logsFile = writeLogsFile(fileName, logs);
-    printUntrustedBlock(`Command output (${bytes} bytes)`, logs);
+    ctx.record({ result: result.raw, logs, logsFile: ctx.keepLogs(fileName, logs), logsCut });
+    ctx.printUntrusted(`Command output (${bytes} bytes)`, logs);
   } else {
-    ctx.facts.result = withoutLogs(result.raw);
-    ctx.facts.logs = void 0;
-    ctx.facts.logsHidden = true;
-    ctx.facts.logsFile = writeLogsFile(fileName, logs, { private: true });
+    const logsFile = ctx.keepLogs(fileName, logs, { private: true });
+    ctx.record({
+      result: withoutLogs(result.raw),
+      logs: void 0,
+      logsHidden: true,
+      logsFile,
+      logsCut
+    });
     ctx.log(
-      ctx.facts.logsFile ? `Command output: ${bytes} bytes, not shown (show-logs: false); it is in ${ctx.facts.logsFile}, readable by the runner user only.` : `Command output: ${bytes} bytes, not shown (show-logs: false), and not kept: RUNNER_TEMP is not set.`
+      logsFile ? `Command output: ${bytes} bytes, not shown (show-logs: false); it is in ${logsFile}, readable by the runner user only.` : `Command output: ${bytes} bytes, not shown (show-logs: false), and not kept: RUNNER_TEMP is not set.`
     );
   }
-  ctx.facts.logsCut = bytes >= AKS_OUTPUT_CAP_BYTES || void 0;
-  if (ctx.facts.logsCut) {
+  if (logsCut) {
     ctx.warn(
       `The command's output is ${formatBytes(bytes)}, at AKS's limit of 512 kB: the service cut it there, so its end is missing. Write large output to a file and print only what you need (e.g. kubectl get pods -A -o json > out.json; jq ... out.json), or keep it in a ConfigMap (kubectl create configmap NAME --from-file=out.json) and read it from there.`
     );
@@ -23013,12 +23414,12 @@ function withoutLogs(raw) {
     properties: { ...raw.properties, logs: "(not shown: show-logs is false; see logs-file)" }
   };
 }
-function judge(status, result, successExitCodes) {
-  if (status !== "Succeeded") {
+function judge2(status, result, successExitCodes) {
+  if (status !== STATUS.Succeeded) {
     return {
       status,
       verdict: "fail",
-      message: `The command ${status === "Failed" ? "failed to run" : "was canceled"}${result.reason ? `: ${result.reason}` : ""}.`,
+      message: `The command ${status === STATUS.Failed ? "failed to run" : "was canceled"}${result.reason ? `: ${result.reason}` : ""}.`,
       fix: fixForReason(result.reason)
     };
   }
@@ -23050,7 +23451,7 @@ function fixForReason(reason) {
   return void 0;
 }
 async function commandResult(ctx, settings) {
-  ctx.facts.commandId = settings.commandId;
+  ctx.record({ commandId: settings.commandId });
   const path7 = commandResultPath(settings, settings.commandId);
   ctx.log(`Reading the result of command ${settings.commandId} on ${settings.cluster.name}.`);
   try {
@@ -23061,9 +23462,9 @@ async function commandResult(ctx, settings) {
     recordResult(ctx, seen.value);
     if (!seen.done) return { status: seen.status, verdict: "pass", message: void 0 };
     publishResult(ctx, settings, settings.commandId, seen.value);
-    return judge(seen.status, seen.value, settings.successExitCodes);
+    return judge2(seen.status, seen.value, settings.successExitCodes);
   } catch (error2) {
-    if (!(error2 instanceof ServiceError) || error2.status !== 404 || /Resource(Group)?NotFound/.test(error2.code))
+    if (!(error2 instanceof ServiceError) || error2.status !== 404 || isClusterMissing(error2))
       throw error2;
     throw error2.explained(
       `${error2.serviceMessage} (command-id: ${settings.commandId})`,
@@ -23072,7 +23473,93 @@ async function commandResult(ctx, settings) {
   }
 }
 
-// src/attachments.ts
+// src/operations/operation-status.ts
+var OPERATION_STATUS_API_VERSION = "2025-05-02-preview";
+function interpret(response) {
+  const status = readOperationStatus(response.body);
+  const done = isTerminalStatus(status.status);
+  return {
+    done,
+    status: statusWord(status.status, done),
+    percent: status.percent,
+    value: { ...status, raw: response.body }
+  };
+}
+async function operationStatus(ctx, settings) {
+  const target = aksTarget(settings);
+  if (target.nodePool) ctx.record({ details: [["Node pool", target.nodePool]] });
+  const path7 = `${target.path}/operations/${encodeURIComponent(settings.operationId)}?api-version=${operationsApiVersion(ctx, settings.apiVersion)}`;
+  ctx.log(`Reading operation ${settings.operationId} of ${target.label}.`);
+  ctx.record({ operationId: operationIdOf2(settings.operationId, void 0) });
+  const observe = observePollingUrl(ctx.arm, "location", path7, interpret);
+  let last;
+  try {
+    if (!settings.wait) {
+      last = await observe();
+      const percent = last.percent === void 0 ? "" : ` (${last.percent}% complete)`;
+      ctx.log(
+        `Operation ${settings.operationId} is ${last.status}${percent}${last.done ? "" : "; not waiting (wait: false)"}.`
+      );
+    } else {
+      const outcome = await ctx.poll(observe, { lookFirst: true });
+      if (outcome.last) record(ctx, outcome.last.value, settings.operationId);
+      if (!outcome.done)
+        return ctx.stopped(outcome.last?.status, "Run operation-status again to keep watching.");
+      last = outcome.last;
+    }
+  } catch (error2) {
+    throw explainNotFound(error2, settings);
+  }
+  record(ctx, last.value, settings.operationId);
+  return judgeOperation(last.status, last.done, last.value);
+}
+function operationsApiVersion(ctx, override) {
+  if (override === void 0) return OPERATION_STATUS_API_VERSION;
+  if (override.toLowerCase().endsWith("-preview")) return override;
+  ctx.warn(
+    `api-version ${override} is not a preview version, and AKS serves operations/{operation-id} only in preview versions; using ${OPERATION_STATUS_API_VERSION} for operation-status.`
+  );
+  return OPERATION_STATUS_API_VERSION;
+}
+function explainNotFound(error2, settings) {
+  if (!(error2 instanceof ServiceError) || error2.status !== 404 || isClusterMissing(error2))
+    return error2;
+  const latest = settings.operationId === "latest";
+  const { label, nodePool } = aksTarget(settings);
+  const checkPool = nodePool ? "Check node-pool (the cluster must have that node pool) and " : "";
+  return new ActionError(
+    latest ? `operation-id latest: ${label} has no recorded operation (${error2.code}: ${error2.serviceMessage}, ${describeAnswer(error2.status, error2.requestId)}).` : `operation-id ${settings.operationId}: no such operation on ${label} (${error2.code}: ${error2.serviceMessage}, ${describeAnswer(error2.status, error2.requestId)}).`,
+    latest ? `${checkPool || "Check "}the cluster input; operations appear here once the cluster has been created, upgraded, scaled or otherwise changed.` : `${checkPool || "Check "}operation-id: AKS keeps only the latest 50 operations of a cluster; leave operation-id empty (latest) for the newest one.`
+  );
+}
+function record(ctx, status, requestedId) {
+  ctx.record({
+    operationId: operationIdOf2(requestedId, status.raw) ?? ctx.facts.operationId,
+    percentComplete: status.percent ?? ctx.facts.percentComplete,
+    startedAt: status.startTime,
+    finishedAt: status.endTime,
+    reason: status.error ? `${status.error.code}: ${status.error.message}` : void 0,
+    result: status.raw
+  });
+}
+function operationIdOf2(requestedId, body) {
+  if (requestedId.toLowerCase() !== "latest") return requestedId;
+  const raw = isRecord(body) ? body : {};
+  const fromId = typeof raw.id === "string" ? raw.id.split("/").filter(Boolean).pop() : void 0;
+  if (fromId) return fromId;
+  return typeof raw.name === "string" && raw.name ? raw.name : void 0;
+}
+function judgeOperation(status, done, value) {
+  if (!done || status === STATUS.Succeeded) return { status, verdict: "pass" };
+  const why = value.error ? `: ${value.error.code}: ${value.error.message}` : "";
+  return {
+    status,
+    verdict: "fail",
+    message: `The operation ended ${status}${why}`.replace(/\.?$/, ".")
+  };
+}
+
+// src/operations/attachments.ts
 import { createReadStream, realpathSync } from "node:fs";
 import { stat as stat2 } from "node:fs/promises";
 import path6, { isAbsolute, join as join4, relative, resolve, sep as sep5 } from "node:path";
@@ -26633,7 +27120,7 @@ var Zip = /* @__PURE__ */ (function() {
   return Zip2;
 })();
 
-// src/attachments.ts
+// src/operations/attachments.ts
 var MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 var BODY_OVERHEAD_BYTES = 8 * 1024;
 var MAX_ATTACHED_BYTES = 1024 * 1024 * 1024;
@@ -26824,7 +27311,7 @@ async function explainRefusal(ctx, settings, error2) {
   const cluster = await readClusterQuietly(ctx, settings);
   const refusal = describeRefusal(error2.code, error2.serviceMessage, cluster, settings.cluster);
   if (!refusal) return error2;
-  ctx.facts.reason = refusal.message;
+  ctx.record({ reason: refusal.message });
   return error2.explained(
     `${refusal.message} The service said: ${error2.serviceMessage}`,
     refusal.fix
@@ -26882,11 +27369,13 @@ async function prepareRunCommand(settings, signal, log) {
 }
 async function runCommand(ctx, settings, attachment, tokens) {
   if (attachment) {
-    ctx.facts.attachments = {
-      count: attachment.files.length,
-      bytes: attachment.bytes,
-      zipBytes: attachment.zipBytes
-    };
+    ctx.record({
+      attachments: {
+        count: attachment.files.length,
+        bytes: attachment.bytes,
+        zipBytes: attachment.zipBytes
+      }
+    });
     ctx.log(
       `Attaching ${attachment.files.length} files (${formatBytes(attachment.bytes)}, ${formatBytes(attachment.zipBytes)} zipped):`
     );
@@ -26894,7 +27383,7 @@ async function runCommand(ctx, settings, attachment, tokens) {
   }
   const allowed = 1 + settings.startRetries;
   for (let made = 1; ; made++) {
-    ctx.facts.attempts = { made, allowed };
+    ctx.record({ attempts: { made, allowed } });
     const submitted = await submitOnce(ctx, settings, attachment, tokens);
     if (submitted.neverStarted && made < allowed) {
       resubmitNotice(ctx, submitted.neverStarted, made, allowed);
@@ -26909,10 +27398,10 @@ async function runCommand(ctx, settings, attachment, tokens) {
         "The service accepted the command but sent no Location to read its result from."
       );
     const commandId = commandIdFrom(url);
-    ctx.facts.commandId = commandId;
+    ctx.record({ commandId });
     ctx.log(`Command accepted: command-id ${commandId}.`);
     if (!settings.wait) {
-      return { status: "Accepted", verdict: "pass", message: void 0 };
+      return { status: STATUS.Accepted, verdict: "pass", message: void 0 };
     }
     const { outcome, result } = await awaitCommandResult(ctx, settings, url, {
       lookFirst: false,
@@ -27010,408 +27499,6 @@ function commandIdFrom(location) {
   return id;
 }
 
-// src/operations/target.ts
-function aksTarget(settings) {
-  const { cluster, nodePool } = settings;
-  if (!nodePool) {
-    return {
-      path: cluster.resourceId,
-      label: `cluster ${cluster.name}`,
-      noun: "cluster",
-      nodePool,
-      clusterName: cluster.name
-    };
-  }
-  return {
-    path: `${cluster.resourceId}/agentPools/${nodePool}`,
-    label: `node pool ${nodePool} of cluster ${cluster.name}`,
-    noun: "node pool",
-    nodePool,
-    clusterName: cluster.name
-  };
-}
-
-// src/operations/abort.ts
-var ABORT_API_VERSION = "2024-05-01";
-function interpretAbortPoll(mode) {
-  return (response) => {
-    if (mode === "location" && response.status === 202)
-      return { done: false, status: "InProgress", value: response.body };
-    const { status, percent } = readOperationStatus(response.body);
-    if (mode === "location")
-      return {
-        done: true,
-        status: canonicalArmStatus(status ?? "Succeeded"),
-        value: response.body
-      };
-    const done = isTerminalStatus(status);
-    return {
-      done,
-      status: status ? done ? canonicalArmStatus(status) : status : "Unknown",
-      percent,
-      value: response.body
-    };
-  };
-}
-function interpretCluster(response) {
-  const state = clusterState(response.body) ?? "Unknown";
-  const done = isTerminalStatus(state);
-  return { done, status: done ? canonicalArmStatus(state) : state, value: response.body };
-}
-function clusterState(body) {
-  const state = propertiesOf(body).provisioningState;
-  return typeof state === "string" ? state : void 0;
-}
-async function abort(ctx, settings) {
-  const apiVersion = settings.apiVersion ?? ABORT_API_VERSION;
-  const target = aksTarget(settings);
-  if (target.nodePool) ctx.facts.details = [["Node pool", target.nodePool]];
-  const clusterPath = `${target.path}?api-version=${apiVersion}`;
-  const before = await describeWhatRuns(ctx, clusterPath, target);
-  ctx.log(`Aborting the running operation on ${target.label} (POST abort).`);
-  const accepted = await ctx.arm.send("POST", `${target.path}/abort?api-version=${apiVersion}`, {
-    accept: [202, 204, 409]
-  });
-  if (accepted.status === 409) return alreadyCompleted(ctx, accepted);
-  const polling = accepted.status === 202 ? pollingUrlOf(accepted) : void 0;
-  if (polling) ctx.facts.operationId = operationIdOf(polling.url);
-  if (!settings.wait) {
-    ctx.log(
-      `Abort accepted (HTTP ${accepted.status}); not waiting (wait: false). Watch the cluster with operation: operation-status.`
-    );
-    return { status: "Accepted", verdict: "pass" };
-  }
-  if (accepted.status === 202 && !polling) {
-    throw new ActionError(
-      "The service accepted the abort but sent no Azure-AsyncOperation or Location to follow."
-    );
-  }
-  const observe = polling ? observePollingUrl(ctx.arm, polling.mode, polling.url, interpretAbortPoll(polling.mode)) : observePollingUrl(ctx.arm, "location", clusterPath, interpretCluster);
-  ctx.log(
-    polling ? `Following the abort through its ${polling.mode === "location" ? "Location" : "Azure-AsyncOperation"} URL.` : `Abort accepted (204): watching the ${target.noun} until it leaves Canceling.`
-  );
-  const outcome = await ctx.poll(observe, { initialRetryAfterMs: retryAfterMs(accepted.headers) });
-  if (!outcome.done)
-    return ctx.stopped(outcome.last?.status, "Watch it with operation: operation-status.");
-  const { startTime, endTime, error: error2 } = readOperationStatus(outcome.last.value);
-  Object.assign(ctx.facts, {
-    startedAt: startTime,
-    finishedAt: endTime,
-    result: outcome.last.value
-  });
-  if (error2) ctx.facts.reason = `${error2.code}: ${error2.message}`;
-  const abortSucceeded = polling ? outcome.last.status === "Succeeded" : true;
-  if (!abortSucceeded || outcome.last.status === "Failed") {
-    const why = error2 ? `: ${error2.code}: ${error2.message}` : "";
-    return {
-      status: "Failed",
-      verdict: "fail",
-      message: `The abort failed${outcome.last.status === "Failed" ? "" : ` (its status is ${outcome.last.status})`}${why}`.replace(
-        /\.?$/,
-        "."
-      )
-    };
-  }
-  const clusterNow = polling ? await readClusterState(ctx, clusterPath) : outcome.last.status;
-  const status = polling ? "Canceled" : outcome.last.status;
-  const sentence = `The ${operationNoun(before)} was aborted; the ${target.noun} is ${clusterNow ?? "in an unknown state (it could not be read)"}. Nothing is rolled back.`;
-  ctx.log(sentence);
-  ctx.facts.details = [...ctx.facts.details ?? [], ["Outcome", sentence]];
-  return { status, verdict: "pass" };
-}
-function operationIdOf(url) {
-  return url.split("?")[0]?.split("/").filter(Boolean).pop();
-}
-async function describeWhatRuns(ctx, clusterPath, target) {
-  try {
-    const cluster = await ctx.arm.send("GET", clusterPath);
-    const state = clusterState(cluster.body);
-    if (state) {
-      const what = `${state}${versionChange(cluster.body)}`;
-      ctx.log(`The ${target.noun} is ${what}.`);
-      ctx.facts.details = [
-        ...ctx.facts.details ?? [],
-        [`${target.noun === "cluster" ? "Cluster" : "Node pool"} state before abort`, what]
-      ];
-    }
-    return state;
-  } catch (error2) {
-    if (error2 instanceof ServiceError && error2.status === 404 && target.nodePool) {
-      throw error2.explained(
-        error2.serviceMessage,
-        `Check node-pool: cluster ${target.clusterName} must have a node pool named ${target.nodePool} (az aks nodepool list).`
-      );
-    }
-    if (!(error2 instanceof ServiceError) || error2.status === 404) throw error2;
-    return void 0;
-  }
-}
-async function readClusterState(ctx, clusterPath) {
-  try {
-    const state = clusterState((await ctx.arm.send("GET", clusterPath)).body);
-    return state && (isTerminalStatus(state) ? canonicalArmStatus(state) : state);
-  } catch (error2) {
-    if (!(error2 instanceof ServiceError)) throw error2;
-    return void 0;
-  }
-}
-var OPERATION_NOUNS = {
-  upgrading: "upgrade",
-  creating: "creation",
-  scaling: "scaling",
-  updating: "update",
-  deleting: "deletion",
-  starting: "start",
-  stopping: "stop",
-  migrating: "migration"
-};
-function operationNoun(stateBefore) {
-  return OPERATION_NOUNS[stateBefore?.toLowerCase() ?? ""] ?? "running operation";
-}
-function versionChange(body) {
-  const properties = propertiesOf(body);
-  const current = properties.currentKubernetesVersion ?? properties.currentOrchestratorVersion;
-  const target = properties.kubernetesVersion ?? properties.orchestratorVersion;
-  if (typeof current !== "string" || typeof target !== "string" || !target) return "";
-  const precision = target.split(".").length;
-  const currentAtPrecision = current.split(".").slice(0, precision).join(".");
-  return currentAtPrecision === target ? "" : ` (Kubernetes ${current} → ${target})`;
-}
-function alreadyCompleted(ctx, response) {
-  const error2 = readArmError(isRecord(response.body) ? response.body.error : void 0);
-  const detail = error2 ? `${error2.code}: ${error2.message}` : "";
-  ctx.facts.reason = detail || void 0;
-  ctx.facts.result = response.body;
-  return {
-    status: "AlreadyCompleted",
-    verdict: "warn",
-    message: `Nothing was aborted: the operation finished before it could be cancelled${detail ? ` (${detail})` : ""}.`
-  };
-}
-
-// src/operations/operation-status.ts
-var OPERATION_STATUS_API_VERSION = "2025-05-02-preview";
-function interpret(response) {
-  const status = readOperationStatus(response.body);
-  const done = isTerminalStatus(status.status);
-  return {
-    done,
-    status: status.status ? done ? canonicalArmStatus(status.status) : status.status : "Unknown",
-    percent: status.percent,
-    value: { ...status, raw: response.body }
-  };
-}
-async function operationStatus(ctx, settings) {
-  const target = aksTarget(settings);
-  if (target.nodePool) ctx.facts.details = [["Node pool", target.nodePool]];
-  const path7 = `${target.path}/operations/${encodeURIComponent(settings.operationId)}?api-version=${operationsApiVersion(ctx, settings.apiVersion)}`;
-  ctx.log(`Reading operation ${settings.operationId} of ${target.label}.`);
-  ctx.facts.operationId = operationIdOf2(settings.operationId, void 0);
-  const observe = observePollingUrl(ctx.arm, "location", path7, interpret);
-  let last;
-  try {
-    if (!settings.wait) {
-      last = await observe();
-      const percent = last.percent === void 0 ? "" : ` (${last.percent}% complete)`;
-      ctx.log(
-        `Operation ${settings.operationId} is ${last.status}${percent}${last.done ? "" : "; not waiting (wait: false)"}.`
-      );
-    } else {
-      const outcome = await ctx.poll(observe, { lookFirst: true });
-      if (outcome.last) record(ctx, outcome.last.value, settings.operationId);
-      if (!outcome.done)
-        return ctx.stopped(outcome.last?.status, "Run operation-status again to keep watching.");
-      last = outcome.last;
-    }
-  } catch (error2) {
-    throw explainNotFound(error2, settings);
-  }
-  record(ctx, last.value, settings.operationId);
-  return judgeOperation(last.status, last.done, last.value);
-}
-function operationsApiVersion(ctx, override) {
-  if (override === void 0) return OPERATION_STATUS_API_VERSION;
-  if (override.toLowerCase().endsWith("-preview")) return override;
-  ctx.warn(
-    `api-version ${override} is not a preview version, and AKS serves operations/{operation-id} only in preview versions; using ${OPERATION_STATUS_API_VERSION} for operation-status.`
-  );
-  return OPERATION_STATUS_API_VERSION;
-}
-function explainNotFound(error2, settings) {
-  const clusterMissing = error2 instanceof ServiceError && ["ResourceNotFound", "ResourceGroupNotFound", "SubscriptionNotFound"].includes(error2.code);
-  if (!(error2 instanceof ServiceError) || error2.status !== 404 || clusterMissing) return error2;
-  const latest = settings.operationId === "latest";
-  const { label, nodePool } = aksTarget(settings);
-  const checkPool = nodePool ? "Check node-pool (the cluster must have that node pool) and " : "";
-  return new ActionError(
-    latest ? `operation-id latest: ${label} has no recorded operation (${error2.code}: ${error2.serviceMessage}, ${describeAnswer(error2.status, error2.requestId)}).` : `operation-id ${settings.operationId}: no such operation on ${label} (${error2.code}: ${error2.serviceMessage}, ${describeAnswer(error2.status, error2.requestId)}).`,
-    latest ? `${checkPool || "Check "}the cluster input; operations appear here once the cluster has been created, upgraded, scaled or otherwise changed.` : `${checkPool || "Check "}operation-id: AKS keeps only the latest 50 operations of a cluster; leave operation-id empty (latest) for the newest one.`
-  );
-}
-function record(ctx, status, requestedId) {
-  ctx.facts.operationId = operationIdOf2(requestedId, status.raw) ?? ctx.facts.operationId;
-  ctx.facts.percentComplete = status.percent ?? ctx.facts.percentComplete;
-  ctx.facts.startedAt = status.startTime;
-  ctx.facts.finishedAt = status.endTime;
-  ctx.facts.reason = status.error ? `${status.error.code}: ${status.error.message}` : void 0;
-  ctx.facts.result = status.raw;
-}
-function operationIdOf2(requestedId, body) {
-  if (requestedId.toLowerCase() !== "latest") return requestedId;
-  const raw = isRecord(body) ? body : {};
-  const fromId = typeof raw.id === "string" ? raw.id.split("/").filter(Boolean).pop() : void 0;
-  if (fromId) return fromId;
-  return typeof raw.name === "string" && raw.name ? raw.name : void 0;
-}
-function judgeOperation(status, done, value) {
-  if (!done || status === "Succeeded") return { status, verdict: "pass" };
-  const why = value.error ? `: ${value.error.code}: ${value.error.message}` : "";
-  return {
-    status,
-    verdict: "fail",
-    message: `The operation ended ${status}${why}`.replace(/\.?$/, ".")
-  };
-}
-
-// src/operations/cancel-fault.ts
-var FINAL_STATES = /* @__PURE__ */ new Set(["Completed", "Faulted", "Cancelled", "ForceCancelled"]);
-async function cancelFault(ctx, settings, client) {
-  const id = settings.operationId;
-  ctx.facts.operationId = id;
-  ctx.log(`Cancelling fault operation ${id} gracefully (Force=false).`);
-  if (await client.cancel(id, false) === "not-found") return alreadyOver(ctx, client, id);
-  if (!settings.wait) {
-    if (settings.force)
-      ctx.warn(
-        "force is not applied with wait: false: the forced cancel is only sent while waiting."
-      );
-    return { status: "Accepted", verdict: "pass" };
-  }
-  const watch = watchCancel(ctx, settings, client);
-  const outcome = await ctx.poll(watch.observe);
-  if (!outcome.done) {
-    if (outcome.last) ctx.facts.result = outcome.last.value;
-    return ctx.stopped(
-      outcome.last?.status,
-      `The cancel stays requested on the cluster; run cancel-fault again with operation-id ${id} to keep watching${settings.force ? "" : " (force: true to force it)"}.`
-    );
-  }
-  const forcedAfterMs = watch.forcedAfterMs();
-  ctx.facts.details = [
-    ["Fault type", outcome.last.value.Type],
-    [
-      "Cancel",
-      forcedAfterMs === void 0 ? "graceful" : `graceful, then forced after ${formatDuration(forcedAfterMs)}`
-    ]
-  ];
-  return judge2(ctx, outcome.last.value, "before the cancel took effect");
-}
-function watchCancel(ctx, settings, client) {
-  const id = settings.operationId;
-  const gracefulAt = Date.now();
-  let forcedAt;
-  let last;
-  async function forceIfDue() {
-    const waited = Date.now() - gracefulAt;
-    if (!settings.force || forcedAt !== void 0 || waited < settings.forceAfterMs) return;
-    forcedAt = Date.now();
-    ctx.log(
-      `No final state ${formatDuration(waited)} after the graceful cancel (force-after ${formatDuration(settings.forceAfterMs)}): sending a forced cancel (Force=true).`
-    );
-    if (await client.cancel(id, true) === "not-found")
-      ctx.log("The operation ended before the forced cancel reached it.");
-    else ctx.log("Forced cancel accepted.");
-  }
-  function forceDueInMs() {
-    if (!settings.force || forcedAt !== void 0) return void 0;
-    return Math.max(0, settings.forceAfterMs - (Date.now() - gracefulAt));
-  }
-  function note(entry) {
-    if (!last) {
-      ctx.log(`Fault operation ${id}: ${entry.Type}, ${entry.State}.`);
-      if (entry.Type === "NodeTransition" && !FINAL_STATES.has(entry.State)) {
-        if (settings.force)
-          ctx.log(
-            `Node transitions ignore a graceful cancel: it will be forced after ${formatDuration(settings.forceAfterMs)}.`
-          );
-        else
-          ctx.warn(
-            "This is a NodeTransition: node transitions ignore a graceful cancel and only stop when forced, so it will most likely run to its end. Set force: true to stop it."
-          );
-      }
-    } else if (entry.State !== last.State) {
-      ctx.log(`State changed: ${last.State} → ${entry.State}.`);
-    }
-    last = entry;
-  }
-  return {
-    forcedAfterMs: () => forcedAt === void 0 ? void 0 : forcedAt - gracefulAt,
-    async observe() {
-      await forceIfDue();
-      const entry = await client.findFault(id);
-      if (!entry) {
-        throw new ActionError(
-          `Fault operation ${id} accepted the cancel but is not in the cluster's list of fault operations (GET /Faults/).`
-        );
-      }
-      if (entry.State === "Invalid") {
-        throw new ActionError(
-          `The cluster reports fault operation ${id} (${entry.Type}) in state Invalid.`,
-          "Look at the Fault Analysis Service health in Service Fabric Explorer."
-        );
-      }
-      note(entry);
-      return {
-        done: FINAL_STATES.has(entry.State),
-        status: entry.State,
-        value: entry,
-        lookWithinMs: forceDueInMs()
-      };
-    }
-  };
-}
-async function alreadyOver(ctx, client, id) {
-  const entry = await client.findFault(id);
-  if (!entry) {
-    throw new ActionError(
-      `Fault operation ${id} does not exist on the cluster (the cancel answered FABRIC_E_KEY_NOT_FOUND and GET /Faults/ does not list it).`,
-      "Check operation-id: it is the OperationId given to StartDataLoss, StartQuorumLoss, StartPartitionRestart or StartNodeTransition, on this cluster. Records of finished operations are kept about 7 days."
-    );
-  }
-  if (!FINAL_STATES.has(entry.State)) {
-    throw new ActionError(
-      `The cluster answered FABRIC_E_KEY_NOT_FOUND to the cancel of ${id}, yet lists it as ${entry.State}.`,
-      "Run the step again."
-    );
-  }
-  ctx.log(
-    `Fault operation ${id} (${entry.Type}) had already ended, ${entry.State}: nothing to cancel.`
-  );
-  ctx.facts.details = [["Fault type", entry.Type]];
-  return judge2(ctx, entry, "before the cancel was sent");
-}
-function judge2(ctx, entry, ended) {
-  ctx.facts.result = entry;
-  switch (entry.State) {
-    case "Cancelled":
-      ctx.log(
-        "Cancelled: the operation was stopped and its internal state cleaned up (an effect that already happened, such as data loss, is not undone)."
-      );
-      return { status: entry.State, verdict: "pass" };
-    case "ForceCancelled":
-      ctx.log(
-        "ForceCancelled: the operation was stopped; the cluster may keep some of its internal state."
-      );
-      return { status: entry.State, verdict: "pass" };
-    default:
-      return {
-        status: entry.State,
-        verdict: "warn",
-        message: `The fault operation ended ${entry.State} ${ended}: nothing was cancelled.`
-      };
-  }
-}
-
 // src/main.ts
 var runner = {
   env: (name) => process.env[name] ?? "",
@@ -27436,16 +27523,18 @@ async function run() {
   for (const password of proxyPasswords(runner.env)) runner.mask(password);
   for (const secret of secretsInEnvironment(process.env)) registerSecret(secret);
   let operation = "unknown";
-  let cluster = getInput("cluster");
+  let cluster = runnerInputs().input("cluster");
   let outcome;
   try {
     const settings = readSettings(runnerInputs());
     operation = settings.operation;
     cluster = settings.operation === "cancel-fault" ? settings.gatewayUrl : settings.cluster.resourceId;
     const signal = AbortSignal.any([state.interrupt.signal, deadline(settings.timeoutMs, state)]);
-    outcome = await perform(settings, state, signal, startedAt);
+    const { learned, ...judged } = await perform(settings, state, signal, startedAt);
+    if (learned) mergeFacts(state.facts, learned);
+    outcome = judged;
   } catch (error2) {
-    outcome = outcomeOfError(error2, state);
+    outcome = outcomeOfError(error2, state.interrupt.signal.aborted);
   } finally {
     for (const dispose of state.disposers) dispose();
   }
@@ -27489,13 +27578,14 @@ async function perform(settings, state, signal, startedAt) {
   const login = await signIn(settings, runner, signal);
   info2(login.description);
   const armTransport = createTransport(state, signal, settings.timeoutMs);
-  state.facts.correlationId = randomUUID4();
+  const correlationId = randomUUID4();
+  mergeFacts(state.facts, { correlationId });
   const arm = new ArmClient({
     endpoint: settings.endpoints.armEndpoint,
     scope: await resolveArmScope(settings.endpoints, armTransport, base.log),
     tokens: login.tokens,
     transport: armTransport,
-    correlationId: state.facts.correlationId,
+    correlationId,
     onExpiredToken: (method, url, retry) => {
       state.stats.retries++;
       info2(
@@ -27538,9 +27628,11 @@ function createTransport(state, signal, stepTimeoutMs, policy = ARM_RETRY, trust
 function operationContext(settings, state, signal, startedAt) {
   return {
     facts: state.facts,
-    signal,
+    record: (learned) => mergeFacts(state.facts, learned),
     log: info2,
     warn: (line) => warning(inert(line)),
+    printUntrusted: printUntrustedBlock,
+    keepLogs: writeLogsFile,
     poll: async (observe, options = {}) => {
       const outcome = await pollUntilDone(observe, {
         ...options,
@@ -27552,49 +27644,7 @@ function operationContext(settings, state, signal, startedAt) {
       state.stats.polls += outcome.polls;
       return outcome;
     },
-    stopped: (lastState, resume) => stoppedOutcome(state, settings.timeoutMs, lastState, resume)
-  };
-}
-function stoppedOutcome(state, timeoutMs, lastState, resume) {
-  const last = lastState ? ` (last state: ${lastState})` : "";
-  if (state.interrupt.signal.aborted) {
-    return {
-      status: "Interrupted",
-      verdict: "fail",
-      message: `The job was cancelled while waiting${last}; the operation goes on in Azure.`,
-      fix: resume
-    };
-  }
-  return {
-    status: "TimedOut",
-    verdict: "fail",
-    message: `No final status within the timeout of ${formatDuration(timeoutMs)}${last}.`,
-    fix: `Raise timeout if the operation needs longer. ${resume}`
-  };
-}
-function outcomeOfError(error2, state) {
-  if (state.interrupt.signal.aborted || error2 instanceof InterruptedError) {
-    return {
-      status: "Interrupted",
-      verdict: "fail",
-      message: "The job was cancelled before the operation finished."
-    };
-  }
-  if (error2 instanceof DOMException && error2.name === "TimeoutError") {
-    return {
-      status: "TimedOut",
-      verdict: "fail",
-      message: "The timeout ran out before the service answered.",
-      fix: "Raise timeout."
-    };
-  }
-  if (error2 instanceof ActionError) {
-    return { status: "Failed", verdict: "fail", message: inert(error2.message), fix: error2.fix };
-  }
-  return {
-    status: "Failed",
-    verdict: "fail",
-    message: `Unexpected error: ${inert(errorMessage(error2))}`
+    stopped: (lastState, resume) => stoppedOutcome(state.interrupt.signal.aborted, settings.timeoutMs, lastState, resume)
   };
 }
 function listenForCancellation(interrupt) {

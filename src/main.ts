@@ -1,9 +1,13 @@
+// The run, from inputs to outputs: reads the settings, connects, hands the operation its context,
+// and publishes whatever happened. The work itself is done by the layers below.
 import { randomUUID } from 'node:crypto';
 import * as core from '@actions/core';
-import { resolveArmScope } from './arm-audience.ts';
-import { ArmClient } from './arm-client.ts';
-import { signIn, type AuthEnvironment } from './auth.ts';
-import { ActionError, errorMessage } from './errors.ts';
+import { InterruptedError } from './base/errors.ts';
+import { USER_AGENT } from './base/version.ts';
+import { formatDuration } from './waiting/timing.ts';
+import { pollUntilDone } from './waiting/poller.ts';
+import { readSettings, runnerInputs } from './inputs/inputs.ts';
+import type { AksOperationSettings, Settings } from './inputs/settings.ts';
 import {
   Transport,
   displayUrl,
@@ -11,25 +15,24 @@ import {
   requestTimeouts,
   type CallStats,
   type TransportOptions,
-} from './http.ts';
-import { readSettings, runnerInputs } from './inputs.ts';
-import { formatProgress, inert, info } from './log.ts';
-import { publish } from './outputs.ts';
-import { proxyPasswords } from './proxy.ts';
-import { registerSecret, secretsInEnvironment } from './secrets.ts';
-import { pollUntilDone } from './poller.ts';
-import type { Facts, Outcome, Report } from './report.ts';
-import { ARM_RETRY, SERVICE_FABRIC_RETRY, type RetryPolicy } from './retry.ts';
-import { connectServiceFabric } from './service-fabric-client.ts';
-import type { AksOperationSettings, Settings } from './settings.ts';
-import { InterruptedError, formatDuration } from './timing.ts';
-import { USER_AGENT } from './version.ts';
+} from './network/http.ts';
+import { proxyPasswords } from './network/proxy.ts';
+import { ARM_RETRY, SERVICE_FABRIC_RETRY, type RetryPolicy } from './network/retry.ts';
+import { resolveArmScope } from './azure/arm-audience.ts';
+import { ArmClient } from './azure/arm-client.ts';
+import { signIn, type AuthEnvironment } from './azure/auth.ts';
+import { connectServiceFabric } from './service-fabric/connection.ts';
+import { outcomeOfError, stoppedOutcome } from './report/endings.ts';
+import { formatProgress, inert, info, printUntrustedBlock } from './report/log.ts';
+import { publish, writeLogsFile } from './report/outputs.ts';
+import { mergeFacts, type Facts, type Outcome, type Report } from './report/report.ts';
+import { registerSecret, secretsInEnvironment } from './report/secrets.ts';
 import type { AksOperationContext, OperationContext } from './operations/context.ts';
-import { commandResult } from './operations/command-result.ts';
-import { prepareRunCommand, runCommand } from './operations/run-command.ts';
 import { abort } from './operations/abort.ts';
-import { operationStatus } from './operations/operation-status.ts';
 import { cancelFault } from './operations/cancel-fault.ts';
+import { commandResult } from './operations/command-result.ts';
+import { operationStatus } from './operations/operation-status.ts';
+import { prepareRunCommand, runCommand } from './operations/run-command.ts';
 
 /** State shared by one run: what was learned, the counters, and the signals that stop waiting. */
 interface RunState {
@@ -70,7 +73,7 @@ export async function run(): Promise<void> {
   // The runner already masks these in the log; registering them keeps them out of the outputs too.
   for (const secret of secretsInEnvironment(process.env)) registerSecret(secret);
   let operation: Report['operation'] = 'unknown';
-  let cluster = core.getInput('cluster');
+  let cluster = runnerInputs().input('cluster');
   let outcome: Outcome;
   try {
     const settings = readSettings(runnerInputs());
@@ -78,9 +81,11 @@ export async function run(): Promise<void> {
     cluster =
       settings.operation === 'cancel-fault' ? settings.gatewayUrl : settings.cluster.resourceId;
     const signal = AbortSignal.any([state.interrupt.signal, deadline(settings.timeoutMs, state)]);
-    outcome = await perform(settings, state, signal, startedAt);
+    const { learned, ...judged } = await perform(settings, state, signal, startedAt);
+    if (learned) mergeFacts(state.facts, learned);
+    outcome = judged;
   } catch (error) {
-    outcome = outcomeOfError(error, state);
+    outcome = outcomeOfError(error, state.interrupt.signal.aborted);
   } finally {
     for (const dispose of state.disposers) dispose();
   }
@@ -142,13 +147,14 @@ async function perform(
   info(login.description);
   const armTransport = createTransport(state, signal, settings.timeoutMs);
   // One correlation id for every ARM request of the run: support finds all of them by it.
-  state.facts.correlationId = randomUUID();
+  const correlationId = randomUUID();
+  mergeFacts(state.facts, { correlationId });
   const arm = new ArmClient({
     endpoint: settings.endpoints.armEndpoint,
     scope: await resolveArmScope(settings.endpoints, armTransport, base.log),
     tokens: login.tokens,
     transport: armTransport,
-    correlationId: state.facts.correlationId,
+    correlationId,
     onExpiredToken: (method, url, retry) => {
       state.stats.retries++;
       info(
@@ -211,9 +217,11 @@ function operationContext(
 ): OperationContext {
   return {
     facts: state.facts,
-    signal,
+    record: (learned) => mergeFacts(state.facts, learned),
     log: info,
     warn: (line) => core.warning(inert(line)),
+    printUntrusted: printUntrustedBlock,
+    keepLogs: writeLogsFile,
     poll: async (observe, options = {}) => {
       const outcome = await pollUntilDone(observe, {
         ...options,
@@ -225,56 +233,8 @@ function operationContext(
       state.stats.polls += outcome.polls;
       return outcome;
     },
-    stopped: (lastState, resume) => stoppedOutcome(state, settings.timeoutMs, lastState, resume),
-  };
-}
-
-function stoppedOutcome(
-  state: RunState,
-  timeoutMs: number,
-  lastState: string | undefined,
-  resume: string,
-): Outcome {
-  const last = lastState ? ` (last state: ${lastState})` : '';
-  if (state.interrupt.signal.aborted) {
-    return {
-      status: 'Interrupted',
-      verdict: 'fail',
-      message: `The job was cancelled while waiting${last}; the operation goes on in Azure.`,
-      fix: resume,
-    };
-  }
-  return {
-    status: 'TimedOut',
-    verdict: 'fail',
-    message: `No final status within the timeout of ${formatDuration(timeoutMs)}${last}.`,
-    fix: `Raise timeout if the operation needs longer. ${resume}`,
-  };
-}
-
-function outcomeOfError(error: unknown, state: RunState): Outcome {
-  if (state.interrupt.signal.aborted || error instanceof InterruptedError) {
-    return {
-      status: 'Interrupted',
-      verdict: 'fail',
-      message: 'The job was cancelled before the operation finished.',
-    };
-  }
-  if (error instanceof DOMException && error.name === 'TimeoutError') {
-    return {
-      status: 'TimedOut',
-      verdict: 'fail',
-      message: 'The timeout ran out before the service answered.',
-      fix: 'Raise timeout.',
-    };
-  }
-  if (error instanceof ActionError) {
-    return { status: 'Failed', verdict: 'fail', message: inert(error.message), fix: error.fix };
-  }
-  return {
-    status: 'Failed',
-    verdict: 'fail',
-    message: `Unexpected error: ${inert(errorMessage(error))}`,
+    stopped: (lastState, resume) =>
+      stoppedOutcome(state.interrupt.signal.aborted, settings.timeoutMs, lastState, resume),
   };
 }
 

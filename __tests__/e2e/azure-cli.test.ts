@@ -180,7 +180,8 @@ describe('the real Azure CLI', { skip: AZ ? false : SKIP_REASON }, () => {
       'az aks show',
     );
     assert.equal(shown.name, 'aks-cli');
-    assert.equal(shown.id, cluster.resourceId);
+    // ARM ids compare without case; the live service spells `resourcegroups` in lower case.
+    assert.equal(shown.id.toLowerCase(), cluster.resourceId.toLowerCase());
     assert.equal(shown.provisioningState, 'Succeeded');
 
     // The action, with no variables to sign in with, on the CLI's sign-in.

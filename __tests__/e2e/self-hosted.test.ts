@@ -164,10 +164,9 @@ describe('traceable requests', { concurrency: true }, () => {
       times: 1,
       fault: { moveLocation: true },
     });
-    // A fixed, short poll interval: the first poll must come while the command still runs, to be
-    // answered with the moved Location (auto's first look may come after a 2 s command ended).
+    // A look while the command runs (the auto schedule's first look comes later than 2 s).
     const run = await runAction(
-      { cluster: c.resourceId, command: 'sleep 2; echo ok', 'poll-interval': '0.5' },
+      { cluster: c.resourceId, command: 'sleep 2; echo ok', 'poll-interval': '1' },
       lab.emu,
       { env: { RUNNER_DEBUG: '1' } },
     );

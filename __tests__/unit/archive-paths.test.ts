@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { archivePath, isInside } from '../../src/attachments.ts';
+import { archivePath, isInside } from '../../src/operations/attachments.ts';
 
 const { win32, posix } = path;
 

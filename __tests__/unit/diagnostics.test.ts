@@ -2,13 +2,13 @@
 // and the summary's tail of long output.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ServiceError } from '../../src/errors.ts';
-import { debugPath, formatAttempt, plainId } from '../../src/http.ts';
-import { parseCount, parseNodePool } from '../../src/parsers.ts';
+import { ServiceError } from '../../src/base/errors.ts';
+import { debugPath, formatAttempt, plainId } from '../../src/network/http.ts';
+import { parseCount, parseNodePool } from '../../src/inputs/parsers.ts';
 import { commandPodNeverStarted } from '../../src/operations/run-command.ts';
 import { describeRefusal } from '../../src/operations/refusals.ts';
 import { readCommandResult } from '../../src/operations/command-result.ts';
-import { tailUtf8 } from '../../src/summary.ts';
+import { tailUtf8 } from '../../src/report/summary.ts';
 
 describe('debug lines', () => {
   it('hide the signature of a signed polling URL (t, c, s, h) and keep the api-version', () => {

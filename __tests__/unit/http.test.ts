@@ -4,11 +4,11 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { MAX_BODY_BYTES, exchange } from '../../src/http.ts';
-import { refuseForeignAudience } from '../../src/service-fabric-client.ts';
-import type { CancelFaultSettings } from '../../src/settings.ts';
-import { ActionError } from '../../src/errors.ts';
-import { describeProxy, proxyFor, proxyPasswords } from '../../src/proxy.ts';
+import { MAX_BODY_BYTES, exchange } from '../../src/network/http.ts';
+import { refuseForeignAudience } from '../../src/service-fabric/connection.ts';
+import type { CancelFaultSettings } from '../../src/inputs/settings.ts';
+import { ActionError } from '../../src/base/errors.ts';
+import { describeProxy, proxyFor, proxyPasswords } from '../../src/network/proxy.ts';
 
 type Behaviour = (res: http.ServerResponse) => void;
 const behaviours = new Map<string, Behaviour>();

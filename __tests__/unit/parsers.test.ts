@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { InputError } from '../../src/errors.ts';
+import { InputError } from '../../src/base/errors.ts';
 import {
   parseAksCluster,
   parseBoolean,
@@ -11,7 +11,7 @@ import {
   parsePollInterval,
   parseThumbprints,
   parseUuid,
-} from '../../src/parsers.ts';
+} from '../../src/inputs/parsers.ts';
 
 const SUB = '0b1f6471-1bf0-4dda-aec3-111122223333';
 

@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { InputError } from '../../src/errors.ts';
-import { readSettings, type InputSource } from '../../src/inputs.ts';
+import { InputError } from '../../src/base/errors.ts';
+import { readSettings, type InputSource } from '../../src/inputs/inputs.ts';
 import {
   parseAksCluster,
   parseApiVersion,
@@ -20,7 +20,7 @@ import {
   parseTenantId,
   parseThumbprints,
   parseUuid,
-} from '../../src/parsers.ts';
+} from '../../src/inputs/parsers.ts';
 
 const RUNS = 3_000;
 let generated = 0;

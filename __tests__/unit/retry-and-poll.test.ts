@@ -1,8 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LookClock, nextPollDelay, pollUntilDone, type Observation } from '../../src/poller.ts';
-import { AUTO_SCHEDULE, autoWaitMs } from '../../src/timing.ts';
-import { ARM_RETRY, SERVICE_FABRIC_RETRY, decideRetry, retryAfterMs } from '../../src/retry.ts';
+import {
+  LookClock,
+  nextPollDelay,
+  pollUntilDone,
+  type Observation,
+} from '../../src/waiting/poller.ts';
+import { AUTO_SCHEDULE, autoWaitMs } from '../../src/waiting/timing.ts';
+import {
+  ARM_RETRY,
+  SERVICE_FABRIC_RETRY,
+  decideRetry,
+  retryAfterMs,
+} from '../../src/network/retry.ts';
 
 const half = () => 0; // jitter at its lowest: 50 % of the ceiling
 

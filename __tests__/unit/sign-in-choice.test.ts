@@ -5,11 +5,11 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { firstAudience } from '../../src/arm-audience.ts';
-import { pickAzureAuth, profileListsSubscription } from '../../src/auth.ts';
-import { audienceScope } from '../../src/cloud.ts';
-import { readSettings } from '../../src/inputs.ts';
-import type { CommonSettings } from '../../src/settings.ts';
+import { firstAudience } from '../../src/azure/arm-audience.ts';
+import { pickAzureAuth, profileListsSubscription } from '../../src/azure/auth.ts';
+import { audienceScope } from '../../src/inputs/cloud.ts';
+import { readSettings } from '../../src/inputs/inputs.ts';
+import type { CommonSettings } from '../../src/inputs/settings.ts';
 
 /** A folder holding an executable named `az` (never run here) and a CLI config folder. */
 function cliMachine(profile: string | undefined): { path: string; configDir: string } {

@@ -6,23 +6,20 @@ import {
   startServiceFabricGateway,
   type ServiceFabricGateway,
 } from '../../emulator/service-fabric.ts';
-import { InputError, SignInError, TransportError } from '../../src/errors.ts';
-import { parseThumbprints } from '../../src/parsers.ts';
-import { SERVICE_FABRIC_RETRY } from '../../src/retry.ts';
-import {
-  pickGatewayAuth,
-  serverTimeoutSeconds,
-  serviceFabricError,
-} from '../../src/service-fabric-client.ts';
-import type { CancelFaultSettings } from '../../src/settings.ts';
+import { InputError, SignInError, TransportError } from '../../src/base/errors.ts';
+import { parseThumbprints } from '../../src/inputs/parsers.ts';
+import { SERVICE_FABRIC_RETRY } from '../../src/network/retry.ts';
+import { serverTimeoutSeconds, serviceFabricError } from '../../src/service-fabric/client.ts';
+import { pickGatewayAuth } from '../../src/service-fabric/connection.ts';
+import type { CancelFaultSettings } from '../../src/inputs/settings.ts';
 import {
   matchesPin,
   parseCaBundle,
   parseClientCertificate,
   pinnedServerCheck,
   thumbprintsOf,
-} from '../../src/tls.ts';
-import { Transport } from '../../src/http.ts';
+} from '../../src/network/tls.ts';
+import { Transport } from '../../src/network/http.ts';
 
 let ca: PemPair;
 let client: PemPair;

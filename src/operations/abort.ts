@@ -1,22 +1,24 @@
-import type { ArmResponse } from '../arm-client.ts';
-import { isRecord, propertiesOf, readArmError } from '../json.ts';
-import { ActionError, ServiceError } from '../errors.ts';
+import type { ArmResponse } from '../azure/arm-client.ts';
+import { isRecord, propertiesOf, readArmError } from '../base/json.ts';
+import { ActionError, ServiceError } from '../base/errors.ts';
 import {
   canonicalArmStatus,
   isTerminalStatus,
   observePollingUrl,
   pollingUrlOf,
   readOperationStatus,
+  statusWord,
   type Interpretation,
   type PollingMode,
-} from '../lro.ts';
-import type { Outcome } from '../report.ts';
-import { retryAfterMs } from '../retry.ts';
-import type { AbortSettings } from '../settings.ts';
+} from '../azure/lro.ts';
+import type { Facts, Outcome } from '../report/report.ts';
+import { retryAfterMs } from '../network/retry.ts';
+import type { AbortSettings } from '../inputs/settings.ts';
 import type { AksOperationContext } from './context.ts';
 import { aksTarget, type AksTarget } from './target.ts';
+import { STATUS } from '../inputs/contract.ts';
 
-export const ABORT_API_VERSION = '2024-05-01';
+const ABORT_API_VERSION = '2024-05-01';
 
 /** The status word of an abort poll, for either polling protocol. */
 function interpretAbortPoll(mode: PollingMode): (response: ArmResponse) => Interpretation<unknown> {
@@ -27,13 +29,13 @@ function interpretAbortPoll(mode: PollingMode): (response: ArmResponse) => Inter
     if (mode === 'location')
       return {
         done: true,
-        status: canonicalArmStatus(status ?? 'Succeeded'),
+        status: canonicalArmStatus(status ?? STATUS.Succeeded),
         value: response.body,
       };
     const done = isTerminalStatus(status);
     return {
       done,
-      status: status ? (done ? canonicalArmStatus(status) : status) : 'Unknown',
+      status: statusWord(status, done),
       percent,
       value: response.body,
     };
@@ -41,9 +43,9 @@ function interpretAbortPoll(mode: PollingMode): (response: ArmResponse) => Inter
 }
 
 function interpretCluster(response: ArmResponse): Interpretation<unknown> {
-  const state = clusterState(response.body) ?? 'Unknown';
+  const state = clusterState(response.body);
   const done = isTerminalStatus(state);
-  return { done, status: done ? canonicalArmStatus(state) : state, value: response.body };
+  return { done, status: statusWord(state, done), value: response.body };
 }
 
 function clusterState(body: unknown): string | undefined {
@@ -51,28 +53,38 @@ function clusterState(body: unknown): string | undefined {
   return typeof state === 'string' ? state : undefined;
 }
 
+/** The outputs abort sets (and the summary rows it adds). */
+export type AbortFacts = Pick<
+  Facts,
+  'operationId' | 'startedAt' | 'finishedAt' | 'reason' | 'result' | 'details'
+>;
+type AbortContext = AksOperationContext<AbortFacts>;
+
 /** Aborts the operation running on the cluster and waits until it is cancelled. */
-export async function abort(ctx: AksOperationContext, settings: AbortSettings): Promise<Outcome> {
+export async function abort(
+  ctx: AbortContext,
+  settings: AbortSettings,
+): Promise<Outcome<AbortFacts>> {
   const apiVersion = settings.apiVersion ?? ABORT_API_VERSION;
   const target = aksTarget(settings);
-  if (target.nodePool) ctx.facts.details = [['Node pool', target.nodePool]];
+  if (target.nodePool) ctx.record({ details: [['Node pool', target.nodePool]] });
   const clusterPath = `${target.path}?api-version=${apiVersion}`;
   const before = await describeWhatRuns(ctx, clusterPath, target);
   ctx.log(`Aborting the running operation on ${target.label} (POST abort).`);
   const accepted = await ctx.arm.send('POST', `${target.path}/abort?api-version=${apiVersion}`, {
     accept: [202, 204, 409],
   });
-  if (accepted.status === 409) return alreadyCompleted(ctx, accepted);
+  if (accepted.status === 409) return alreadyCompleted(accepted);
   const polling = accepted.status === 202 ? pollingUrlOf(accepted) : undefined;
   // The id is in the polling URL (`…/operations/{id}`): known before waiting, so wait: false and a
   // timeout hand it on too. The status body's `name` is no substitute: the live service sends the
   // GUID there with its first three groups byte-swapped.
-  if (polling) ctx.facts.operationId = operationIdOf(polling.url);
+  if (polling) ctx.record({ operationId: operationIdOf(polling.url) });
   if (!settings.wait) {
     ctx.log(
       `Abort accepted (HTTP ${accepted.status}); not waiting (wait: false). Watch the cluster with operation: operation-status.`,
     );
-    return { status: 'Accepted', verdict: 'pass' };
+    return { status: STATUS.Accepted, verdict: 'pass' };
   }
   if (accepted.status === 202 && !polling) {
     throw new ActionError(
@@ -91,33 +103,32 @@ export async function abort(ctx: AksOperationContext, settings: AbortSettings): 
   if (!outcome.done)
     return ctx.stopped(outcome.last?.status, 'Watch it with operation: operation-status.');
   const { startTime, endTime, error } = readOperationStatus(outcome.last.value);
-  Object.assign(ctx.facts, {
+  ctx.record({
     startedAt: startTime,
     finishedAt: endTime,
     result: outcome.last.value,
+    ...(error && { reason: `${error.code}: ${error.message}` }),
   });
-  if (error) ctx.facts.reason = `${error.code}: ${error.message}`;
   // After a 202 the status resource speaks of the abort itself (Succeeded: the cancellation is
   // done); after a 204 the watched cluster state is already the operation's own final state.
-  const abortSucceeded = polling ? outcome.last.status === 'Succeeded' : true;
-  if (!abortSucceeded || outcome.last.status === 'Failed') {
+  const abortSucceeded = polling ? outcome.last.status === STATUS.Succeeded : true;
+  if (!abortSucceeded || outcome.last.status === STATUS.Failed) {
     const why = error ? `: ${error.code}: ${error.message}` : '';
     return {
-      status: 'Failed',
+      status: STATUS.Failed,
       verdict: 'fail',
       message:
-        `The abort failed${outcome.last.status === 'Failed' ? '' : ` (its status is ${outcome.last.status})`}${why}`.replace(
+        `The abort failed${outcome.last.status === STATUS.Failed ? '' : ` (its status is ${outcome.last.status})`}${why}`.replace(
           /\.?$/,
           '.',
         ),
     };
   }
   const clusterNow = polling ? await readClusterState(ctx, clusterPath) : outcome.last.status;
-  const status = polling ? 'Canceled' : outcome.last.status;
+  const status = polling ? STATUS.Canceled : outcome.last.status;
   const sentence = `The ${operationNoun(before)} was aborted; the ${target.noun} is ${clusterNow ?? 'in an unknown state (it could not be read)'}. Nothing is rolled back.`;
   ctx.log(sentence);
-  ctx.facts.details = [...(ctx.facts.details ?? []), ['Outcome', sentence]];
-  return { status, verdict: 'pass' };
+  return { status, verdict: 'pass', learned: { details: [['Outcome', sentence]] } };
 }
 
 function operationIdOf(url: string): string | undefined {
@@ -126,7 +137,7 @@ function operationIdOf(url: string): string | undefined {
 
 /** One read of the cluster (node pool), for the summary: what the abort is about to stop. Best effort. */
 async function describeWhatRuns(
-  ctx: AksOperationContext,
+  ctx: AbortContext,
   clusterPath: string,
   target: AksTarget,
 ): Promise<string | undefined> {
@@ -136,10 +147,11 @@ async function describeWhatRuns(
     if (state) {
       const what = `${state}${versionChange(cluster.body)}`;
       ctx.log(`The ${target.noun} is ${what}.`);
-      ctx.facts.details = [
-        ...(ctx.facts.details ?? []),
-        [`${target.noun === 'cluster' ? 'Cluster' : 'Node pool'} state before abort`, what],
-      ];
+      ctx.record({
+        details: [
+          [`${target.noun === 'cluster' ? 'Cluster' : 'Node pool'} state before abort`, what],
+        ],
+      });
     }
     return state;
   } catch (error) {
@@ -157,12 +169,12 @@ async function describeWhatRuns(
 
 /** The cluster's state once the abort is over, for the summary. Best effort: undefined when unreadable. */
 async function readClusterState(
-  ctx: AksOperationContext,
+  ctx: AbortContext,
   clusterPath: string,
 ): Promise<string | undefined> {
   try {
     const state = clusterState((await ctx.arm.send('GET', clusterPath)).body);
-    return state && (isTerminalStatus(state) ? canonicalArmStatus(state) : state);
+    return state && statusWord(state, isTerminalStatus(state));
   } catch (error) {
     if (!(error instanceof ServiceError)) throw error;
     return undefined;
@@ -190,7 +202,7 @@ function operationNoun(stateBefore: string | undefined): string {
  * has the version as requested (`1.31`: AKS picks the patch) beside the one running (`1.31.7`):
  * only a difference at the precision of the requested version is a change.
  */
-export function versionChange(body: unknown): string {
+function versionChange(body: unknown): string {
   const properties = propertiesOf(body);
   // Node pools name the same pair orchestratorVersion / currentOrchestratorVersion.
   const current = properties.currentKubernetesVersion ?? properties.currentOrchestratorVersion;
@@ -201,14 +213,13 @@ export function versionChange(body: unknown): string {
   return currentAtPrecision === target ? '' : ` (Kubernetes ${current} → ${target})`;
 }
 
-function alreadyCompleted(ctx: AksOperationContext, response: ArmResponse): Outcome {
+function alreadyCompleted(response: ArmResponse): Outcome<AbortFacts> {
   const error = readArmError(isRecord(response.body) ? response.body.error : undefined);
   const detail = error ? `${error.code}: ${error.message}` : '';
-  ctx.facts.reason = detail || undefined;
-  ctx.facts.result = response.body;
   return {
-    status: 'AlreadyCompleted',
+    status: STATUS.AlreadyCompleted,
     verdict: 'warn',
     message: `Nothing was aborted: the operation finished before it could be cancelled${detail ? ` (${detail})` : ''}.`,
+    learned: { reason: detail || undefined, result: response.body },
   };
 }

@@ -1,25 +1,35 @@
-import { ActionError } from '../errors.ts';
-import type { Observation } from '../poller.ts';
-import type { Outcome } from '../report.ts';
-import type { FaultOperationEntry, ServiceFabricClient } from '../service-fabric-client.ts';
-import type { CancelFaultSettings } from '../settings.ts';
-import { formatDuration } from '../timing.ts';
+import { ActionError } from '../base/errors.ts';
+import type { Observation } from '../waiting/poller.ts';
+import type { Facts, Outcome } from '../report/report.ts';
+import type { FaultOperationEntry, ServiceFabricClient } from '../service-fabric/client.ts';
+import type { CancelFaultSettings } from '../inputs/settings.ts';
+import { formatDuration } from '../waiting/timing.ts';
 import type { OperationContext } from './context.ts';
+import { STATUS } from '../inputs/contract.ts';
 
 /** The states a fault operation ends in; Running and RollingBack are still moving. */
-const FINAL_STATES = new Set(['Completed', 'Faulted', 'Cancelled', 'ForceCancelled']);
+const FINAL_STATES = new Set<string>([
+  STATUS.Completed,
+  STATUS.Faulted,
+  STATUS.Cancelled,
+  STATUS.ForceCancelled,
+]);
 
 /**
  * Cancels a Service Fabric fault operation: always a graceful cancel first; with `force`, a forced
  * one when no final state came within `force-after`. Then waits for a final state.
  */
+/** The outputs cancel-fault sets (and the summary rows it adds). */
+export type CancelFaultFacts = Pick<Facts, 'operationId' | 'result' | 'details'>;
+type CancelFaultContext = OperationContext<CancelFaultFacts>;
+
 export async function cancelFault(
-  ctx: OperationContext,
+  ctx: CancelFaultContext,
   settings: CancelFaultSettings,
   client: ServiceFabricClient,
-): Promise<Outcome> {
+): Promise<Outcome<CancelFaultFacts>> {
   const id = settings.operationId;
-  ctx.facts.operationId = id;
+  ctx.record({ operationId: id });
   ctx.log(`Cancelling fault operation ${id} gracefully (Force=false).`);
   if ((await client.cancel(id, false)) === 'not-found') return alreadyOver(ctx, client, id);
   if (!settings.wait) {
@@ -27,19 +37,19 @@ export async function cancelFault(
       ctx.warn(
         'force is not applied with wait: false: the forced cancel is only sent while waiting.',
       );
-    return { status: 'Accepted', verdict: 'pass' };
+    return { status: STATUS.Accepted, verdict: 'pass' };
   }
   const watch = watchCancel(ctx, settings, client);
   const outcome = await ctx.poll(watch.observe);
   if (!outcome.done) {
-    if (outcome.last) ctx.facts.result = outcome.last.value;
+    if (outcome.last) ctx.record({ result: outcome.last.value });
     return ctx.stopped(
       outcome.last?.status,
       `The cancel stays requested on the cluster; run cancel-fault again with operation-id ${id} to keep watching${settings.force ? '' : ' (force: true to force it)'}.`,
     );
   }
   const forcedAfterMs = watch.forcedAfterMs();
-  ctx.facts.details = [
+  return judge(ctx, outcome.last.value, 'before the cancel took effect', [
     ['Fault type', outcome.last.value.Type],
     [
       'Cancel',
@@ -47,8 +57,7 @@ export async function cancelFault(
         ? 'graceful'
         : `graceful, then forced after ${formatDuration(forcedAfterMs)}`,
     ],
-  ];
-  return judge(ctx, outcome.last.value, 'before the cancel took effect');
+  ]);
 }
 
 /**
@@ -56,7 +65,7 @@ export async function cancelFault(
  * Escalating here keeps a single waiting loop, with its timeout and interruption, for both cancels.
  */
 function watchCancel(
-  ctx: OperationContext,
+  ctx: CancelFaultContext,
   settings: CancelFaultSettings,
   client: ServiceFabricClient,
 ) {
@@ -131,10 +140,10 @@ function watchCancel(
 
 /** The cancel answered FABRIC_E_KEY_NOT_FOUND: the operation either ended already or never was. */
 async function alreadyOver(
-  ctx: OperationContext,
+  ctx: CancelFaultContext,
   client: ServiceFabricClient,
   id: string,
-): Promise<Outcome> {
+): Promise<Outcome<CancelFaultFacts>> {
   const entry = await client.findFault(id);
   if (!entry) {
     throw new ActionError(
@@ -151,29 +160,34 @@ async function alreadyOver(
   ctx.log(
     `Fault operation ${id} (${entry.Type}) had already ended, ${entry.State}: nothing to cancel.`,
   );
-  ctx.facts.details = [['Fault type', entry.Type]];
-  return judge(ctx, entry, 'before the cancel was sent');
+  return judge(ctx, entry, 'before the cancel was sent', [['Fault type', entry.Type]]);
 }
 
 /** Cancelled and ForceCancelled pass; Completed and Faulted (it was over first) pass with a warning. */
-function judge(ctx: OperationContext, entry: FaultOperationEntry, ended: string): Outcome {
-  ctx.facts.result = entry;
+function judge(
+  ctx: CancelFaultContext,
+  entry: FaultOperationEntry,
+  ended: string,
+  details: [string, string][],
+): Outcome<CancelFaultFacts> {
+  const learned = { result: entry, details };
   switch (entry.State) {
-    case 'Cancelled':
+    case STATUS.Cancelled:
       ctx.log(
         'Cancelled: the operation was stopped and its internal state cleaned up (an effect that already happened, such as data loss, is not undone).',
       );
-      return { status: entry.State, verdict: 'pass' };
-    case 'ForceCancelled':
+      return { status: entry.State, verdict: 'pass', learned };
+    case STATUS.ForceCancelled:
       ctx.log(
         'ForceCancelled: the operation was stopped; the cluster may keep some of its internal state.',
       );
-      return { status: entry.State, verdict: 'pass' };
+      return { status: entry.State, verdict: 'pass', learned };
     default:
       return {
         status: entry.State,
         verdict: 'warn',
         message: `The fault operation ended ${entry.State} ${ended}: nothing was cancelled.`,
+        learned,
       };
   }
 }

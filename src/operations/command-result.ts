@@ -1,20 +1,35 @@
-import type { ArmResponse } from '../arm-client.ts';
-import { isRecord, propertiesOf } from '../json.ts';
-import { formatBytes } from '../summary.ts';
-import { ServiceError } from '../errors.ts';
+import { isClusterMissing, type ArmResponse } from '../azure/arm-client.ts';
+import { isRecord, propertiesOf } from '../base/json.ts';
+import { ServiceError } from '../base/errors.ts';
 import {
-  canonicalArmStatus,
   isTerminalStatus,
   observePollingUrl,
+  statusWord,
   type Interpretation,
-} from '../lro.ts';
-import { writeLogsFile } from '../outputs.ts';
-import type { Outcome } from '../report.ts';
-import type { CommandResultSettings, RunCommandSettings } from '../settings.ts';
-import { printUntrustedBlock } from '../log.ts';
+} from '../azure/lro.ts';
+import type { Facts, Outcome } from '../report/report.ts';
+import type { CommandResultSettings, RunCommandSettings } from '../inputs/settings.ts';
 import type { AksOperationContext } from './context.ts';
+import { formatBytes } from '../base/format.ts';
+import { STATUS } from '../inputs/contract.ts';
 
 export const RUN_COMMAND_API_VERSION = '2024-09-01';
+
+/** The outputs command-result sets; run-command sets them too, through the same functions. */
+export type CommandResultFacts = Pick<
+  Facts,
+  | 'commandId'
+  | 'exitCode'
+  | 'startedAt'
+  | 'finishedAt'
+  | 'reason'
+  | 'result'
+  | 'logs'
+  | 'logsFile'
+  | 'logsHidden'
+  | 'logsCut'
+>;
+type CommandResultContext = AksOperationContext<CommandResultFacts>;
 
 export interface CommandResult {
   provisioningState: string | undefined;
@@ -44,24 +59,18 @@ export function readCommandResult(body: unknown): CommandResult {
 }
 
 /** A 200 with a final provisioningState ends the wait; 202, or a body that cannot be read, does not. */
-export function interpretCommandResult(response: ArmResponse): Interpretation<CommandResult> {
+function interpretCommandResult(response: ArmResponse): Interpretation<CommandResult> {
   const result = readCommandResult(response.body);
   const state = result.provisioningState;
   const done = response.status === 200 && isTerminalStatus(state);
   return {
     done,
-    status: state
-      ? done
-        ? canonicalArmStatus(state)
-        : state
-      : response.body === undefined
-        ? 'NoReadableBody'
-        : 'Running',
+    status: statusWord(state, done, response.body === undefined ? 'NoReadableBody' : 'Running'),
     value: result,
   };
 }
 
-export function commandResultPath(
+function commandResultPath(
   settings: RunCommandSettings | CommandResultSettings,
   commandId: string,
 ): string {
@@ -73,7 +82,7 @@ export function commandResultPath(
  * final result comes along (run-command decides on it whether to submit again).
  */
 export async function awaitCommandResult(
-  ctx: AksOperationContext,
+  ctx: CommandResultContext,
   settings: RunCommandSettings | CommandResultSettings,
   url: string,
   options: { lookFirst: boolean; initialRetryAfterMs?: number | undefined },
@@ -97,22 +106,24 @@ export async function awaitCommandResult(
   return { outcome: judge(outcome.last.status, result, settings.successExitCodes), result };
 }
 
-function recordResult(ctx: AksOperationContext, result: CommandResult): void {
-  ctx.facts.startedAt = result.startedAt ?? ctx.facts.startedAt;
-  ctx.facts.finishedAt = result.finishedAt;
-  ctx.facts.exitCode = result.exitCode;
-  ctx.facts.reason = result.reason || undefined;
+function recordResult(ctx: CommandResultContext, result: CommandResult): void {
+  ctx.record({
+    startedAt: result.startedAt ?? ctx.facts.startedAt,
+    finishedAt: result.finishedAt,
+    exitCode: result.exitCode,
+    reason: result.reason || undefined,
+  });
 }
 
 /**
  * AKS keeps the first 512 kB of a command's output. Output of at least 512,000 bytes is taken as
  * cut, whichever kilobyte the service counts in (its cut may also fall inside a character).
  */
-export const AKS_OUTPUT_CAP_BYTES = 512_000;
+const AKS_OUTPUT_CAP_BYTES = 512_000;
 
 /** The final result for the outputs, the log and logs-file; with show-logs: false, logs-file only. */
 function publishResult(
-  ctx: AksOperationContext,
+  ctx: CommandResultContext,
   settings: RunCommandSettings | CommandResultSettings,
   commandId: string,
   result: CommandResult,
@@ -120,24 +131,26 @@ function publishResult(
   const logs = result.logs ?? '';
   const bytes = Buffer.byteLength(logs);
   const fileName = `aks-command-${commandId}`;
+  const logsCut = bytes >= AKS_OUTPUT_CAP_BYTES || undefined;
   if (settings.showLogs) {
-    ctx.facts.result = result.raw;
-    ctx.facts.logs = logs;
-    ctx.facts.logsFile = writeLogsFile(fileName, logs);
-    printUntrustedBlock(`Command output (${bytes} bytes)`, logs);
+    ctx.record({ result: result.raw, logs, logsFile: ctx.keepLogs(fileName, logs), logsCut });
+    ctx.printUntrusted(`Command output (${bytes} bytes)`, logs);
   } else {
-    ctx.facts.result = withoutLogs(result.raw);
-    ctx.facts.logs = undefined;
-    ctx.facts.logsHidden = true;
-    ctx.facts.logsFile = writeLogsFile(fileName, logs, { private: true });
+    const logsFile = ctx.keepLogs(fileName, logs, { private: true });
+    ctx.record({
+      result: withoutLogs(result.raw),
+      logs: undefined,
+      logsHidden: true,
+      logsFile,
+      logsCut,
+    });
     ctx.log(
-      ctx.facts.logsFile
-        ? `Command output: ${bytes} bytes, not shown (show-logs: false); it is in ${ctx.facts.logsFile}, readable by the runner user only.`
+      logsFile
+        ? `Command output: ${bytes} bytes, not shown (show-logs: false); it is in ${logsFile}, readable by the runner user only.`
         : `Command output: ${bytes} bytes, not shown (show-logs: false), and not kept: RUNNER_TEMP is not set.`,
     );
   }
-  ctx.facts.logsCut = bytes >= AKS_OUTPUT_CAP_BYTES || undefined;
-  if (ctx.facts.logsCut) {
+  if (logsCut) {
     ctx.warn(
       `The command's output is ${formatBytes(bytes)}, at AKS's limit of 512 kB: the service cut it there, so its end is missing. Write large output to a file and print only what you need (e.g. kubectl get pods -A -o json > out.json; jq ... out.json), or keep it in a ConfigMap (kubectl create configmap NAME --from-file=out.json) and read it from there.`,
     );
@@ -159,11 +172,11 @@ export function judge(
   result: CommandResult,
   successExitCodes: ReadonlySet<number>,
 ): Outcome {
-  if (status !== 'Succeeded') {
+  if (status !== STATUS.Succeeded) {
     return {
       status,
       verdict: 'fail',
-      message: `The command ${status === 'Failed' ? 'failed to run' : 'was canceled'}${result.reason ? `: ${result.reason}` : ''}.`,
+      message: `The command ${status === STATUS.Failed ? 'failed to run' : 'was canceled'}${result.reason ? `: ${result.reason}` : ''}.`,
       fix: fixForReason(result.reason),
     };
   }
@@ -197,10 +210,10 @@ function fixForReason(reason: string | undefined): string | undefined {
 }
 
 export async function commandResult(
-  ctx: AksOperationContext,
+  ctx: CommandResultContext,
   settings: CommandResultSettings,
-): Promise<Outcome> {
-  ctx.facts.commandId = settings.commandId;
+): Promise<Outcome<CommandResultFacts>> {
+  ctx.record({ commandId: settings.commandId });
   const path = commandResultPath(settings, settings.commandId);
   ctx.log(`Reading the result of command ${settings.commandId} on ${settings.cluster.name}.`);
   try {
@@ -213,11 +226,7 @@ export async function commandResult(
     publishResult(ctx, settings, settings.commandId, seen.value);
     return judge(seen.status, seen.value, settings.successExitCodes);
   } catch (error) {
-    if (
-      !(error instanceof ServiceError) ||
-      error.status !== 404 ||
-      /Resource(Group)?NotFound/.test(error.code)
-    )
+    if (!(error instanceof ServiceError) || error.status !== 404 || isClusterMissing(error))
       throw error;
     throw error.explained(
       `${error.serviceMessage} (command-id: ${settings.commandId})`,

@@ -1,17 +1,18 @@
-import type { ArmResponse } from '../arm-client.ts';
-import { isRecord } from '../json.ts';
-import { ActionError, ServiceError, describeAnswer } from '../errors.ts';
+import { isClusterMissing, type ArmResponse } from '../azure/arm-client.ts';
+import { isRecord } from '../base/json.ts';
+import { ActionError, ServiceError, describeAnswer } from '../base/errors.ts';
 import {
-  canonicalArmStatus,
   isTerminalStatus,
   observePollingUrl,
   readOperationStatus,
+  statusWord,
   type Interpretation,
-} from '../lro.ts';
-import type { Outcome } from '../report.ts';
-import type { OperationStatusSettings } from '../settings.ts';
+} from '../azure/lro.ts';
+import type { Facts, Outcome } from '../report/report.ts';
+import type { OperationStatusSettings } from '../inputs/settings.ts';
 import type { AksOperationContext } from './context.ts';
 import { aksTarget } from './target.ts';
+import { STATUS } from '../inputs/contract.ts';
 
 export const OPERATION_STATUS_API_VERSION = '2025-05-02-preview';
 
@@ -22,23 +23,30 @@ function interpret(response: ArmResponse): Interpretation<OperationStatus> {
   const done = isTerminalStatus(status.status);
   return {
     done,
-    status: status.status ? (done ? canonicalArmStatus(status.status) : status.status) : 'Unknown',
+    status: statusWord(status.status, done),
     percent: status.percent,
     value: { ...status, raw: response.body },
   };
 }
 
+/** The outputs operation-status sets (and the summary rows it adds). */
+export type OperationStatusFacts = Pick<
+  Facts,
+  'operationId' | 'percentComplete' | 'startedAt' | 'finishedAt' | 'reason' | 'result' | 'details'
+>;
+type OperationStatusContext = AksOperationContext<OperationStatusFacts>;
+
 /** Reads `operations/{id}` (or `latest`) and, with `wait`, polls it until it ends. */
 export async function operationStatus(
-  ctx: AksOperationContext,
+  ctx: OperationStatusContext,
   settings: OperationStatusSettings,
-): Promise<Outcome> {
+): Promise<Outcome<OperationStatusFacts>> {
   const target = aksTarget(settings);
-  if (target.nodePool) ctx.facts.details = [['Node pool', target.nodePool]];
+  if (target.nodePool) ctx.record({ details: [['Node pool', target.nodePool]] });
   const path = `${target.path}/operations/${encodeURIComponent(settings.operationId)}?api-version=${operationsApiVersion(ctx, settings.apiVersion)}`;
   ctx.log(`Reading operation ${settings.operationId} of ${target.label}.`);
   // An id asked for by name is known before any answer, so a timeout hands it on too.
-  ctx.facts.operationId = operationIdOf(settings.operationId, undefined);
+  ctx.record({ operationId: operationIdOf(settings.operationId, undefined) });
   const observe = observePollingUrl(ctx.arm, 'location', path, interpret);
   let last;
   try {
@@ -66,7 +74,7 @@ export async function operationStatus(
  * `operations/{id}` exists only in preview API versions: a stable `api-version` (say the one an
  * abort step uses) would get 400 NoRegisteredProviderFound, so it is kept away from this call.
  */
-function operationsApiVersion(ctx: AksOperationContext, override: string | undefined): string {
+function operationsApiVersion(ctx: OperationStatusContext, override: string | undefined): string {
   if (override === undefined) return OPERATION_STATUS_API_VERSION;
   if (override.toLowerCase().endsWith('-preview')) return override;
   ctx.warn(
@@ -77,10 +85,8 @@ function operationsApiVersion(ctx: AksOperationContext, override: string | undef
 
 /** A 404 on the operation (not on the cluster) means the operation-id names nothing: say so. */
 function explainNotFound(error: unknown, settings: OperationStatusSettings): unknown {
-  const clusterMissing =
-    error instanceof ServiceError &&
-    ['ResourceNotFound', 'ResourceGroupNotFound', 'SubscriptionNotFound'].includes(error.code);
-  if (!(error instanceof ServiceError) || error.status !== 404 || clusterMissing) return error;
+  if (!(error instanceof ServiceError) || error.status !== 404 || isClusterMissing(error))
+    return error;
   const latest = settings.operationId === 'latest';
   const { label, nodePool } = aksTarget(settings);
   const checkPool = nodePool ? 'Check node-pool (the cluster must have that node pool) and ' : '';
@@ -94,13 +100,15 @@ function explainNotFound(error: unknown, settings: OperationStatusSettings): unk
   );
 }
 
-function record(ctx: AksOperationContext, status: OperationStatus, requestedId: string): void {
-  ctx.facts.operationId = operationIdOf(requestedId, status.raw) ?? ctx.facts.operationId;
-  ctx.facts.percentComplete = status.percent ?? ctx.facts.percentComplete;
-  ctx.facts.startedAt = status.startTime;
-  ctx.facts.finishedAt = status.endTime;
-  ctx.facts.reason = status.error ? `${status.error.code}: ${status.error.message}` : undefined;
-  ctx.facts.result = status.raw;
+function record(ctx: OperationStatusContext, status: OperationStatus, requestedId: string): void {
+  ctx.record({
+    operationId: operationIdOf(requestedId, status.raw) ?? ctx.facts.operationId,
+    percentComplete: status.percent ?? ctx.facts.percentComplete,
+    startedAt: status.startTime,
+    finishedAt: status.endTime,
+    reason: status.error ? `${status.error.code}: ${status.error.message}` : undefined,
+    result: status.raw,
+  });
 }
 
 /**
@@ -117,8 +125,8 @@ function operationIdOf(requestedId: string, body: unknown): string | undefined {
 }
 
 /** Failed and Canceled fail the step; a status still running (wait: false) passes as it is. */
-export function judgeOperation(status: string, done: boolean, value: OperationStatus): Outcome {
-  if (!done || status === 'Succeeded') return { status, verdict: 'pass' };
+function judgeOperation(status: string, done: boolean, value: OperationStatus): Outcome {
+  if (!done || status === STATUS.Succeeded) return { status, verdict: 'pass' };
   const why = value.error ? `: ${value.error.code}: ${value.error.message}` : '';
   // The service's message usually ends with its own full stop.
   return {

@@ -1,10 +1,13 @@
-import { ServiceError } from '../errors.ts';
-import { isRecord, propertiesOf } from '../json.ts';
-import { isTerminalStatus } from '../lro.ts';
-import type { AksClusterRef } from '../parsers.ts';
-import type { RunCommandSettings } from '../settings.ts';
+import { ServiceError } from '../base/errors.ts';
+import { isRecord, propertiesOf } from '../base/json.ts';
+import { isTerminalStatus } from '../azure/lro.ts';
+import type { RunCommandSettings } from '../inputs/settings.ts';
 import { RUN_COMMAND_API_VERSION } from './command-result.ts';
 import type { AksOperationContext } from './context.ts';
+import type { Facts } from '../report/report.ts';
+
+type RefusalContext = AksOperationContext<Pick<Facts, 'reason'>>;
+import type { AksClusterRef } from '../inputs/settings.ts';
 
 /** Why AKS refused to run a command, in plain words, and what to do about it. */
 export interface Refusal {
@@ -26,7 +29,7 @@ const SELF_EXPLAINED =
  * `powerState.code`, and a `provisioningState` that is not final (another operation holds it).
  */
 export async function explainRefusal(
-  ctx: AksOperationContext,
+  ctx: RefusalContext,
   settings: RunCommandSettings,
   error: unknown,
 ): Promise<unknown> {
@@ -39,7 +42,7 @@ export async function explainRefusal(
   const cluster = await readClusterQuietly(ctx, settings);
   const refusal = describeRefusal(error.code, error.serviceMessage, cluster, settings.cluster);
   if (!refusal) return error;
-  ctx.facts.reason = refusal.message;
+  ctx.record({ reason: refusal.message });
   return error.explained(
     `${refusal.message} The service said: ${error.serviceMessage}`,
     refusal.fix,
@@ -47,7 +50,7 @@ export async function explainRefusal(
 }
 
 async function readClusterQuietly(
-  ctx: AksOperationContext,
+  ctx: RefusalContext,
   settings: RunCommandSettings,
 ): Promise<unknown> {
   try {

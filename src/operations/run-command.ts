@@ -1,19 +1,22 @@
-import { buildAttachment, type Attachment } from '../attachments.ts';
-import { AKS_SERVER_APP_ID, defaultScope } from '../cloud.ts';
-import { ActionError, ServiceError } from '../errors.ts';
-import { clip, decodeComponentOrKeep, isCommandId } from '../parsers.ts';
-import { retryAfterMs } from '../retry.ts';
-import type { ArmResponse, TokenSource } from '../arm-client.ts';
-import type { Outcome } from '../report.ts';
-import type { RunCommandSettings } from '../settings.ts';
-import { formatBytes } from '../summary.ts';
+import { buildAttachment, type Attachment } from './attachments.ts';
+import { AKS_SERVER_APP_ID, defaultScope } from '../inputs/cloud.ts';
+import { ActionError, ServiceError } from '../base/errors.ts';
+import { decodeComponentOrKeep, isCommandId } from '../inputs/parsers.ts';
+import { retryAfterMs } from '../network/retry.ts';
+import type { ArmResponse } from '../azure/arm-client.ts';
+import type { Facts, Outcome } from '../report/report.ts';
+import type { RunCommandSettings } from '../inputs/settings.ts';
 import {
   RUN_COMMAND_API_VERSION,
   awaitCommandResult,
   type CommandResult,
+  type CommandResultFacts,
 } from './command-result.ts';
 import { explainRefusal } from './refusals.ts';
 import type { AksOperationContext } from './context.ts';
+import { clip, formatBytes } from '../base/format.ts';
+import type { TokenSource } from '../azure/auth.ts';
+import { STATUS } from '../inputs/contract.ts';
 
 const CLUSTER_TOKEN_SCOPE = defaultScope(AKS_SERVER_APP_ID);
 
@@ -32,18 +35,24 @@ export async function prepareRunCommand(
   );
 }
 
+/** The outputs run-command sets: command-result's, and what it sent. */
+export type RunCommandFacts = CommandResultFacts & Pick<Facts, 'attachments' | 'attempts'>;
+type RunCommandContext = AksOperationContext<RunCommandFacts>;
+
 export async function runCommand(
-  ctx: AksOperationContext,
+  ctx: RunCommandContext,
   settings: RunCommandSettings,
   attachment: Attachment | undefined,
   tokens: TokenSource,
-): Promise<Outcome> {
+): Promise<Outcome<RunCommandFacts>> {
   if (attachment) {
-    ctx.facts.attachments = {
-      count: attachment.files.length,
-      bytes: attachment.bytes,
-      zipBytes: attachment.zipBytes,
-    };
+    ctx.record({
+      attachments: {
+        count: attachment.files.length,
+        bytes: attachment.bytes,
+        zipBytes: attachment.zipBytes,
+      },
+    });
     ctx.log(
       `Attaching ${attachment.files.length} files (${formatBytes(attachment.bytes)}, ${formatBytes(attachment.zipBytes)} zipped):`,
     );
@@ -51,7 +60,7 @@ export async function runCommand(
   }
   const allowed = 1 + settings.startRetries;
   for (let made = 1; ; made++) {
-    ctx.facts.attempts = { made, allowed };
+    ctx.record({ attempts: { made, allowed } });
     const submitted = await submitOnce(ctx, settings, attachment, tokens);
     if (submitted.neverStarted && made < allowed) {
       resubmitNotice(ctx, submitted.neverStarted, made, allowed);
@@ -66,10 +75,10 @@ export async function runCommand(
         'The service accepted the command but sent no Location to read its result from.',
       );
     const commandId = commandIdFrom(url);
-    ctx.facts.commandId = commandId;
+    ctx.record({ commandId });
     ctx.log(`Command accepted: command-id ${commandId}.`);
     if (!settings.wait) {
-      return { status: 'Accepted', verdict: 'pass', message: undefined };
+      return { status: STATUS.Accepted, verdict: 'pass', message: undefined };
     }
     const { outcome, result } = await awaitCommandResult(ctx, settings, url, {
       lookFirst: false,
@@ -108,7 +117,7 @@ interface NeverStarted {
 }
 
 async function submitOnce(
-  ctx: AksOperationContext,
+  ctx: RunCommandContext,
   settings: RunCommandSettings,
   attachment: Attachment | undefined,
   tokens: TokenSource,
@@ -127,7 +136,7 @@ async function submitOnce(
 }
 
 function resubmitNotice(
-  ctx: AksOperationContext,
+  ctx: RunCommandContext,
   why: NeverStarted,
   made: number,
   allowed: number,
@@ -153,7 +162,7 @@ function afterAllAttempts(outcome: Outcome, made: number): Outcome {
  * the cluster needs one, and the same request goes again with it.
  */
 async function submit(
-  ctx: AksOperationContext,
+  ctx: RunCommandContext,
   settings: RunCommandSettings,
   attachment: Attachment | undefined,
   tokens: TokenSource,

@@ -1,4 +1,4 @@
-import type { AksSettings } from '../settings.ts';
+import type { AksSettings } from '../inputs/settings.ts';
 
 /** What an abort or an operation read acts on: the cluster, or one node pool of it. */
 export interface AksTarget {

@@ -1,4 +1,4 @@
-import type { OperationName } from './settings.ts';
+import type { OperationName } from '../inputs/contract.ts';
 
 /** pass: the step succeeds; warn: it succeeds with a warning; fail: the step fails. */
 export type Verdict = 'pass' | 'warn' | 'fail';
@@ -28,8 +28,21 @@ export interface Facts {
   logsCut?: boolean;
 }
 
-/** How an operation ended, as the action judges it. */
-export interface Outcome {
+/** What an operation hands on at once: the fields it sets, and summary rows to add. */
+export type Learned<F extends Facts = Facts> = Partial<F>;
+
+/**
+ * The one merge of what was learned into what was recorded: each field given replaces the one
+ * recorded (undefined clears it), `details` rows are appended in the order they came.
+ */
+export function mergeFacts(facts: Facts, learned: Learned): void {
+  const { details, ...fields } = learned;
+  Object.assign(facts, fields);
+  if (details) facts.details = [...(facts.details ?? []), ...details];
+}
+
+/** How an operation ended, as the action judges it; `F`: the facts it may hand on with it. */
+export interface Outcome<F extends Facts = Facts> {
   status: string;
   verdict: Verdict;
   /** Why it failed or warned, for the log, the annotation and the summary. */
@@ -37,9 +50,11 @@ export interface Outcome {
   fix?: string | undefined;
   /** The summary heading in plain words, when the status word alone would mislead (a command that ran and exited 3 has status Succeeded). */
   headline?: string | undefined;
+  /** What the operation learned last, handed on with its outcome (merged like `record`). */
+  learned?: Learned<F> | undefined;
 }
 
-export interface Report extends Facts, Outcome {
+export interface Report extends Facts, Omit<Outcome, 'learned'> {
   operation: OperationName | 'unknown';
   cluster: string;
   durationMs: number;

@@ -1,15 +1,15 @@
 // Which audience to ask Entra for when calling ARM. The public clouds document theirs; a custom
 // `arm-endpoint` (Azure Stack Hub, a private cloud) names its own in its metadata document, which is
 // where `az cloud register` and the Azure SDKs read it.
-import { audienceScope } from './cloud.ts';
-import { displayUrl, type Transport } from './http.ts';
-import { isRecord, parseJson } from './json.ts';
-import type { Endpoints } from './settings.ts';
+import { audienceScope } from '../inputs/cloud.ts';
+import { displayUrl, type Transport } from '../network/http.ts';
+import { isRecord, parseJson } from '../base/json.ts';
+import type { Endpoints } from '../inputs/settings.ts';
 
 /** The metadata API version the Azure SDKs use for `{arm}/metadata/endpoints`. */
-export const METADATA_API_VERSION = '2022-09-01';
+const METADATA_API_VERSION = '2022-09-01';
 
-export function metadataUrl(armEndpoint: string): string {
+function metadataUrl(armEndpoint: string): string {
   return `${armEndpoint}/metadata/endpoints?api-version=${METADATA_API_VERSION}`;
 }
 

@@ -38,7 +38,7 @@ export interface PollOptions {
 
 export type PollOutcome<T> =
   | { done: true; last: Observation<T>; polls: number }
-  | { done: false; last: Observation<T> | undefined; polls: number; stopReason: unknown };
+  | { done: false; last: Observation<T> | undefined; polls: number };
 
 /**
  * How long to wait before the next look, `elapsedMs` after the poller started (right after the
@@ -86,7 +86,7 @@ export async function pollUntilDone<T>(
     }
   } catch (error) {
     if (!options.signal.aborted) throw error;
-    return { done: false, last, polls, stopReason: options.signal.reason };
+    return { done: false, last, polls };
   }
 }
 

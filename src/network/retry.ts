@@ -1,4 +1,5 @@
-import { sleep } from './timing.ts';
+import { sleep } from '../waiting/timing.ts';
+import { headerValue } from './headers.ts';
 
 /** One retry policy for every call the action makes (ARM and Service Fabric). */
 export interface RetryPolicy {
@@ -88,7 +89,7 @@ export function decideRetry(
 }
 
 /** Exponential from the base, capped, with 50–100 % jitter so parallel jobs spread out. */
-export function exponentialBackoff(
+function exponentialBackoff(
   retriesSoFar: number,
   policy: RetryPolicy,
   random: () => number = Math.random,
@@ -114,15 +115,6 @@ export function retryAfterMs(
   if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
-export function headerValue(
-  headers: Record<string, string | string[] | undefined>,
-  name: string,
-): string | undefined {
-  const value = headers[name.toLowerCase()];
-  const first = Array.isArray(value) ? value[0] : value;
-  return first?.trim() || undefined;
 }
 
 /**

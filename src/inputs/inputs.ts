@@ -1,5 +1,5 @@
 import { isKnownAuthority, lookupCloud, sameOrigin, CLOUD_NAMES } from './cloud.ts';
-import { InputError } from './errors.ts';
+import { InputError } from '../base/errors.ts';
 import {
   parseAksCluster,
   parseApiVersion,
@@ -18,23 +18,23 @@ import {
   parseTenantId,
   parseThumbprints,
   parseUuid,
-  clip,
 } from './parsers.ts';
 import {
   AUTH_KINDS,
-  OPERATIONS,
   type AksSettings,
   type CommonSettings,
   type Endpoints,
   type Settings,
 } from './settings.ts';
+import { clip } from '../base/format.ts';
+import { OPERATIONS, type InputName } from './contract.ts';
 
 /** Each resubmission waits for a new pod; a handful is plenty (AKS says a retry may help). */
 const MAX_START_RETRIES = 5;
 
 /** Where inputs come from: the runner's `INPUT_*` variables in production, a map in unit tests. */
 export interface InputSource {
-  input(name: string): string;
+  input(name: InputName): string;
   env(name: string): string;
 }
 
@@ -150,7 +150,7 @@ function parseTimeout(raw: string): number {
 /** An input, or the variable that stands in for it, checked by the same parser. */
 function fromInputOrEnv(
   source: InputSource,
-  input: string,
+  input: InputName,
   variable: string,
   parse: (input: string, raw: string, from?: string) => string,
 ): string {
@@ -215,7 +215,7 @@ function readCancelFault(source: InputSource, common: CommonSettings): Settings 
   };
 }
 
-function required(source: InputSource, name: string, what: string): string {
+function required(source: InputSource, name: InputName, what: string): string {
   const value = source.input(name);
   if (value === '') throw new InputError(name, `is required: ${what}`);
   return value;

@@ -1,7 +1,9 @@
 import type { ArmClient, ArmResponse } from './arm-client.ts';
-import { isRecord, readArmError } from './json.ts';
-import type { Observation } from './poller.ts';
-import { headerValue, retryAfterMs } from './retry.ts';
+import { isRecord, readArmError } from '../base/json.ts';
+import type { Observation } from '../waiting/poller.ts';
+import { retryAfterMs } from '../network/retry.ts';
+import { headerValue } from '../network/headers.ts';
+import { STATUS } from '../inputs/contract.ts';
 
 /** ARM's long-running operation protocols: a `Location` answering 202 until done, or an `Azure-AsyncOperation` status. */
 export type PollingMode = 'location' | 'azure-asyncoperation';
@@ -45,16 +47,25 @@ export function isTerminalStatus(status: string | undefined): boolean {
 }
 
 /** `succeeded` → `Succeeded`: status outputs are PascalCase whatever case the service used. */
-export function pascalCase(status: string): string {
+function pascalCase(status: string): string {
   return status.charAt(0).toUpperCase() + status.slice(1);
 }
 
 /** `Canceled`, `Cancelled`: the canonical spelling of a terminal ARM status. */
 export function canonicalArmStatus(status: string): string {
-  const match = ['Succeeded', 'Failed', 'Canceled'].find(
+  const match = [STATUS.Succeeded, STATUS.Failed, STATUS.Canceled].find(
     (s) => s.toLowerCase() === status.toLowerCase(),
   );
   return match ?? pascalCase(status);
+}
+
+/**
+ * The status word to report: a final one in its canonical spelling, one still running as the
+ * service spelled it, `missing` when the service sent none.
+ */
+export function statusWord(status: string | undefined, done: boolean, missing = 'Unknown'): string {
+  if (!status) return missing;
+  return done ? canonicalArmStatus(status) : status;
 }
 
 /** The `status` of an Azure-AsyncOperation body (also `OperationStatusResult`). */

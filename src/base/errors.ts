@@ -65,3 +65,11 @@ export class TransportError extends ActionError {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** The error an abort signal carries when the job is cancelled. */
+export class InterruptedError extends Error {
+  constructor(signalName: string) {
+    super(`Interrupted by ${signalName}`);
+    this.name = 'InterruptedError';
+  }
+}

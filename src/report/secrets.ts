@@ -2,7 +2,7 @@
 // bearer token or a JWT) out of every string the action publishes. The runner masks registered
 // secrets in the log and the summary, but step outputs reach later steps unmasked, and a service
 // that echoes a token back would otherwise hand it on.
-import { decodeComponentOrKeep } from './parsers.ts';
+import { decodeComponentOrKeep } from '../inputs/parsers.ts';
 
 /** Shorter values would blank out ordinary words; no real credential is this short. */
 const MIN_SECRET_LENGTH = 6;

@@ -1,4 +1,6 @@
-import { InputError } from './errors.ts';
+import { InputError } from '../base/errors.ts';
+import { clip } from '../base/format.ts';
+import type { AksClusterRef } from './settings.ts';
 
 /** Parses `true`/`false` (and the YAML 1.2 core spellings), as the toolkit's getBooleanInput does. */
 export function parseBoolean(input: string, raw: string, fallback: boolean): boolean {
@@ -78,14 +80,6 @@ export function parseChoice<T extends string>(
     throw new InputError(input, `'${clip(raw.trim())}' is not one of: ${choices.join(', ')}`);
   }
   return match;
-}
-
-export interface AksClusterRef {
-  subscriptionId: string;
-  resourceGroup: string;
-  name: string;
-  /** The canonical resource ID, used for every call. */
-  resourceId: string;
 }
 
 const SUBSCRIPTION = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -308,10 +302,4 @@ export function decodeComponentOrKeep(text: string): string {
   } catch {
     return text;
   }
-}
-
-/** Keeps an echoed value short, so a pasted secret or a huge value never floods the log. */
-export function clip(value: string, max = 80): string {
-  const oneLine = value.replace(/[\r\n]+/g, ' ');
-  return oneLine.length > max ? `${oneLine.slice(0, max)}…` : oneLine;
 }

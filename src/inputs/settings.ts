@@ -1,14 +1,13 @@
 import type { Cloud } from './cloud.ts';
-import type { AksClusterRef } from './parsers.ts';
 
-export const OPERATIONS = [
-  'run-command',
-  'command-result',
-  'abort',
-  'operation-status',
-  'cancel-fault',
-] as const;
-export type OperationName = (typeof OPERATIONS)[number];
+/** The cluster an AKS operation acts on, as the cluster input named it. */
+export interface AksClusterRef {
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+  /** The canonical resource ID, used for every call. */
+  resourceId: string;
+}
 
 export const AUTH_KINDS = [
   'auto',

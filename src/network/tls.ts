@@ -2,7 +2,7 @@
 // server (CA bundle, or a pinned thumbprint for self-signed cluster certificates).
 import { X509Certificate } from 'node:crypto';
 import tls from 'node:tls';
-import { InputError, errorMessage } from './errors.ts';
+import { InputError, errorMessage } from '../base/errors.ts';
 import { codedError, type ServerCheck } from './proxy.ts';
 
 export type GatewayTls = Pick<
@@ -29,7 +29,7 @@ export interface ClientCertificate {
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
 
 /** Every PEM block of a text, with its label (CERTIFICATE, PRIVATE KEY, RSA PRIVATE KEY, …). */
-export function pemBlocks(text: string): { label: string; pem: string }[] {
+function pemBlocks(text: string): { label: string; pem: string }[] {
   return [...text.matchAll(PEM_BLOCK)].map((match) => ({ label: match[1] ?? '', pem: match[0] }));
 }
 

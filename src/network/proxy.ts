@@ -137,18 +137,7 @@ class TlsAgent extends https.Agent {
   }
 
   override createConnection(options: AgentOptions, callback: ConnectCallback): undefined {
-    const target: Target = {
-      host: hostOf(options),
-      port: Number(options.port ?? 443),
-      scheme: 'https',
-    };
-    const timer = connectTimer(this.settings.connectTimeoutMs, target, callback);
-    openTunnel(this.proxy, target, timer.signal)
-      .then((tunnel) => secure(tunnel, options, this.settings.checkServer, timer.signal))
-      .then(
-        (socket) => timer.done(null, socket),
-        (error: Error) => timer.done(error),
-      );
+    connectThrough(this.settings, this.proxy, options, callback, 'https');
     return undefined;
   }
 }
@@ -164,18 +153,36 @@ class PlainAgent extends http.Agent {
   }
 
   override createConnection(options: AgentOptions, callback: ConnectCallback): undefined {
-    const target: Target = {
-      host: hostOf(options),
-      port: Number(options.port ?? 80),
-      scheme: 'http',
-    };
-    const timer = connectTimer(this.settings.connectTimeoutMs, target, callback);
-    openTunnel(this.proxy, target, timer.signal).then(
+    connectThrough(this.settings, this.proxy, options, callback, 'http');
+    return undefined;
+  }
+}
+
+/**
+ * Opens an agent's connection within the connect timeout: through the proxy's tunnel when there
+ * is a proxy, then for https the TLS handshake with the server check (pins) on it.
+ */
+function connectThrough(
+  settings: ConnectionSettings,
+  proxy: URL | undefined,
+  options: AgentOptions,
+  callback: ConnectCallback,
+  scheme: Target['scheme'],
+): void {
+  const target: Target = {
+    host: hostOf(options),
+    port: Number(options.port ?? (scheme === 'https' ? 443 : 80)),
+    scheme,
+  };
+  const timer = connectTimer(settings.connectTimeoutMs, target, callback);
+  openTunnel(proxy, target, timer.signal)
+    .then((tunnel): Duplex | Promise<Duplex> =>
+      scheme === 'https' ? secure(tunnel, options, settings.checkServer, timer.signal) : tunnel,
+    )
+    .then(
       (socket) => timer.done(null, socket),
       (error: Error) => timer.done(error),
     );
-    return undefined;
-  }
 }
 
 function hostOf(options: AgentOptions): string {

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import * as core from '@actions/core';
-import type { PollProgress } from './poller.ts';
+import type { PollProgress } from '../waiting/poller.ts';
 import { redact } from './secrets.ts';
-import { formatDuration } from './timing.ts';
+import { formatDuration } from '../waiting/timing.ts';
 
 /**
  * What the runner strips before it looks for `::`: it reads stdout with .NET's StreamReader (lines
@@ -11,14 +11,14 @@ import { formatDuration } from './timing.ts';
  * (Zs, U+2028, U+2029). JavaScript's `\s` misses U+0085, so it cannot be used for this. U+001C-
  * U+001F, U+180E and U+FEFF are added for safety: a needless guard only costs a zero-width space.
  */
-export const RUNNER_WHITESPACE =
+const RUNNER_WHITESPACE =
   '\t\n\v\f\r \u001c-\u001f\u0085\u00a0\u1680\u180e\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff';
 const COMMAND_START = new RegExp(`^[${RUNNER_WHITESPACE}]*::`);
 /** The runner's line breaks (StreamReader.ReadLine). */
-export const RUNNER_LINE_BREAK = /\r\n|\r|\n/;
+const RUNNER_LINE_BREAK = /\r\n|\r|\n/;
 
 /** True when the runner would try to read `line` (one line, no breaks) as a workflow command. */
-export function isCommandLine(line: string): boolean {
+function isCommandLine(line: string): boolean {
   return COMMAND_START.test(line) || line.includes('##[');
 }
 

@@ -3,18 +3,18 @@ import { stat } from 'node:fs/promises';
 import path, { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import * as glob from '@actions/glob';
 import { Zip, ZipDeflate } from 'fflate';
-import { ActionError, InputError, errorMessage } from './errors.ts';
-import { formatBytes } from './summary.ts';
-import { InterruptedError } from './timing.ts';
+import { ActionError, InputError, errorMessage } from '../base/errors.ts';
+import { formatBytes } from '../base/format.ts';
+import { InterruptedError } from '../base/errors.ts';
 
 /** ARM commonly rejects request bodies over 4 MB; the zip travels base64-encoded inside the JSON body. */
-export const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
+const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 const BODY_OVERHEAD_BYTES = 8 * 1024;
 /**
  * Files are stat'ed before any is read; more than this in total is refused unread. Even text that
  * compresses a thousandfold would take minutes to zip, and nothing a command needs is this large.
  */
-export const MAX_ATTACHED_BYTES = 1024 * 1024 * 1024;
+const MAX_ATTACHED_BYTES = 1024 * 1024 * 1024;
 /** A zip entry costs at least its local header, its central directory record and its name twice. */
 const ZIP_BYTES_PER_ENTRY = 30 + 46 + 16;
 const READ_CHUNK_BYTES = 1024 * 1024;

@@ -2,20 +2,25 @@ import { accessSync, constants, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { TokenCredential } from '@azure/core-auth';
-import type { TokenSource } from './arm-client.ts';
-import { InputError, SignInError, errorMessage } from './errors.ts';
-import { isRecord, parseJson } from './json.ts';
-import { parseClientId, parseTenantId } from './parsers.ts';
-import type { AuthKind, CommonSettings } from './settings.ts';
+import { InputError, SignInError, errorMessage } from '../base/errors.ts';
+import { isRecord, parseJson } from '../base/json.ts';
+import { parseClientId, parseTenantId } from '../inputs/parsers.ts';
+import type { AuthKind, CommonSettings } from '../inputs/settings.ts';
 import {
   AZURE_CLI_TRUST_FIX,
   isAzureCliUntrusted,
   probeServer,
   trustFix,
   untrustedMessage,
-} from './trust.ts';
-import { proxyRefusalFor } from './proxy.ts';
-import { raceAbort } from './timing.ts';
+} from '../network/trust.ts';
+import { proxyRefusalFor } from '../network/proxy.ts';
+import { raceAbort } from '../waiting/timing.ts';
+
+/** Anything that can hand out a bearer token for a scope; asked before every request. */
+export interface TokenSource {
+  /** `fresh`: not from a cache (the service called the cached one expired). */
+  getToken(scope: string, options?: { fresh?: boolean }): Promise<string>;
+}
 
 /** How long the asks for an assertion within one Entra token request can be apart. */
 const ONE_REQUEST_MS = 500;
@@ -32,7 +37,6 @@ export interface AuthEnvironment {
 }
 
 export interface SignIn {
-  kind: AzureAuthKind;
   /** One line for the log: which credential and why. */
   description: string;
   tokens: TokenSource;
@@ -224,7 +228,6 @@ export async function signIn(
       break;
   }
   return {
-    kind,
     description: `Signing in with ${description}; auth ${settings.auth === 'auto' ? `auto picked ${kind}: ${why}` : kind}.`,
     tokens: tokenSource(credential, kind, runner, describeFailure, signal, endpoints.authorityHost),
   };
@@ -345,7 +348,7 @@ function signInFailure(
 }
 
 /** The claims that decide whether a federated credential matches; never the token itself. */
-export function describeIdToken(idToken: string, clientId: string): string {
+function describeIdToken(idToken: string, clientId: string): string {
   const claims = decodeJwtClaims(idToken);
   if (!claims) return '';
   const show = (name: string) =>
@@ -353,7 +356,7 @@ export function describeIdToken(idToken: string, clientId: string): string {
   return `The GitHub ID token presented to application ${clientId} had ${show('iss')}, ${show('sub')}, ${show('aud')}.`;
 }
 
-export function decodeJwtClaims(jwt: string): Record<string, unknown> | undefined {
+function decodeJwtClaims(jwt: string): Record<string, unknown> | undefined {
   const payload = jwt.split('.')[1];
   if (!payload) return undefined;
   const claims = parseJson(Buffer.from(payload, 'base64url').toString('utf8'));

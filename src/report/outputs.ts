@@ -1,12 +1,14 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as core from '@actions/core';
+import { errorMessage } from '../base/errors.ts';
+import type { OutputName } from '../inputs/contract.ts';
 import type { Report } from './report.ts';
 import { redact, redactDeep } from './secrets.ts';
 import { renderSummary } from './summary.ts';
 
 /** The step's outputs, every one of them written in every case (empty when unknown). */
-export function outputValues(report: Report): Record<string, string> {
+export function outputValues(report: Report): Record<OutputName, string> {
   return {
     status: report.status,
     'exit-code': report.exitCode?.toString() ?? '',
@@ -24,7 +26,7 @@ export function outputValues(report: Report): Record<string, string> {
 }
 
 /** GitHub keeps at most 1 MB of outputs per job; leave room for the other outputs and steps. */
-export const OUTPUTS_BUDGET_BYTES = 900 * 1024;
+const OUTPUTS_BUDGET_BYTES = 900 * 1024;
 
 /**
  * The final service response as JSON. A command result carries the whole output a second time;
@@ -99,11 +101,7 @@ export async function publish(report: Report): Promise<void> {
     try {
       await core.summary.addRaw(published.summary).write();
     } catch (error) {
-      core.warning(
-        redact(
-          `Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`,
-        ),
-      );
+      core.warning(redact(`Could not write the job summary: ${errorMessage(error)}`));
     }
   }
   if (published.annotation === undefined) return;

@@ -1,15 +1,16 @@
 import type { Report } from './report.ts';
 import { progressBar } from './log.ts';
-import { formatDuration } from './timing.ts';
+import { formatDuration } from '../waiting/timing.ts';
+import { formatBytes } from '../base/format.ts';
 
 /**
  * The most command output a summary shows. A summary is for reading: longer output shows its
  * end (where failures show), and the step log and logs-file keep all of it. Escaping can grow it
  * (`<` is five bytes escaped); GitHub's own limit of 1 MiB per step stays far away.
  */
-export const SUMMARY_LOGS_BYTES = 64 * 1024;
+const SUMMARY_LOGS_BYTES = 64 * 1024;
 
-export function escapeHtml(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
@@ -19,7 +20,7 @@ export function escapeHtml(text: string): string {
  * end the block and have the rest rendered as Markdown (links, images, headings). So values carry
  * no line break at all: each becomes `<br>`, after the HTML is escaped.
  */
-export function escapeInline(text: string): string {
+function escapeInline(text: string): string {
   return escapeHtml(text).replace(/\r\n|\r|\n/g, '<br>');
 }
 
@@ -130,11 +131,4 @@ export function tailUtf8(text: string, bytes: number): string {
   const tail = buffer.subarray(start).toString('utf8');
   const newline = tail.indexOf('\n');
   return newline >= 0 && newline < 1024 ? tail.slice(newline + 1) : tail;
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  if (bytes < 1024 ** 3) return `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
-  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
 }

@@ -48,14 +48,6 @@ export function formatDuration(ms: number): string {
   return hours > 0 ? `${hours}h ${mmss}` : mmss;
 }
 
-/** The error an abort signal carries when the job is cancelled. */
-export class InterruptedError extends Error {
-  constructor(signalName: string) {
-    super(`Interrupted by ${signalName}`);
-    this.name = 'InterruptedError';
-  }
-}
-
 /**
  * The `auto` polling schedule, derived in the README (Polling) from a model of run-command timing:
  * a command pod takes seconds to be scheduled (a command cannot finish sooner), most commands

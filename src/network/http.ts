@@ -1,10 +1,11 @@
 import http, { type Agent, type OutgoingHttpHeaders } from 'node:http';
 import https from 'node:https';
-import { TransportError, errorMessage } from './errors.ts';
+import { TransportError, errorMessage } from '../base/errors.ts';
 import { Connections, codedError, type ConnectionSettings, type ServerCheck } from './proxy.ts';
-import { headerValue, withRetries, type AttemptOutcome, type RetryPolicy } from './retry.ts';
-import { raceAbort } from './timing.ts';
+import { withRetries, type AttemptOutcome, type RetryPolicy } from './retry.ts';
+import { raceAbort } from '../waiting/timing.ts';
 import { isUntrustedCertificate, trustFix, untrustedMessage } from './trust.ts';
+import { headerValue } from './headers.ts';
 
 export interface HttpResult {
   status: number;

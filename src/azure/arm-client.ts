@@ -1,16 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { defaultScope, sameOrigin } from './cloud.ts';
-import { ActionError, ServiceError } from './errors.ts';
-import { isRecord, parseJson, readArmError, type ArmErrorInfo } from './json.ts';
-import { displayUrl, plainId, type HttpResult, type Transport } from './http.ts';
-import { clip } from './parsers.ts';
-import { headerValue } from './retry.ts';
-
-/** Anything that can hand out a bearer token for a scope; asked before every request. */
-export interface TokenSource {
-  /** `fresh`: not from a cache (the service called the cached one expired). */
-  getToken(scope: string, options?: { fresh?: boolean }): Promise<string>;
-}
+import { defaultScope, sameOrigin } from '../inputs/cloud.ts';
+import { ActionError, ServiceError } from '../base/errors.ts';
+import { isRecord, parseJson, readArmError, type ArmErrorInfo } from '../base/json.ts';
+import { displayUrl, plainId, type HttpResult, type Transport } from '../network/http.ts';
+import { clip, plainText } from '../base/format.ts';
+import { headerValue } from '../network/headers.ts';
+import type { TokenSource } from './auth.ts';
 
 export interface ArmResponse {
   status: number;
@@ -46,7 +41,7 @@ function isExpiredToken(result: HttpResult): boolean {
 
 /** Azure Resource Manager over the shared transport: bearer token, errors as `code: message`. */
 export class ArmClient {
-  readonly endpoint: string;
+  private readonly endpoint: string;
   private readonly scope: string;
   private readonly options: ArmClientOptions;
 
@@ -113,7 +108,7 @@ export class ArmClient {
 }
 
 /** ARM's error body (`{"error": {code, message}}`, or the older top-level CloudError), or a stand-in. */
-export function parseArmError(result: Pick<HttpResult, 'status' | 'text'>): ArmErrorInfo {
+function parseArmError(result: Pick<HttpResult, 'status' | 'text'>): ArmErrorInfo {
   const body = parseJson(result.text);
   const error = readArmError(isRecord(body) && isRecord(body.error) ? body.error : body);
   if (error?.code) return error;
@@ -142,8 +137,23 @@ function toServiceError(result: HttpResult): ServiceError {
   );
 }
 
+/**
+ * The codes ARM answers when the cluster itself cannot be found: its subscription, its resource
+ * group or the cluster resource. Any other 404 is about what was asked of the cluster.
+ */
+const MISSING_CLUSTER_CODES = new Set([
+  'SubscriptionNotFound',
+  'ResourceGroupNotFound',
+  'ResourceNotFound',
+]);
+
+/** Is the cluster itself missing (not a command result or an operation of it)? */
+export function isClusterMissing(error: unknown): boolean {
+  return error instanceof ServiceError && MISSING_CLUSTER_CODES.has(error.code);
+}
+
 /** ARM's id of one answer (`x-ms-request-id`), what Azure support asks for; only a plain token is kept. */
-export function requestIdOf(headers: HttpResult['headers']): string | undefined {
+function requestIdOf(headers: HttpResult['headers']): string | undefined {
   return plainId(headerValue(headers, 'x-ms-request-id'));
 }
 
@@ -153,11 +163,7 @@ function fixFor(status: number, code: string): string | undefined {
   if (status === 403 || code === 'AuthorizationFailed') {
     return 'Grant the identity a role with this action on the cluster (see the README: Azure permissions).';
   }
-  if (
-    code === 'ResourceNotFound' ||
-    code === 'ResourceGroupNotFound' ||
-    code === 'SubscriptionNotFound'
-  ) {
+  if (MISSING_CLUSTER_CODES.has(code)) {
     return 'Check the cluster input (subscription, resource group and name).';
   }
   if (status === 413 || code === 'RequestEntityTooLarge') {
@@ -167,10 +173,7 @@ function fixFor(status: number, code: string): string | undefined {
 }
 
 function describeNonJsonBody(text: string): string {
-  const plain = text
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
+  const plain = plainText(text);
   return plain === ''
     ? 'the service answered without an error body'
     : `the service answered: ${clip(plain, 200)}`;
