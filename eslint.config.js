@@ -15,7 +15,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['emulator/**', '__tests__/**', 'scripts/**', 'bench/**', 'chaos/**'],
+    files: ['emulator/**', '__tests__/**', 'scripts/**', 'bench/**', 'chaos/**', 'harness/**'],
     rules: { 'no-console': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
   },
 );

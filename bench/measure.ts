@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ClusterHandle, Emulator, RequestRecord } from '../emulator/index.ts';
-import { runAction, type ActionRun } from '../__tests__/helpers/action.ts';
+import { runAction, type ActionRun } from '../harness/run-action.ts';
 import { toEnv } from './clients/config.ts';
 
 export const CLIENTS = ['action', 'sdk', 'cli'] as const;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startEmulator } from '../emulator/index.ts';
-import { BUNDLE } from '../__tests__/helpers/action.ts';
+import { BUNDLE } from '../harness/run-action.ts';
 import { checkAgainstSdk, checkMix } from './compare.ts';
 import { CANCEL_SECONDS, CLIENTS, measureRun, type RunResult, type Scenario } from './measure.ts';
 import { computeMix, measureSample, type SampleRun, type SamplePlan } from './mix.ts';

@@ -1,8 +1,13 @@
+import { shownSecrets } from '../harness/secrets.ts';
 import type { ScenarioRun } from './scenarios.ts';
 
 export type Verdict =
   | { ok: true; kind: 'expected' | 'explained-failure' }
-  | { ok: false; kind: 'wrong-outcome' | 'hang' | 'no-outputs' | 'untyped-error'; detail: string };
+  | {
+      ok: false;
+      kind: 'wrong-outcome' | 'hang' | 'no-outputs' | 'untyped-error' | 'leak';
+      detail: string;
+    };
 
 /** Grace past `timeout` for writing outputs and exiting. */
 export const HANG_GRACE_MS = 5_000;
@@ -10,9 +15,12 @@ export const HANG_GRACE_MS = 5_000;
 /**
  * The chaos oracle. A run is right when it reports what the emulator really did, or fails the step
  * with a clear error. It is wrong when it passes a step that should fail, reports a status or exit
- * code that did not happen, hangs past its timeout, leaves no outputs, or lets an untyped error out.
+ * code that did not happen, hangs past its timeout, leaves no outputs, lets an untyped error out, or
+ * shows one of the `secrets` it was handed.
  */
-export function judgeRun({ run, truth, timeoutMs }: ScenarioRun): Verdict {
+export function judgeRun({ run, truth, timeoutMs }: ScenarioRun, secrets: string[]): Verdict {
+  const [leak] = shownSecrets(run, secrets);
+  if (leak) return { ok: false, kind: 'leak', detail: leak };
   if (run.signal === 'SIGKILL' || run.durationMs > timeoutMs + HANG_GRACE_MS) {
     return {
       ok: false,

@@ -3,6 +3,7 @@
 // A failing run prints the command that replays it exactly.
 import { parseArgs } from 'node:util';
 import { startEmulator, type Emulator } from '../emulator/index.ts';
+import { secretsOfRun } from '../harness/secrets.ts';
 import { describeRule } from './faults.ts';
 import { judgeRun, firstError, type Verdict } from './oracle.ts';
 import { pick, seeded } from './prng.ts';
@@ -47,7 +48,7 @@ async function worker(queue: number[], results: Result[], workerIndex: number): 
       const random = runRandom(index);
       const scenario = pick(random, SCENARIOS);
       const outcome = await scenario(emu, random, `chaos-${seed}-${index}`);
-      const verdict = judgeRun(outcome);
+      const verdict = judgeRun(outcome, secretsOfRun(outcome.run, emu));
       otherFaults += outcome.otherFaultsInjected ?? 0;
       results.push({
         index,
@@ -92,7 +93,8 @@ const figures = {
     (r) =>
       r.verdict.kind === 'wrong-outcome' ||
       r.verdict.kind === 'untyped-error' ||
-      r.verdict.kind === 'no-outputs',
+      r.verdict.kind === 'no-outputs' ||
+      r.verdict.kind === 'leak',
   ),
   hangs: count((r) => r.verdict.kind === 'hang'),
   longestRunMs: Math.max(...results.map((r) => r.durationMs)),

@@ -1,5 +1,11 @@
-import type { Emulator, FaultRule } from '../emulator/index.ts';
-import { runAction, type ActionRun } from '../__tests__/helpers/action.ts';
+import type {
+  ClusterHandle,
+  ClusterSpec,
+  Emulator,
+  FaultRule,
+  OperationSpec,
+} from '../emulator/index.ts';
+import { runAction, type ActionRun } from '../harness/run-action.ts';
 import { startServiceFabricGateway, type SfFaultRule } from '../emulator/service-fabric.ts';
 import { planFaults, planServiceFabricFaults } from './faults.ts';
 import { between, pick } from './prng.ts';
@@ -28,6 +34,22 @@ const RUN_TIMEOUT_MS = 40_000;
 
 type Scenario = (emu: Emulator, random: () => number, id: string) => Promise<ScenarioRun>;
 
+/** A cluster of the run, named by its id. */
+function chaosCluster(emu: Emulator, id: string, spec: Partial<ClusterSpec> = {}): ClusterHandle {
+  return emu.addCluster({ resourceGroup: 'rg-chaos', name: id, ...spec });
+}
+
+/** A cluster of the run in the middle of an upgrade. */
+function upgrading(emu: Emulator, id: string, operation: OperationSpec): ClusterHandle {
+  return chaosCluster(emu, id, { operation: { name: 'Upgrade', ...operation } });
+}
+
+/** Injects the planned faults into the emulator and returns them. */
+function injected(emu: Emulator, rules: FaultRule[]): FaultRule[] {
+  rules.forEach((rule) => emu.inject(rule));
+  return rules;
+}
+
 const runCommand: Scenario = async (emu, random, id) => {
   const failure =
     random() < 0.15
@@ -38,17 +60,14 @@ const runCommand: Scenario = async (emu, random, id) => {
           ]),
         }
       : undefined;
-  const cluster = emu.addCluster({
-    resourceGroup: 'rg-chaos',
-    name: id,
+  const cluster = chaosCluster(emu, id, {
     lowerCaseStates: random() < 0.3,
     ...(failure ? { commandFailure: failure } : {}),
   });
   const exitCode = pick(random, [0, 0, 0, 1, 3]);
   const successCodes = pick(random, ['0', '0,3']);
   const sleep = pick(random, ['0', '0.5', '1.5', '3']);
-  const rules = planFaults(random, id, ['runCommand'], ['commandResult']);
-  rules.forEach((rule) => emu.inject(rule));
+  const rules = injected(emu, planFaults(random, id, ['runCommand'], ['commandResult']));
   const run = await runAction(
     {
       cluster: cluster.resourceId,
@@ -69,7 +88,7 @@ const runCommand: Scenario = async (emu, random, id) => {
 };
 
 const commandResult: Scenario = async (emu, random, id) => {
-  const cluster = emu.addCluster({ resourceGroup: 'rg-chaos', name: id });
+  const cluster = chaosCluster(emu, id);
   const exitCode = pick(random, [0, 2]);
   const started = await runAction(
     {
@@ -80,8 +99,7 @@ const commandResult: Scenario = async (emu, random, id) => {
     emu,
   );
   const commandId = started.outputs['command-id'] ?? '';
-  const rules = planFaults(random, id, [], ['commandResult']);
-  rules.forEach((rule) => emu.inject(rule));
+  const rules = injected(emu, planFaults(random, id, [], ['commandResult']));
   const run = await runAction(
     {
       operation: 'command-result',
@@ -103,23 +121,15 @@ const commandResult: Scenario = async (emu, random, id) => {
 
 const abort: Scenario = async (emu, random, id) => {
   const mode = pick(random, ['async', 'async', 'no-content', 'conflict'] as const);
-  const cluster = emu.addCluster({
-    resourceGroup: 'rg-chaos',
-    name: id,
-    operation: {
-      name: 'Upgrade',
-      durationSeconds: 600,
-      abort: mode,
-      cancelSeconds: between(random, 1, 3),
-    },
+  const cluster = upgrading(emu, id, {
+    durationSeconds: 600,
+    abort: mode,
+    cancelSeconds: between(random, 1, 3),
   });
-  const rules = planFaults(
-    random,
-    id,
-    ['abort'],
-    ['cluster', 'operationStatus', 'operationLocation'],
+  const rules = injected(
+    emu,
+    planFaults(random, id, ['abort'], ['cluster', 'operationStatus', 'operationLocation']),
   );
-  rules.forEach((rule) => emu.inject(rule));
   const run = await runAction(
     { operation: 'abort', cluster: cluster.resourceId, timeout: RUN_TIMEOUT },
     emu,
@@ -146,21 +156,15 @@ const abort: Scenario = async (emu, random, id) => {
 
 const operationStatus: Scenario = async (emu, random, id) => {
   const outcome = pick(random, ['Succeeded', 'Succeeded', 'Failed', 'Canceled'] as const);
-  const cluster = emu.addCluster({
-    resourceGroup: 'rg-chaos',
-    name: id,
-    operation: {
-      name: 'Upgrade',
-      durationSeconds: between(random, 1, 4),
-      outcome,
-      statusWord: pick(random, ['InProgress', 'Running', 'Preparing']),
-      ...(outcome === 'Failed'
-        ? { error: { code: 'UpgradeFailed', message: 'node pool drain timed out' } }
-        : {}),
-    },
+  const cluster = upgrading(emu, id, {
+    durationSeconds: between(random, 1, 4),
+    outcome,
+    statusWord: pick(random, ['InProgress', 'Running', 'Preparing']),
+    ...(outcome === 'Failed'
+      ? { error: { code: 'UpgradeFailed', message: 'node pool drain timed out' } }
+      : {}),
   });
-  const rules = planFaults(random, id, [], ['operations']);
-  rules.forEach((rule) => emu.inject(rule));
+  const rules = injected(emu, planFaults(random, id, [], ['operations']));
   const run = await runAction(
     { operation: 'operation-status', cluster: cluster.resourceId, timeout: RUN_TIMEOUT },
     emu,

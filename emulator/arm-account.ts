@@ -1,7 +1,7 @@
 // ARM's own routes that sign-in tools read before they touch a resource: the cloud metadata
 // document (`az cloud register`, the Azure SDKs, the action for a custom arm-endpoint) and the
 // subscription and tenant lists (`az login`).
-import type { ArmContext } from './arm.ts';
+import type { ArmContext } from './arm-context.ts';
 import { checkApiVersion } from './arm-versions.ts';
 import { type Exchange, armError, send } from './http.ts';
 

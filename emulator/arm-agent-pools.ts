@@ -1,6 +1,6 @@
 // Agent pools (node pools) of a cluster: GET the pool, POST its abort, GET its operations/{id}.
 // A pool is kept in the shape of a cluster, so the cluster's abort and operation handlers serve it.
-import type { ArmContext, ArmRoute } from './arm.ts';
+import type { ArmContext, ArmRoute } from './arm-context.ts';
 import { abort, operations } from './arm-operations.ts';
 import type { ClusterState } from './clusters.ts';
 import { type Exchange, armError, send } from './http.ts';

@@ -1,6 +1,6 @@
 // The managed cluster as a live GET returns it (fields and their order as in the recorded
 // cassettes of 2022 and 2025), so the official SDK's models and `az aks show` can read it.
-import type { ArmContext } from './arm.ts';
+import type { ArmContext } from './arm-context.ts';
 import type { ClusterState } from './clusters.ts';
 import { clusterStateFor } from './operations.ts';
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import type { ArmContext } from './arm.ts';
+import type { ArmContext } from './arm-context.ts';
 import { DEFAULT_MAX_BODY_BYTES, type ClusterState } from './clusters.ts';
 import {
   ContextError,

@@ -1,4 +1,4 @@
-import type { ArmContext, ArmRoute } from './arm.ts';
+import type { ArmContext, ArmRoute } from './arm-context.ts';
 import { agentPoolBody, clusterBody, returnedResourceId } from './arm-cluster.ts';
 import type { ClusterState } from './clusters.ts';
 import { type Exchange, armError, isoTime, pollLocation, send } from './http.ts';
@@ -8,6 +8,7 @@ import {
   clusterStateFor,
   type OperationState,
   type OperationView,
+  startOperationClock,
   viewAbort,
   viewOperation,
 } from './operations.ts';
@@ -83,6 +84,7 @@ function findLocationOperation(
   }
   const cluster = ctx.clusters.byOperation(route.id);
   const op = cluster?.operation;
+  if (op) startOperationClock(op, ex.record.time);
   const view = op ? viewById(op, route.id) : undefined;
   if (
     !cluster ||

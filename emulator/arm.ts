@@ -4,48 +4,13 @@ import { handleAgentPool } from './arm-agent-pools.ts';
 import { commandResult, runCommand } from './arm-commands.ts';
 import { clusterBody } from './arm-cluster.ts';
 import { abort, operationLocation, operations, operationStatus } from './arm-operations.ts';
+import type { ArmContext, ArmRoute } from './arm-context.ts';
 import type { ClusterRegistry, ClusterState } from './clusters.ts';
-import type { RunningCommand } from './commands.ts';
 import { type Exchange, armError, send } from './http.ts';
 import { accountRequest, accountRoute, metadataEndpoints } from './arm-account.ts';
 import { checkApiVersion } from './arm-versions.ts';
-import type { OperationUrlSigner } from './operation-urls.ts';
 import { startOperationClock } from './operations.ts';
-import type { ScriptBook } from './scripts.ts';
-import type { Signer } from './tokens.ts';
 import type { RequestKind } from './types.ts';
-
-export interface ArmContext {
-  armEndpoint: () => string;
-  authorityHost: () => string;
-  tenantId: string;
-  /** The subscription the service principal sees (clusters may add more). */
-  subscriptionId: string;
-  /** Set: ARM as on an Azure Stack Hub, advertising and accepting only this token audience. */
-  armAudience?: string;
-  accessSigner: Signer;
-  clusters: ClusterRegistry;
-  dataDir: string;
-  commandTimeoutSeconds: number;
-  running: Set<RunningCommand>;
-  remember: (secret: string) => void;
-  /** Signs and checks the location-level polling URLs of asynchronous operations. */
-  operationUrls: OperationUrlSigner;
-  /** Answers fixed in advance (replays of recorded exchanges). */
-  scripts: ScriptBook;
-}
-
-export interface ArmRoute {
-  kind: RequestKind;
-  subscriptionId: string;
-  resourceGroup: string;
-  clusterName: string;
-  location: string;
-  /** Command id or operation id. */
-  id: string;
-  /** The agent pool name, for agentPool* kinds. */
-  nodePool?: string;
-}
 
 const PROVIDER = 'microsoft.containerservice';
 

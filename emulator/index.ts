@@ -6,14 +6,8 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import {
-  type ArmContext,
-  armBaseHeaders,
-  classifyArm,
-  expiredMessage,
-  handleArm,
-  unauthorized,
-} from './arm.ts';
+import { armBaseHeaders, classifyArm, expiredMessage, handleArm, unauthorized } from './arm.ts';
+import type { ArmContext } from './arm-context.ts';
 import { createCa, issueServerCertificate } from './certs.ts';
 import { ClusterRegistry, type ClusterState } from './clusters.ts';
 import type { RunningCommand } from './commands.ts';

@@ -37,7 +37,11 @@ const FORCE_CANCEL_MS = 300;
 export interface FaultOperation {
   id: string;
   type: FaultOperationType;
-  startedAt: number;
+  /**
+   * When the operation's clock started: at the first request about it (see startClock), not when
+   * the scenario was set up. Undefined until then: the operation is Running.
+   */
+  startedAt?: number;
   durationMs: number;
   ignoresGracefulCancel: boolean;
   endState: 'Completed' | 'Faulted';
@@ -48,16 +52,24 @@ export interface FaultOperation {
   finalState?: OperationState;
 }
 
-export function createOperation(id: string, spec: FaultOperationSpec, now: number): FaultOperation {
+export function createOperation(id: string, spec: FaultOperationSpec): FaultOperation {
   return {
     id,
     type: spec.type,
-    startedAt: now,
     durationMs: spec.durationSeconds * 1000,
     ignoresGracefulCancel: spec.ignoresGracefulCancel ?? spec.type === 'NodeTransition',
     endState: spec.endState ?? 'Completed',
     rollbackMs: (spec.rollbackSeconds ?? 2) * 1000,
   };
+}
+
+/**
+ * Starts the operation's clock at the first request about it (a cancel naming it, or a list that
+ * shows it): a test that takes a while to make its certificate and start the action on a loaded
+ * machine still sees the whole timeline it asked for.
+ */
+export function startClock(op: FaultOperation, now: number): void {
+  op.startedAt ??= now;
 }
 
 export function isFinal(state: OperationState): boolean {
@@ -78,6 +90,7 @@ export function stateAt(op: FaultOperation, now: number): OperationState {
 }
 
 function finalEvents(op: FaultOperation): { at: number; state: OperationState }[] {
+  if (op.startedAt === undefined) return [];
   const naturalEnd = op.startedAt + op.durationMs;
   const events = [{ at: naturalEnd, state: naturalEndState(op, naturalEnd) }];
   if (op.gracefulAt !== undefined && !op.ignoresGracefulCancel) {

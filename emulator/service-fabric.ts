@@ -16,6 +16,7 @@ import {
   TYPE_BITS,
   createOperation,
   requestCancel,
+  startClock,
   stateAt,
 } from './service-fabric-operations.ts';
 import type { FaultOperation, FaultOperationSpec } from './service-fabric-operations.ts';
@@ -270,6 +271,7 @@ export async function startServiceFabricGateway(
     const force = parseBool(param(ex.query, 'Force'));
     if (force === undefined) return invalidArgument('Force must be true or false.');
     const op = operations.get(operationId.toLowerCase());
+    if (op) startClock(op, ex.record.time);
     const answer = requestCancel(op, operationId, force, Date.now());
     if (answer.status === 200) return { status: 200 };
     return errorReply(answer.status, answer.code, answer.message);
@@ -284,6 +286,7 @@ export async function startServiceFabricGateway(
       return invalidArgument('TypeFilter and StateFilter must be integers.');
     }
     const now = Date.now();
+    for (const op of operations.values()) startClock(op, ex.record.time);
     const items = [...operations.values()]
       .map((op) => ({ OperationId: op.id, State: stateAt(op, now), Type: op.type }))
       .filter((s) => typeFilter & TYPE_BITS[s.Type] && stateFilter & STATE_BITS[s.State]);
@@ -361,10 +364,10 @@ export async function startServiceFabricGateway(
     issueUnknownClientCert: issueClientCert,
     addFaultOperation(spec) {
       const id = (spec.operationId ?? randomUUID()).toLowerCase();
-      return addOperation(createOperation(id, spec, Date.now()));
+      return addOperation(createOperation(id, spec));
     },
     addFinishedOperation(state, type = 'PartitionDataLoss') {
-      const op = createOperation(randomUUID(), { type, durationSeconds: 0 }, Date.now());
+      const op = createOperation(randomUUID(), { type, durationSeconds: 0 });
       return addOperation({ ...op, finalState: state });
     },
     inject(rule) {

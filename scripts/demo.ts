@@ -1,7 +1,8 @@
 // `npm run demo`: starts the emulator, runs the committed bundle (dist/index.js) the way the runner
 // does, and shows what a workflow would see: the step log, the outputs and the job summary.
 import { startEmulator } from '../emulator/index.ts';
-import { displayedLog, runAction, type ActionRun } from '../__tests__/helpers/action.ts';
+import { displayedLog } from '../harness/workflow-commands.ts';
+import { runAction, type ActionRun } from '../harness/run-action.ts';
 
 const bold = (text: string) => (process.stdout.isTTY ? `\x1b[1m${text}\x1b[0m` : text);
 

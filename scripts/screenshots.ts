@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startEmulator, type Emulator } from '../emulator/index.ts';
 import { startServiceFabricGateway } from '../emulator/service-fabric.ts';
-import { ROOT, runAction, type ActionRun } from '../__tests__/helpers/action.ts';
+import { ROOT, runAction, type ActionRun } from '../harness/run-action.ts';
 import { Browser, missingRenderer, summaryPage } from './summary-page.ts';
 
 interface Shot {

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { emulatorPerFile } from '../helpers/emulator.ts';
-import { displayedLog, runAction } from '../helpers/action.ts';
+import { displayedLog } from '../../harness/workflow-commands.ts';
+import { runAction } from '../helpers/action.ts';
 
 function findOnPath(program: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { it } from 'node:test';
-import { ROOT } from '../helpers/action.ts';
+import { ROOT } from '../../harness/run-action.ts';
 
 const RUNS = process.env.CHAOS_RUNS ?? '30';
 const SEED = process.env.CHAOS_SEED ?? String(Date.now() % 1_000_000);

@@ -4,30 +4,16 @@
 import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import type { ClusterSpec } from '../../emulator/index.ts';
 import { emulatorPerFile } from '../helpers/emulator.ts';
-import { runAction, visibleStdout, workflowCommands } from '../helpers/action.ts';
+import { runAction } from '../helpers/action.ts';
+import { visibleStdout } from '../../harness/workflow-commands.ts';
+import { annotations } from '../helpers/e2e.ts';
 
-const lab = emulatorPerFile();
-
-function cluster(spec: Partial<ClusterSpec> = {}) {
-  const name = `aks-out-${lab.seq()}`;
-  return { ...lab.emu.addCluster({ resourceGroup: 'rg-e2e-output', name, ...spec }), name };
-}
-
-function annotations(stdout: string, kind: 'error' | 'warning'): string[] {
-  return workflowCommands(stdout).filter((line) => line.startsWith(`::${kind}`));
-}
-
-function submissions(name: string) {
-  return lab.emu.requests.filter(
-    (r) => r.kind === 'runCommand' && r.path.toLowerCase().includes(`/managedclusters/${name}/`),
-  );
-}
+const lab = emulatorPerFile({ clusters: { resourceGroup: 'rg-e2e-output', prefix: 'aks-out' } });
 
 describe('show-logs: false', { concurrency: true }, () => {
   it('keeps the output in logs-file only (0600), out of the log, summary, logs and result', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     const secret = 'connection-string=Server=db;Password=hunter2-very-private';
     const run = await runAction(
       {
@@ -63,7 +49,7 @@ describe('show-logs: false', { concurrency: true }, () => {
   });
 
   it('changes nothing else: an exit code outside success-exit-codes still fails the step', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     const run = await runAction(
       { cluster: c.resourceId, command: 'echo private; exit 3', 'show-logs': 'false' },
       lab.emu,
@@ -76,7 +62,7 @@ describe('show-logs: false', { concurrency: true }, () => {
   });
 
   it('command-result with show-logs: false reads a result privately too', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     const started = await runAction(
       { cluster: c.resourceId, command: 'echo token=abc123-private', wait: 'false' },
       lab.emu,
@@ -101,7 +87,7 @@ describe('show-logs: false', { concurrency: true }, () => {
 
   it('show-logs accepts only true or false', async () => {
     const run = await runAction(
-      { cluster: cluster().resourceId, command: 'true', 'show-logs': 'sometimes' },
+      { cluster: lab.cluster().resourceId, command: 'true', 'show-logs': 'sometimes' },
       lab.emu,
     );
     assert.equal(run.code, 1);
@@ -111,7 +97,7 @@ describe('show-logs: false', { concurrency: true }, () => {
 
 describe('start-retries: commands whose pod could not start', { concurrency: true }, () => {
   it('submits again once by default when the pod did not start, and says so', async () => {
-    const c = cluster({ startFailures: { count: 1 } });
+    const c = lab.cluster({ startFailures: { count: 1 } });
     const run = await runAction({ cluster: c.resourceId, command: 'echo second-try' }, lab.emu);
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.equal(run.outputs.status, 'Succeeded');
@@ -120,7 +106,7 @@ describe('start-retries: commands whose pod could not start', { concurrency: tru
     assert.equal(commands.length, 2);
     assert.equal(commands[0]!.provisioningState, 'Failed');
     assert.equal(run.outputs['command-id'], commands[1]!.id);
-    assert.equal(submissions(c.name).length, 2);
+    assert.equal(lab.requestsFor(c.name, 'runCommand').length, 2);
     const notice = run.stdout.split('\n').filter((l) => /could not start/.test(l));
     assert.equal(notice.length, 1, notice.join('\n'));
     assert.match(
@@ -136,7 +122,7 @@ describe('start-retries: commands whose pod could not start', { concurrency: tru
   });
 
   it('gives up after start-retries and fails with the service reason', async () => {
-    const c = cluster({ startFailures: { count: 5 } });
+    const c = lab.cluster({ startFailures: { count: 5 } });
     const run = await runAction(
       { cluster: c.resourceId, command: 'true', 'start-retries': '2' },
       lab.emu,
@@ -144,7 +130,7 @@ describe('start-retries: commands whose pod could not start', { concurrency: tru
     assert.equal(run.code, 1);
     assert.equal(run.outputs.status, 'Failed');
     assert.equal(run.outputs['exit-code'], '');
-    assert.equal(submissions(c.name).length, 3);
+    assert.equal(lab.requestsFor(c.name, 'runCommand').length, 3);
     assert.equal(run.stdout.split('\n').filter((l) => /could not start \(/.test(l)).length, 2);
     assert.match(annotations(run.stdout, 'error')[0]!, /KubernetesPerformanceError/);
     assert.match(annotations(run.stdout, 'error')[0]!, /could not start on any of 3 attempts/);
@@ -152,45 +138,45 @@ describe('start-retries: commands whose pod could not start', { concurrency: tru
   });
 
   it('submits again when the POST itself says the pod did not start', async () => {
-    const c = cluster({ startFailures: { count: 1, at: 'submit' } });
+    const c = lab.cluster({ startFailures: { count: 1, at: 'submit' } });
     const run = await runAction({ cluster: c.resourceId, command: 'echo made-it' }, lab.emu);
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.match(run.outputs.logs!, /made-it/);
     assert.deepEqual(
-      submissions(c.name).map((r) => r.status),
+      lab.requestsFor(c.name, 'runCommand').map((r) => r.status),
       [400, 202],
     );
     assert.match(run.stdout, /could not start: KubernetesPerformanceError: .*attempt 2 of 2/);
   });
 
   it('start-retries: 0 never submits again', async () => {
-    const c = cluster({ startFailures: { count: 1 } });
+    const c = lab.cluster({ startFailures: { count: 1 } });
     const run = await runAction(
       { cluster: c.resourceId, command: 'true', 'start-retries': '0' },
       lab.emu,
     );
     assert.equal(run.code, 1);
-    assert.equal(submissions(c.name).length, 1);
+    assert.equal(lab.requestsFor(c.name, 'runCommand').length, 1);
   });
 
   it('never submits again after other failures: an image that cannot be pulled, an exit code', async () => {
-    const pull = cluster({ commandFailure: { reason: 'ImagePullBackoff' } });
-    const exit = cluster();
+    const pull = lab.cluster({ commandFailure: { reason: 'ImagePullBackoff' } });
+    const exit = lab.cluster();
     const [a, b] = await Promise.all([
       runAction({ cluster: pull.resourceId, command: 'true', 'start-retries': '3' }, lab.emu),
       runAction({ cluster: exit.resourceId, command: 'exit 1', 'start-retries': '3' }, lab.emu),
     ]);
     assert.equal(a.code, 1);
     assert.equal(b.code, 1);
-    assert.equal(submissions(pull.name).length, 1);
-    assert.equal(submissions(exit.name).length, 1);
+    assert.equal(lab.requestsFor(pull.name, 'runCommand').length, 1);
+    assert.equal(lab.requestsFor(exit.name, 'runCommand').length, 1);
     assert.doesNotMatch(a.stdout + b.stdout, /submitted again/);
   });
 });
 
 describe('refusals in plain words', { concurrency: true }, () => {
   it('run command disabled on the cluster: says so and how to enable it', async () => {
-    const c = cluster({ runCommandDisabled: true });
+    const c = lab.cluster({ runCommandDisabled: true });
     const run = await runAction({ cluster: c.resourceId, command: 'true' }, lab.emu);
     assert.equal(run.code, 1);
     const error = annotations(run.stdout, 'error')[0]!;
@@ -204,17 +190,17 @@ describe('refusals in plain words', { concurrency: true }, () => {
   });
 
   it('a stopped cluster: says so and how to start it', async () => {
-    const c = cluster({ powerState: 'Stopped' });
+    const c = lab.cluster({ powerState: 'Stopped' });
     const run = await runAction({ cluster: c.resourceId, command: 'true' }, lab.emu);
     assert.equal(run.code, 1);
     const error = annotations(run.stdout, 'error')[0]!;
     assert.match(error, /is stopped \(powerState Stopped\)/);
     assert.match(error, /az aks start --resource-group rg-e2e-output --name aks-out-\d+/);
-    assert.equal(submissions(c.name).length, 1, 'a refusal is not resubmitted');
+    assert.equal(lab.requestsFor(c.name, 'runCommand').length, 1, 'a refusal is not resubmitted');
   });
 
   it('another operation in progress: says which and how to wait for it', async () => {
-    const c = cluster({
+    const c = lab.cluster({
       commandsRefusedWhileBusy: true,
       operation: { name: 'Upgrade', durationSeconds: 600 },
     });
@@ -232,7 +218,7 @@ describe('refusals in plain words', { concurrency: true }, () => {
 
 describe('long output', { concurrency: true }, () => {
   it('warns when AKS cut the output at 512 kB and suggests a file or a ConfigMap', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     const run = await runAction(
       {
         cluster: c.resourceId,
@@ -249,7 +235,7 @@ describe('long output', { concurrency: true }, () => {
   });
 
   it('no warning below the cap', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     const run = await runAction(
       { cluster: c.resourceId, command: 'head -c 400000 /dev/zero | tr "\\0" "y"' },
       lab.emu,
@@ -259,7 +245,7 @@ describe('long output', { concurrency: true }, () => {
   });
 
   it('the summary shows the end of long output (64 KiB at most); the step log keeps all of it', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     const run = await runAction(
       {
         cluster: c.resourceId,

@@ -6,7 +6,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ROOT, parseOutputFile } from '../helpers/action.ts';
+import { ROOT } from '../../harness/run-action.ts';
+import { parseOutputFile } from '../../harness/outputs.ts';
 
 /** Starts emulator/cli.ts and resolves with everything it printed up to "Press Ctrl+C". */
 function startCli(dataDir: string): Promise<{ banner: string; stop: () => Promise<void> }> {

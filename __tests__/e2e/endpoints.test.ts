@@ -6,7 +6,8 @@ import { describe, it } from 'node:test';
 import { randomUUID } from 'node:crypto';
 import { startEmulator, type Emulator } from '../../emulator/index.ts';
 import { emulatorPerFile } from '../helpers/emulator.ts';
-import { displayedLog, runAction } from '../helpers/action.ts';
+import { displayedLog } from '../../harness/workflow-commands.ts';
+import { runAction } from '../helpers/action.ts';
 
 const lab = emulatorPerFile();
 

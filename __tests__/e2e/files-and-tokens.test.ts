@@ -4,16 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { type Emulator } from '../../emulator/index.ts';
 import { emulatorPerFile } from '../helpers/emulator.ts';
-import { runAction, visibleStdout } from '../helpers/action.ts';
+import { runAction } from '../helpers/action.ts';
+import { visibleStdout } from '../../harness/workflow-commands.ts';
 
-const lab = emulatorPerFile();
-
-function cluster(spec: Partial<Parameters<Emulator['addCluster']>[0]> = {}) {
-  const n = lab.seq();
-  return lab.emu.addCluster({ resourceGroup: 'rg-files', name: `aks-files-${n}`, ...spec });
-}
+const lab = emulatorPerFile({ clusters: { resourceGroup: 'rg-files', prefix: 'aks-files' } });
 
 const MANIFESTS = {
   'k8s/namespace.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n',
@@ -24,15 +19,9 @@ const MANIFESTS = {
   'README.md': '# not attached\n',
 };
 
-function armCalls(name: string) {
-  return lab.emu.requests.filter(
-    (r) => r.server === 'arm' && r.path.toLowerCase().includes(`/managedclusters/${name}`),
-  );
-}
-
 describe('files', () => {
   it('attaches a folder with its workspace-relative paths, and kubectl applies it', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     const run = await runAction(
       {
         cluster: c.resourceId,
@@ -61,7 +50,7 @@ describe('files', () => {
   });
 
   it('attaches globs and single files, nested paths intact, contents byte for byte', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     const binary = randomBytes(2048).toString('base64');
     const run = await runAction(
       {
@@ -114,7 +103,7 @@ describe('files', () => {
           /over the service's limit of about 4\.00 MiB; largest: big\/random\.bin \(3\.34 MiB\)/,
       },
     ];
-    const c = cluster();
+    const c = lab.cluster();
     const before = lab.emu.requests.length;
     for (const { files, setup, message } of cases) {
       const workspace = mkdtempSync(join(tmpdir(), 'ws-'));
@@ -136,7 +125,7 @@ describe('files', () => {
   });
 
   it('the emulator refuses an oversized body with 413, and the action explains it', async () => {
-    const c = cluster({ maxBodyBytes: 2048 });
+    const c = lab.cluster({ maxBodyBytes: 2048 });
     const run = await runAction(
       { cluster: c.resourceId, files: 'k8s/', command: 'true' },
       lab.emu,
@@ -152,16 +141,16 @@ describe('files', () => {
 
 describe('clusters with AKS-managed Entra ID', () => {
   it('auto: one extra POST on an Entra cluster, none on a plain one', async () => {
-    const plain = cluster();
+    const plain = lab.cluster();
     const plainRun = await runAction({ cluster: plain.resourceId, command: 'echo plain' }, lab.emu);
     assert.equal(plainRun.code, 0, plainRun.stdout);
     assert.equal(plain.commands()[0]!.clusterToken, undefined);
     assert.deepEqual(
-      armCalls(plain.resourceId.split('/').pop()!.toLowerCase()).map((r) => r.kind),
+      lab.requestsFor(plain.name).map((r) => r.kind),
       ['runCommand', 'commandResult'],
     );
 
-    const aad = cluster({ aadManaged: true });
+    const aad = lab.cluster({ aadManaged: true });
     const aadRun = await runAction({ cluster: aad.resourceId, command: 'echo entra' }, lab.emu);
     assert.equal(aadRun.code, 0, aadRun.stdout);
     assert.equal(aadRun.outputs.logs, 'entra\n');
@@ -170,7 +159,7 @@ describe('clusters with AKS-managed Entra ID', () => {
       /uses AKS-managed Entra ID: sending the command again with a cluster token/,
     );
     assert.ok(aad.commands()[0]!.clusterToken);
-    const calls = armCalls(aad.resourceId.split('/').pop()!.toLowerCase());
+    const calls = lab.requestsFor(aad.name);
     assert.deepEqual(
       calls.map((r) => `${r.kind} ${r.status}`),
       ['runCommand 400', 'runCommand 202', 'commandResult 200'],
@@ -178,14 +167,14 @@ describe('clusters with AKS-managed Entra ID', () => {
   });
 
   it('true sends the cluster token at once; false never does and says what to change', async () => {
-    const aad = cluster({ aadManaged: true });
+    const aad = lab.cluster({ aadManaged: true });
     const always = await runAction(
       { cluster: aad.resourceId, command: 'echo yes', 'cluster-token': 'true' },
       lab.emu,
     );
     assert.equal(always.code, 0, always.stdout);
     assert.deepEqual(
-      armCalls(aad.resourceId.split('/').pop()!.toLowerCase()).map((r) => r.kind),
+      lab.requestsFor(aad.name).map((r) => r.kind),
       ['runCommand', 'commandResult'],
     );
     const never = await runAction(
@@ -199,7 +188,7 @@ describe('clusters with AKS-managed Entra ID', () => {
   });
 
   it('the cluster token appears in no output, log, summary or logs file', async () => {
-    const aad = cluster({ aadManaged: true });
+    const aad = lab.cluster({ aadManaged: true });
     const run = await runAction(
       { cluster: aad.resourceId, command: 'echo "$HOME" | wc -c' },
       lab.emu,

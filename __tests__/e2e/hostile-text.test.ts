@@ -13,23 +13,18 @@ import {
   type ServiceFabricGateway,
 } from '../../emulator/service-fabric.ts';
 import { emulatorPerFile } from '../helpers/emulator.ts';
-import { runAction, workflowCommands, type ActionRun } from '../helpers/action.ts';
+import { runAction, type ActionRun } from '../helpers/action.ts';
+import { workflowCommands } from '../../harness/workflow-commands.ts';
+import { cancelFaultInputs, oidcEnv } from '../helpers/e2e.ts';
 
-const lab = emulatorPerFile();
+const lab = emulatorPerFile({ clusters: { resourceGroup: 'rg-hostile', prefix: 'aks-hostile' } });
 
 /** A line break, then NEL (U+0085): .NET's TrimStart removes it, JavaScript's `\s` does not. */
 const NEL = '\n\u0085';
 
-function cluster(spec: Record<string, unknown> = {}) {
-  const n = lab.seq();
-  const name = `aks-hostile-${n}`;
-  const handle = lab.emu.addCluster({ resourceGroup: 'rg-hostile', name, ...spec });
-  return { ...handle, name };
-}
-
 /** Runs a command whose accepted answer carries a Location rewritten by `template`. */
 async function runWithLocation(template: string, command = 'true') {
-  const c = cluster();
+  const c = lab.cluster();
   lab.emu.inject({ kind: 'runCommand', cluster: c.name, fault: { rewriteLocation: template } });
   return { c, run: await runAction({ cluster: c.resourceId, command }, lab.emu) };
 }
@@ -48,7 +43,7 @@ function assertNoInjectedCommand(run: ActionRun, marker: string): void {
 
 describe('workflow commands behind any white space the runner trims', () => {
   it('a status word with NEL + ::warning:: stays text (poll lines, timeout message, summary)', async () => {
-    const c = cluster({
+    const c = lab.cluster({
       operation: { durationSeconds: 120, statusWord: `Running${NEL}::warning::pwned-status` },
     });
     const run = await runAction(
@@ -67,7 +62,7 @@ describe('workflow commands behind any white space the runner trims', () => {
   });
 
   it('provisioningState and kubernetesVersion of the cluster stay text', async () => {
-    const c = cluster({ operation: { durationSeconds: 60, cancelSeconds: 1, abort: 'async' } });
+    const c = lab.cluster({ operation: { durationSeconds: 60, cancelSeconds: 1, abort: 'async' } });
     lab.emu.inject({
       kind: 'cluster',
       cluster: c.name,
@@ -109,7 +104,7 @@ describe('workflow commands behind any white space the runner trims', () => {
   });
 
   it('an attachment file name with NEL + ::warning:: stays text', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     const run = await runAction(
       { cluster: c.resourceId, command: 'ls -R', files: 'k8s/' },
       lab.emu,
@@ -121,7 +116,7 @@ describe('workflow commands behind any white space the runner trims', () => {
   });
 
   it('client-id and tenant-id are checked before they are printed', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     const clientRun = await runAction({ cluster: c.resourceId, command: 'true' }, lab.emu, {
       env: { AZURE_CLIENT_ID: `${lab.emu.clientId}${NEL}::warning::pwned-client` },
     });
@@ -167,19 +162,9 @@ describe('Service Fabric text', () => {
         },
       },
     });
-    const admin = gw.issueAdminClientCert();
-    const run = await runAction(
-      {
-        operation: 'cancel-fault',
-        cluster: gw.url,
-        'operation-id': id,
-        certificate: `${admin.certPem}\n${admin.keyPem}`,
-        'poll-interval': '0.5',
-        timeout: '30s',
-      },
-      undefined,
-      { env: { NODE_EXTRA_CA_CERTS: lab.emu.caPath } },
-    );
+    const run = await runAction({ ...cancelFaultInputs(gw, id), timeout: '30s' }, undefined, {
+      env: { NODE_EXTRA_CA_CERTS: lab.emu.caPath },
+    });
     assert.equal(run.code, 0, run.stdout);
     assert.match(run.stdout, /pwned-type/);
     assertNoInjectedCommand(run, 'pwned-type');
@@ -214,7 +199,7 @@ describe('Service Fabric text', () => {
 
 describe('secrets echoed back by a service', () => {
   it('ARM quoting the bearer token and the cluster token: nothing published carries them', async () => {
-    const c = cluster({ aadManaged: true });
+    const c = lab.cluster({ aadManaged: true });
     lab.emu.inject({ kind: 'runCommand', cluster: c.name, fault: { echoRequest: 400 } });
     // runAction itself fails the test when any issued token or secret appears anywhere.
     const run = await runAction(
@@ -228,7 +213,7 @@ describe('secrets echoed back by a service', () => {
   });
 
   it('Entra quoting the client secret: nothing published carries it', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     lab.emu.inject({ kind: 'token', fault: { echoRequest: 400 } });
     const run = await runAction({ cluster: c.resourceId, command: 'true' }, lab.emu);
     assert.equal(run.code, 1, run.stdout);
@@ -237,15 +222,7 @@ describe('secrets echoed back by a service', () => {
 });
 
 describe('secrets echoed back during OIDC sign-in', () => {
-  const oidc = () => ({
-    env: {
-      AZURE_CLIENT_SECRET: undefined,
-      AZURE_CLIENT_ID: undefined,
-      AZURE_TENANT_ID: undefined,
-      ACTIONS_ID_TOKEN_REQUEST_URL: lab.emu.oidcRequestUrl,
-      ACTIONS_ID_TOKEN_REQUEST_TOKEN: lab.emu.oidcRequestToken,
-    },
-  });
+  const oidc = () => ({ env: oidcEnv(lab.emu) });
   const inputs = (c: { resourceId: string }) => ({
     cluster: c.resourceId,
     command: 'true',
@@ -254,7 +231,7 @@ describe('secrets echoed back during OIDC sign-in', () => {
   });
 
   it('Entra quoting the GitHub ID token (the client assertion): nothing published carries it', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     lab.emu.inject({ kind: 'token', fault: { echoRequest: 400 } });
     const run = await runAction(inputs(c), lab.emu, oidc());
     assert.equal(run.code, 1, run.stdout);
@@ -263,7 +240,7 @@ describe('secrets echoed back during OIDC sign-in', () => {
   });
 
   it("GitHub's token endpoint quoting the runtime's request token: nothing published carries it", async () => {
-    const c = cluster();
+    const c = lab.cluster();
     lab.emu.inject({ kind: 'idtoken', fault: { echoRequest: 400 } });
     const run = await runAction(inputs(c), lab.emu, oidc());
     assert.equal(run.code, 1, run.stdout);
@@ -282,7 +259,7 @@ describe('the job summary keeps its structure', () => {
   ].join('\n');
 
   it('a reason with blank lines renders no heading, link or image (cmark-gfm, as GitHub)', async () => {
-    const c = cluster({ commandFailure: { reason: MARKDOWN } });
+    const c = lab.cluster({ commandFailure: { reason: MARKDOWN } });
     const run = await runAction({ cluster: c.resourceId, command: 'true' }, lab.emu);
     assert.equal(run.code, 1, run.stdout);
     assert.match(run.summary, /Deploy approved/);
@@ -307,7 +284,7 @@ export function renderGfm(markdown: string): string {
 
 describe('inputs that used to fail late or wrongly', () => {
   it('timeout: 0.0001 is refused, naming timeout', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     const run = await runAction(
       { cluster: c.resourceId, command: 'true', timeout: '0.0001' },
       lab.emu,
@@ -317,7 +294,7 @@ describe('inputs that used to fail late or wrongly', () => {
   });
 
   it('tenant-id: ../evil is refused, naming tenant-id', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     const run = await runAction(
       { cluster: c.resourceId, command: 'true', 'tenant-id': '../evil' },
       lab.emu,
@@ -367,7 +344,7 @@ describe('attachments that would stall the process', () => {
   }
 
   it('a 3 GiB file is refused by size before anything is read or called', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     const workspace = sparseWorkspace({ 'big/huge.bin': 3 * 1024 ** 3 });
     const before = lab.emu.requests.length;
     const run = await runAction(
@@ -385,7 +362,7 @@ describe('attachments that would stall the process', () => {
   });
 
   it('/** is refused naming files, without walking the filesystem', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     const run = await runAction({ cluster: c.resourceId, command: 'true', files: '/**' }, lab.emu);
     assert.equal(run.code, 1, run.stdout);
     assert.match(run.stdout, /::error::Input 'files': '\/\*\*' resolves outside the workspace/);
@@ -393,7 +370,7 @@ describe('attachments that would stall the process', () => {
   });
 
   it('a FIFO among the files is refused naming files, not read forever', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     const workspace = sparseWorkspace({ 'k8s/app.yaml': 10 });
     const made = spawnSync('mkfifo', [join(workspace, 'k8s', 'pipe')]);
     assert.equal(made.status, 0, String(made.stderr));
@@ -410,7 +387,7 @@ describe('attachments that would stall the process', () => {
   });
 
   it('SIGINT while a 1 GiB file is being zipped ends Interrupted within seconds', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     const workspace = sparseWorkspace({ 'big/zeros.bin': 1024 ** 3 });
     let signalledAt = 0;
     const run = await runAction(

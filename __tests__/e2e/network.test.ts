@@ -3,21 +3,15 @@
 // expired-token retry really asks Entra for a new token.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Emulator } from '../../emulator/index.ts';
 import {
   startServiceFabricGateway,
   type ServiceFabricGateway,
 } from '../../emulator/service-fabric.ts';
 import { emulatorPerFile } from '../helpers/emulator.ts';
 import { runAction, type ActionRun } from '../helpers/action.ts';
+import { cancelFaultInputs } from '../helpers/e2e.ts';
 
-const lab = emulatorPerFile();
-
-function cluster(spec: Partial<Parameters<Emulator['addCluster']>[0]> = {}) {
-  const n = lab.seq();
-  const name = `aks-net-${n}`;
-  return { ...lab.emu.addCluster({ resourceGroup: 'rg-net', name, ...spec }), name };
-}
+const lab = emulatorPerFile({ clusters: { resourceGroup: 'rg-net', prefix: 'aks-net' } });
 
 /** The process ended by itself, with its outputs and summary written. */
 function assertEndedWithOutputs(run: ActionRun): void {
@@ -29,7 +23,7 @@ function assertEndedWithOutputs(run: ActionRun): void {
 describe('cut connections', { concurrency: 3 }, () => {
   for (const cut of ['mid-body', 'after-headers'] as const) {
     it(`a commandResults poll cut ${cut} is retried as a dropped connection (default timeout)`, async () => {
-      const c = cluster();
+      const c = lab.cluster();
       lab.emu.inject({ kind: 'commandResult', cluster: c.name, skip: 1, fault: { cut } });
       const run = await runAction(
         { cluster: c.resourceId, command: 'sleep 1; echo done', 'poll-interval': '0.5' },
@@ -49,7 +43,7 @@ describe('cut connections', { concurrency: 3 }, () => {
   }
 
   it('an abort poll cut mid-body is retried', async () => {
-    const c = cluster({ operation: { durationSeconds: 60, cancelSeconds: 2, abort: 'async' } });
+    const c = lab.cluster({ operation: { durationSeconds: 60, cancelSeconds: 2, abort: 'async' } });
     lab.emu.inject({ kind: 'operationStatus', cluster: c.name, fault: { cut: 'mid-body' } });
     const run = await runAction(
       { operation: 'abort', cluster: c.resourceId, 'poll-interval': '0.5' },
@@ -62,7 +56,7 @@ describe('cut connections', { concurrency: 3 }, () => {
   });
 
   it('cut on every poll: the step times out with its outputs, never exit 13', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     lab.emu.inject({
       kind: 'commandResult',
       cluster: c.name,
@@ -94,19 +88,10 @@ describe('cut connections to the Service Fabric gateway', () => {
         durationSeconds: 60,
         rollbackSeconds: 0.5,
       });
-      const admin = gw.issueAdminClientCert();
       gw.inject({ path: '/Faults/?', fault: { cut } });
-      const run = await runAction(
-        {
-          operation: 'cancel-fault',
-          cluster: gw.url,
-          'operation-id': id,
-          certificate: `${admin.certPem}\n${admin.keyPem}`,
-          'poll-interval': '0.5',
-        },
-        undefined,
-        { env: { NODE_EXTRA_CA_CERTS: lab.emu.caPath } },
-      );
+      const run = await runAction(cancelFaultInputs(gw, id), undefined, {
+        env: { NODE_EXTRA_CA_CERTS: lab.emu.caPath },
+      });
       assertEndedWithOutputs(run);
       assert.equal(run.code, 0, run.stdout + run.stderr);
       assert.equal(run.outputs.status, 'Cancelled');
@@ -116,18 +101,12 @@ describe('cut connections to the Service Fabric gateway', () => {
   }
 });
 
-function armCalls(name: string) {
-  return lab.emu.requests.filter(
-    (r) => r.server === 'arm' && r.path.toLowerCase().includes(`/managedclusters/${name}`),
-  );
-}
-
 describe('expired tokens', () => {
   it('the retry after ExpiredAuthenticationToken carries a newly issued token', async () => {
-    const c = cluster({ operation: { durationSeconds: 1 } });
+    const c = lab.cluster({ operation: { durationSeconds: 1 } });
     lab.emu.inject({ cluster: c.name, fault: { expireToken: true } });
     const run = await runAction({ operation: 'operation-status', cluster: c.resourceId }, lab.emu);
-    const calls = armCalls(c.name);
+    const calls = lab.requestsFor(c.name);
     assert.ok(calls.length >= 2, run.stdout);
     assert.equal(calls[0]!.fault, 'expireToken');
     assert.ok(calls[0]!.tokenHash && calls[1]!.tokenHash);
@@ -136,13 +115,13 @@ describe('expired tokens', () => {
   });
 
   it('tokens refused as expired again and again: says the clocks may disagree', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     lab.emu.inject({ cluster: c.name, times: 10, fault: { expireToken: true } });
     const run = await runAction({ operation: 'operation-status', cluster: c.resourceId }, lab.emu);
     assert.equal(run.code, 1);
     assert.equal(run.outputs.status, 'Failed');
     assert.match(run.stdout, /clocks of ARM, Entra ID and the runner may disagree/, run.stdout);
-    const hashes = armCalls(c.name).map((r) => r.tokenHash);
+    const hashes = lab.requestsFor(c.name).map((r) => r.tokenHash);
     assert.equal(new Set(hashes).size, hashes.length, 'every retry had its own token');
   });
 });

@@ -4,61 +4,53 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { NodePoolSpec, OperationSpec } from '../../emulator/index.ts';
 import { emulatorPerFile } from '../helpers/emulator.ts';
-import { runAction, workflowCommands } from '../helpers/action.ts';
+import { runAction } from '../helpers/action.ts';
+import { assertPassed, errorLine } from '../helpers/e2e.ts';
 
-const lab = emulatorPerFile();
+const lab = emulatorPerFile({ clusters: { resourceGroup: 'rg-e2e-pools', prefix: 'aks-pool' } });
 
 /** A cluster whose node pool np1 runs `operation`; the cluster itself runs nothing. */
 function clusterWithPool(operation: Partial<OperationSpec>, pool: Partial<NodePoolSpec> = {}) {
-  const name = `aks-pool-${lab.seq()}`;
-  const handle = lab.emu.addCluster({
-    resourceGroup: 'rg-e2e-pools',
-    name,
+  const handle = lab.cluster({
     nodePools: [
       { name: 'np1', operation: { durationSeconds: 60, cancelSeconds: 2, ...operation }, ...pool },
       { name: 'system' },
     ],
   });
-  return { ...handle, name, pool: handle.nodePools.np1! };
-}
-
-function callsOn(name: string) {
-  return lab.emu.requests.filter((r) =>
-    r.path.toLowerCase().includes(`/managedclusters/${name.toLowerCase()}`),
-  );
+  return { ...handle, pool: handle.nodePools.np1! };
 }
 
 function pathOf(path: string): string {
   return path.split('?')[0]!.replace(/^.*\/managedClusters\/[^/]+/i, '');
 }
 
-function errorLine(stdout: string): string {
-  return workflowCommands(stdout).find((line) => line.startsWith('::error::')) ?? '';
+/** The abort of node pool np1's operation. */
+function abortPool(resourceId: string, inputs: Record<string, string> = {}) {
+  return runAction(
+    { operation: 'abort', cluster: resourceId, 'node-pool': 'np1', ...inputs },
+    lab.emu,
+  );
 }
 
 describe('node pools', { concurrency: true }, () => {
   it('abort (202): aborts the node pool operation and follows it to Canceled', async () => {
     const c = clusterWithPool({ abort: 'async' });
-    const run = await runAction(
-      { operation: 'abort', cluster: c.resourceId, 'node-pool': 'np1', 'poll-interval': '1' },
-      lab.emu,
-    );
-    assert.equal(run.code, 0, run.stdout + run.stderr);
-    assert.equal(run.outputs.status, 'Canceled');
+    const run = await abortPool(c.resourceId, { 'poll-interval': '1' });
+    assertPassed(run, 'Canceled');
     // operation-id is the abort's own id, named by its polling URL, not the pool's operation.
     assert.match(
       run.outputs['operation-id']!,
       /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
     );
     assert.notEqual(run.outputs['operation-id'], c.pool.operationId);
-    const calls = callsOn(c.name).map((r) => `${r.method} ${pathOf(r.path)}`);
+    const calls = lab.requestsFor(c.name).map((r) => `${r.method} ${pathOf(r.path)}`);
     // Read before (what runs) and after (the state the pool's operation ended in).
     assert.deepEqual(calls, [
       'GET /agentPools/np1',
       'POST /agentPools/np1/abort',
       'GET /agentPools/np1',
     ]);
-    const post = callsOn(c.name).find((r) => r.method === 'POST')!;
+    const post = lab.requestsFor(c.name).find((r) => r.method === 'POST')!;
     assert.match(post.path, /\/agentPools\/np1\/abort\?api-version=2024-05-01$/);
     assert.match(run.stdout, /The node pool is Upgrading\./);
     assert.match(
@@ -72,17 +64,13 @@ describe('node pools', { concurrency: true }, () => {
 
   it('abort (204): watches the node pool until it leaves Canceling', async () => {
     const c = clusterWithPool({ abort: 'no-content' });
-    const run = await runAction(
-      { operation: 'abort', cluster: c.resourceId, 'node-pool': 'np1', 'poll-interval': '1' },
-      lab.emu,
-    );
-    assert.equal(run.code, 0, run.stdout + run.stderr);
-    assert.equal(run.outputs.status, 'Canceled');
+    const run = await abortPool(c.resourceId, { 'poll-interval': '1' });
+    assertPassed(run, 'Canceled');
     assert.match(
       run.stdout,
       /Abort accepted \(204\): watching the node pool until it leaves Canceling/,
     );
-    const reads = callsOn(c.name).filter((r) => r.method === 'GET');
+    const reads = lab.requestsFor(c.name).filter((r) => r.method === 'GET');
     assert.ok(reads.length >= 2);
     assert.ok(
       reads.every((r) => pathOf(r.path) === '/agentPools/np1'),
@@ -93,12 +81,8 @@ describe('node pools', { concurrency: true }, () => {
 
   it('abort (409): the node pool operation finished first', async () => {
     const c = clusterWithPool({ abort: 'conflict' });
-    const run = await runAction(
-      { operation: 'abort', cluster: c.resourceId, 'node-pool': 'np1' },
-      lab.emu,
-    );
-    assert.equal(run.code, 0, run.stdout + run.stderr);
-    assert.equal(run.outputs.status, 'AlreadyCompleted');
+    const run = await abortPool(c.resourceId);
+    assertPassed(run, 'AlreadyCompleted');
     assert.match(run.summary, /Node pool<\/th><td>np1</);
   });
 
@@ -127,7 +111,7 @@ describe('node pools', { concurrency: true }, () => {
       run.outputs.reason,
       'ReconcileAgentPoolIdentityError: The identity could not be attached.',
     );
-    const reads = callsOn(c.name);
+    const reads = lab.requestsFor(c.name);
     assert.ok(reads.length >= 1);
     for (const r of reads) {
       assert.equal(pathOf(r.path), '/agentPools/np1/operations/latest');
@@ -160,7 +144,11 @@ describe('node pools', { concurrency: true }, () => {
       errorLine(run.stdout),
       /Check node-pool: cluster aks-pool-\d+ must have a node pool named gpu/,
     );
-    assert.equal(callsOn(c.name).filter((r) => r.method === 'POST').length, 0, 'no abort sent');
+    assert.equal(
+      lab.requestsFor(c.name).filter((r) => r.method === 'POST').length,
+      0,
+      'no abort sent',
+    );
   });
 
   it('refuses node pool names AKS would refuse, and node-pool with other operations, before any call', async () => {
@@ -181,6 +169,6 @@ describe('node pools', { concurrency: true }, () => {
       assert.equal(run.code, 1);
       assert.match(errorLine(run.stdout), pattern);
     }
-    assert.equal(callsOn(c.name).length, 0);
+    assert.equal(lab.requestsFor(c.name).length, 0);
   });
 });

@@ -1,17 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { type ClusterSpec } from '../../emulator/index.ts';
 import { emulatorPerFile } from '../helpers/emulator.ts';
-import { runAction, workflowCommands, type ActionRun } from '../helpers/action.ts';
+import { runAction, type ActionRun } from '../helpers/action.ts';
+import { annotations, pollLines } from '../helpers/e2e.ts';
 
-const lab = emulatorPerFile();
-
-function cluster(operation?: ClusterSpec['operation']) {
-  const n = lab.seq();
-  const name = `aks-ops-${n}`;
-  return { ...lab.emu.addCluster({ resourceGroup: 'rg-e2e-ops', name, operation }), name };
-}
+const lab = emulatorPerFile({ clusters: { resourceGroup: 'rg-e2e-ops', prefix: 'aks-ops' } });
 
 function watch(resourceId: string, inputs: Record<string, string> = {}): Promise<ActionRun> {
   return runAction(
@@ -20,24 +14,10 @@ function watch(resourceId: string, inputs: Record<string, string> = {}): Promise
   );
 }
 
-function operationCalls(name: string) {
-  return lab.emu.requests.filter(
-    (r) => r.kind === 'operations' && r.path.toLowerCase().includes(`/managedclusters/${name}/`),
-  );
-}
-
-function pollLines(stdout: string): string[] {
-  return stdout.split('\n').filter((line) => /^poll \d+: /.test(line));
-}
-
-function annotations(stdout: string): string[] {
-  return workflowCommands(stdout).filter((line) => /^::(error|warning)/.test(line));
-}
-
 // Every run watches an operation of a few seconds: run them side by side.
 describe('operation-status end to end', { concurrency: true }, () => {
   it('waits for the latest operation to succeed, showing its progress', async () => {
-    const c = cluster({ durationSeconds: 5 });
+    const c = lab.cluster({ operation: { durationSeconds: 5 } });
     const run = await watch(c.resourceId);
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.equal(run.outputs.status, 'Succeeded');
@@ -55,26 +35,30 @@ describe('operation-status end to end', { concurrency: true }, () => {
     assert.match(run.summary, /operation-status passed: Succeeded/);
     assert.match(run.summary, /Progress<\/th><td>\[#{20}\] 100%/);
     // latest by default, in the preview API version operations/{id} needs.
-    const calls = operationCalls(c.name);
+    const calls = lab.requestsFor(c.name, 'operations');
     assert.equal(calls.length, polls.length);
     assert.match(calls[0]!.path, /\/operations\/latest\?api-version=2025-05-02-preview$/);
   });
 
   it('reads an explicit operation id', async () => {
     const id = randomUUID();
-    const c = cluster({ id, durationSeconds: 1 });
+    const c = lab.cluster({ operation: { id, durationSeconds: 1 } });
     const run = await watch(c.resourceId, { 'operation-id': id });
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.equal(run.outputs.status, 'Succeeded');
     assert.equal(run.outputs['operation-id'], id);
-    assert.ok(operationCalls(c.name).every((r) => r.path.includes(`/operations/${id}?`)));
+    assert.ok(
+      lab.requestsFor(c.name, 'operations').every((r) => r.path.includes(`/operations/${id}?`)),
+    );
   });
 
   it('fails the step when the operation fails, with its error code in reason', async () => {
-    const c = cluster({
-      durationSeconds: 1,
-      outcome: 'Failed',
-      error: { code: 'NodesNotReady', message: 'Node aks-pool-1 did not become ready.' },
+    const c = lab.cluster({
+      operation: {
+        durationSeconds: 1,
+        outcome: 'Failed',
+        error: { code: 'NodesNotReady', message: 'Node aks-pool-1 did not become ready.' },
+      },
     });
     const run = await watch(c.resourceId);
     assert.equal(run.code, 1, run.stdout);
@@ -89,7 +73,7 @@ describe('operation-status end to end', { concurrency: true }, () => {
   });
 
   it('fails the step when the operation was canceled', async () => {
-    const c = cluster({ durationSeconds: 1, outcome: 'Canceled' });
+    const c = lab.cluster({ operation: { durationSeconds: 1, outcome: 'Canceled' } });
     const run = await watch(c.resourceId);
     assert.equal(run.code, 1, run.stdout);
     assert.equal(run.outputs.status, 'Canceled');
@@ -97,7 +81,7 @@ describe('operation-status end to end', { concurrency: true }, () => {
   });
 
   it('treats a status word it does not know as still running', async () => {
-    const c = cluster({ durationSeconds: 6, statusWord: 'Preparing' });
+    const c = lab.cluster({ operation: { durationSeconds: 6, statusWord: 'Preparing' } });
     const run = await watch(c.resourceId);
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.equal(run.outputs.status, 'Succeeded');
@@ -107,7 +91,7 @@ describe('operation-status end to end', { concurrency: true }, () => {
   });
 
   it('fails clearly, naming operation-id, when the operation does not exist', async () => {
-    const c = cluster({ durationSeconds: 30 });
+    const c = lab.cluster({ operation: { durationSeconds: 30 } });
     const missing = randomUUID();
     const run = await watch(c.resourceId, { 'operation-id': missing });
     assert.equal(run.code, 1, run.stdout);
@@ -116,11 +100,13 @@ describe('operation-status end to end', { concurrency: true }, () => {
     assert.match(error!, new RegExp(`^::error::operation-id ${missing}: no such operation`));
     assert.match(error!, /HTTP 404/);
     assert.match(error!, /Fix: Check operation-id/);
-    assert.equal(operationCalls(c.name).length, 1, 'a 404 is not retried');
+    assert.equal(lab.requestsFor(c.name, 'operations').length, 1, 'a 404 is not retried');
   });
 
   it('operation-id is the id of the URL, not the byte-swapped name of the body', async () => {
-    const c = cluster({ durationSeconds: 600, id: '39ea42e5-ab8d-41b1-9c3e-5f0c1a2b3c4d' });
+    const c = lab.cluster({
+      operation: { durationSeconds: 600, id: '39ea42e5-ab8d-41b1-9c3e-5f0c1a2b3c4d' },
+    });
     const run = await watch(c.resourceId, { wait: 'false' });
     assert.equal(run.code, 0, run.stdout + run.stderr);
     const result = JSON.parse(run.outputs.result!);
@@ -136,27 +122,27 @@ describe('operation-status end to end', { concurrency: true }, () => {
   });
 
   it('fails clearly when the cluster has no operation at all (latest)', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     const run = await watch(c.resourceId);
     assert.equal(run.code, 1, run.stdout);
     assert.match(run.stdout, /^::error::operation-id latest: cluster aks-ops-\d+ has no recorded/m);
   });
 
   it('wait: false reads once and reports the current status', async () => {
-    const c = cluster({ durationSeconds: 30 });
+    const c = lab.cluster({ operation: { durationSeconds: 30 } });
     const run = await watch(c.resourceId, { wait: 'false' });
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.equal(run.outputs.status, 'InProgress');
     assert.equal(run.outputs['operation-id'], c.operationId);
     assert.match(run.outputs['percent-complete']!, /^\d+$/);
     assert.equal(run.outputs['finished-at'], '');
-    assert.equal(operationCalls(c.name).length, 1);
+    assert.equal(lab.requestsFor(c.name, 'operations').length, 1);
     assert.match(run.stdout, /is InProgress \(\d+% complete\); not waiting \(wait: false\)/);
     assert.match(run.summary, /operation-status passed: InProgress/);
   });
 
   it('wait: false still fails on an operation that already failed', async () => {
-    const c = cluster({ durationSeconds: 0, outcome: 'Failed' });
+    const c = lab.cluster({ operation: { durationSeconds: 0, outcome: 'Failed' } });
     const run = await watch(c.resourceId, { wait: 'false' });
     assert.equal(run.code, 1, run.stdout);
     assert.equal(run.outputs.status, 'Failed');
@@ -164,7 +150,7 @@ describe('operation-status end to end', { concurrency: true }, () => {
   });
 
   it('keeps a stable api-version away from operations/{id}, with a warning', async () => {
-    const c = cluster({ durationSeconds: 0 });
+    const c = lab.cluster({ operation: { durationSeconds: 0 } });
     const run = await watch(c.resourceId, { 'api-version': '2024-05-01' });
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.equal(run.outputs.status, 'Succeeded');
@@ -172,17 +158,22 @@ describe('operation-status end to end', { concurrency: true }, () => {
       annotations(run.stdout)[0]!,
       /^::warning::api-version 2024-05-01 is not a preview/,
     );
-    assert.match(operationCalls(c.name)[0]!.path, /api-version=2025-05-02-preview$/);
-    const preview = cluster({ durationSeconds: 0 });
+    assert.match(lab.requestsFor(c.name, 'operations')[0]!.path, /api-version=2025-05-02-preview$/);
+    const preview = lab.cluster({ operation: { durationSeconds: 0 } });
     const other = await watch(preview.resourceId, { 'api-version': '2025-06-02-preview' });
     assert.equal(other.code, 0, other.stdout);
     assert.deepEqual(annotations(other.stdout), []);
-    assert.match(operationCalls(preview.name)[0]!.path, /api-version=2025-06-02-preview$/);
+    assert.match(
+      lab.requestsFor(preview.name, 'operations')[0]!.path,
+      /api-version=2025-06-02-preview$/,
+    );
   });
 
   it('stops at the timeout with TimedOut and the operation id', async () => {
-    const c = cluster({ durationSeconds: 60 });
-    const run = await watch(c.resourceId, { timeout: '2s' });
+    const c = lab.cluster({ operation: { durationSeconds: 60 } });
+    // The action's timeout counts from its own start (sign-in included): it must leave room for
+    // a first read on a loaded machine, where a dozen runs of this file start side by side.
+    const run = await watch(c.resourceId, { timeout: '6s' });
     assert.equal(run.code, 1, run.stdout);
     assert.equal(run.outputs.status, 'TimedOut');
     assert.equal(run.outputs['operation-id'], c.operationId);

@@ -10,18 +10,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
-  startServiceFabricGateway,
   type ServiceFabricGateway,
   type ServiceFabricGatewayOptions,
 } from '../../emulator/service-fabric.ts';
 import { emulatorPerFile } from '../helpers/emulator.ts';
-import { runAction, visibleStdout, type ActionRun } from '../helpers/action.ts';
+import { runAction, type ActionRun } from '../helpers/action.ts';
+import { visibleStdout } from '../../harness/workflow-commands.ts';
 import {
   startInspectingProxy,
   startTinyproxy,
   type RealProxy,
   type Tunnel,
 } from '../helpers/proxy.ts';
+import { cancelFaultInputs, oidcEnv } from '../helpers/e2e.ts';
 
 const ARM_HOST = 'arm.emulator.test';
 const LOGIN_HOST = 'login.emulator.test';
@@ -29,9 +30,8 @@ const SF_HOST = 'sf.emulator.test';
 const PASSWORD = `pw-${randomUUID()}`;
 const WRONG_PASSWORD = `wrong-${randomUUID()}`;
 
-const lab = emulatorPerFile({ hostNames: { arm: ARM_HOST, entra: LOGIN_HOST } });
+const lab = emulatorPerFile({ options: { hostNames: { arm: ARM_HOST, entra: LOGIN_HOST } } });
 let proxy: RealProxy;
-const gateways: ServiceFabricGateway[] = [];
 before(async () => {
   proxy = await startTinyproxy([ARM_HOST, LOGIN_HOST, SF_HOST], {
     user: 'runner',
@@ -39,14 +39,11 @@ before(async () => {
   });
 });
 after(async () => {
-  await Promise.all(gateways.map((gw) => gw.stop()));
   await proxy.stop();
 });
 
-async function gateway(options: Omit<ServiceFabricGatewayOptions, 'ca'> = {}) {
-  const gw = await startServiceFabricGateway({ ca: lab.emu.ca, hostName: SF_HOST, ...options });
-  gateways.push(gw);
-  return gw;
+function gateway(options: Omit<ServiceFabricGatewayOptions, 'ca'> = {}) {
+  return lab.gateway({ hostName: SF_HOST, ...options });
 }
 
 const portOf = (url: string) => Number(new URL(url).port);
@@ -83,11 +80,7 @@ function cancelInputs(gw: ServiceFabricGateway, extra: Record<string, string> = 
     id,
     admin,
     inputs: {
-      operation: 'cancel-fault',
-      cluster: gw.url,
-      'operation-id': id,
-      certificate: `${admin.certPem}\n${admin.keyPem}`,
-      'poll-interval': '0.5',
+      ...cancelFaultInputs(gw, id, `${admin.certPem}\n${admin.keyPem}`),
       timeout: '30s',
       ...extra,
     },
@@ -107,14 +100,7 @@ describe('through a real proxy (tinyproxy)', () => {
       },
       lab.emu,
       {
-        env: {
-          AZURE_CLIENT_SECRET: undefined,
-          AZURE_CLIENT_ID: undefined,
-          AZURE_TENANT_ID: undefined,
-          ACTIONS_ID_TOKEN_REQUEST_URL: lab.emu.oidcRequestUrl,
-          ACTIONS_ID_TOKEN_REQUEST_TOKEN: lab.emu.oidcRequestToken,
-          HTTPS_PROXY: proxyUrl(PASSWORD),
-        },
+        env: { ...oidcEnv(lab.emu), HTTPS_PROXY: proxyUrl(PASSWORD) },
       },
     );
     assert.equal(run.code, 0, run.stdout + run.stderr);

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { releaseNotes } from '../../scripts/changelog.ts';
-import { ROOT } from '../helpers/action.ts';
+import { ROOT } from '../../harness/run-action.ts';
 
 let base: string;
 let clone: string;

@@ -3,13 +3,11 @@
 // Entra tokens, real HTTPS). One test per recorded exchange, asserting every output.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
-import { startEmulator, type Emulator, type ScriptRule } from '../../emulator/index.ts';
-import {
-  startServiceFabricGateway,
-  type ServiceFabricGateway,
-} from '../../emulator/service-fabric.ts';
-import { runAction, workflowCommands, type ActionRun } from '../helpers/action.ts';
+import { describe, it } from 'node:test';
+import type { ScriptRule } from '../../emulator/index.ts';
+import { runAction, type ActionRun } from '../helpers/action.ts';
+import { emulatorPerFile } from '../helpers/emulator.ts';
+import { workflowCommands } from '../../harness/workflow-commands.ts';
 import {
   ABORT_202,
   COMMAND_RESULTS,
@@ -23,16 +21,9 @@ import {
   runCommandRules,
   type ClusterRef,
 } from '../fixtures/live-exchanges.ts';
+import { adminPem, cancelFaultInputs } from '../helpers/e2e.ts';
 
-let emu: Emulator;
-const gateways: ServiceFabricGateway[] = [];
-before(async () => {
-  emu = await startEmulator();
-});
-after(async () => {
-  await Promise.all(gateways.map((gw) => gw.stop()));
-  await emu.stop();
-});
+const lab = emulatorPerFile();
 
 let counter = 0;
 /** A cluster of the recordings' subscription; each test has its own name, so its own paths. */
@@ -46,7 +37,7 @@ function recordedCluster(location = 'westus2'): ClusterRef {
 }
 
 function script(rules: ScriptRule[]) {
-  return rules.map((rule) => ({ rule, handle: emu.script(rule) }));
+  return rules.map((rule) => ({ rule, handle: lab.emu.script(rule) }));
 }
 
 /** `operations/{id}` of the cluster answers 200 with this body. */
@@ -56,7 +47,7 @@ function scriptOperation(c: ClusterRef, operationId: string, body: unknown) {
     path: `${clusterPath(c)}/operations/${operationId}`,
     answers: [{ status: 200, body }],
   };
-  return { rule, handle: emu.script(rule) };
+  return { rule, handle: lab.emu.script(rule) };
 }
 
 function watchOperation(c: ClusterRef, operationId: string, inputs: Record<string, string>) {
@@ -65,7 +56,7 @@ function watchOperation(c: ClusterRef, operationId: string, inputs: Record<strin
     cluster: clusterPath(c),
     'operation-id': operationId,
   };
-  return runAction({ ...all, ...inputs }, emu);
+  return runAction({ ...all, ...inputs }, lab.emu);
 }
 
 const OUTPUT_NAMES = [
@@ -120,11 +111,11 @@ function errors(run: ActionRun): string[] {
 describe('replays of recorded live exchanges', { concurrency: true }, () => {
   it('az aks command invoke (2022): 202 empty, Running with only its state, then 200', async () => {
     const c = recordedCluster();
-    const { post, result, finalBody } = runCommandRules(emu.armEndpoint, c);
+    const { post, result, finalBody } = runCommandRules(lab.emu.armEndpoint, c);
     const [posted, polled] = script([post, result]);
     const run = await runAction(
       { cluster: clusterPath(c), command: 'kubectl get pods -A', 'poll-interval': 'auto' },
-      emu,
+      lab.emu,
     );
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assertOutputs(run, {
@@ -146,9 +137,9 @@ describe('replays of recorded live exchanges', { concurrency: true }, () => {
 
   it('az aks operation-abort (2025): 202 with the cluster and signed URLs, InProgress → Succeeded', async () => {
     const c = recordedCluster();
-    const { rules, finalStatus } = abort202Rules(c, (path) => emu.signOperationUrl(path));
+    const { rules, finalStatus } = abort202Rules(c, (path) => lab.emu.signOperationUrl(path));
     const [cluster, posted, status] = script(rules);
-    const run = await runAction({ operation: 'abort', cluster: clusterPath(c) }, emu);
+    const run = await runAction({ operation: 'abort', cluster: clusterPath(c) }, lab.emu);
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assertOutputs(run, {
       status: 'Canceled',
@@ -161,7 +152,7 @@ describe('replays of recorded live exchanges', { concurrency: true }, () => {
     assert.equal(status!.handle.served(), 2, 'InProgress, then Succeeded');
     assert.equal(cluster!.handle.served(), 2, 'the cluster before the abort and after it');
     // The signed URL is used exactly as given.
-    const polls = emu.requests.filter((r) =>
+    const polls = lab.emu.requests.filter((r) =>
       r.path.includes(`/operations/${ABORT_202.operationId}`),
     );
     assert.equal(polls.length, 2);
@@ -182,7 +173,7 @@ describe('replays of recorded live exchanges', { concurrency: true }, () => {
     const [cluster, posted] = script(abort204Rules(c));
     const run = await runAction(
       { operation: 'abort', cluster: clusterPath(c), 'poll-interval': '0.5' },
-      emu,
+      lab.emu,
     );
     assert.equal(run.code, 0, run.stdout + run.stderr);
     const final = JSON.parse(run.outputs.result!) as { properties: { provisioningState: string } };
@@ -252,7 +243,7 @@ describe('replays of recorded live exchanges', { concurrency: true }, () => {
       cluster: clusterPath(c),
       'command-id': COMMAND_RESULTS.commandId,
     };
-    const ok = await runAction(inputs, emu);
+    const ok = await runAction(inputs, lab.emu);
     assert.equal(ok.code, 0, ok.stdout + ok.stderr);
     assertOutputs(ok, {
       status: 'Succeeded',
@@ -264,7 +255,7 @@ describe('replays of recorded live exchanges', { concurrency: true }, () => {
       'finished-at': '2021-02-17T00:28:33Z',
       result: COMMAND_RESULTS.succeeded,
     });
-    const failed = await runAction(inputs, emu);
+    const failed = await runAction(inputs, lab.emu);
     assert.equal(failed.code, 1, failed.stdout + failed.stderr);
     assertOutputs(failed, {
       status: 'Failed',
@@ -278,8 +269,7 @@ describe('replays of recorded live exchanges', { concurrency: true }, () => {
   });
 
   it('Service Fabric fault list (official example): cancels of finished operations pass with a warning', async () => {
-    const gw = await startServiceFabricGateway({ ca: emu.ca });
-    gateways.push(gw);
+    const gw = await lab.gateway();
     for (const entry of FAULT_LIST) {
       gw.addFaultOperation({
         operationId: entry.OperationId,
@@ -290,19 +280,11 @@ describe('replays of recorded live exchanges', { concurrency: true }, () => {
     }
     // The only documented answer to the cancel: 200 with an empty body.
     gw.inject({ path: '/Faults/$/Cancel', times: 2, fault: { status: 200 } });
-    const admin = gw.issueAdminClientCert();
+    const certificate = adminPem(gw);
     const cancel = (operationId: string) =>
-      runAction(
-        {
-          operation: 'cancel-fault',
-          cluster: gw.url,
-          'operation-id': operationId,
-          certificate: `${admin.certPem}\n${admin.keyPem}`,
-          'poll-interval': '0.5',
-        },
-        undefined,
-        { env: { NODE_EXTRA_CA_CERTS: emu.caPath } },
-      );
+      runAction(cancelFaultInputs(gw, operationId, certificate), undefined, {
+        env: { NODE_EXTRA_CA_CERTS: lab.emu.caPath },
+      });
     for (const entry of [FAULT_LIST[6], FAULT_LIST[3]]) {
       const run = await cancel(entry.OperationId);
       assert.equal(run.code, 0, run.stdout + run.stderr);

@@ -6,31 +6,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { startEmulator, type Emulator, type RequestRecord } from '../../emulator/index.ts';
+import { startEmulator, type RequestRecord } from '../../emulator/index.ts';
 import {
   startServiceFabricGateway,
   type ServiceFabricGateway,
 } from '../../emulator/service-fabric.ts';
 import { emulatorPerFile } from '../helpers/emulator.ts';
-import { runAction, workflowCommands, type ActionRun } from '../helpers/action.ts';
+import { runAction, type ActionRun } from '../helpers/action.ts';
+import { workflowCommands } from '../../harness/workflow-commands.ts';
 
 const RSS_PROBE = fileURLToPath(new URL('../helpers/rss-probe.ts', import.meta.url));
 /** Polls in the memory test; the soak measurement in the README uses POLLS=2000. */
 const POLLS = Number(process.env.POLLS ?? 250);
 
-const lab = emulatorPerFile();
-
-function cluster(spec: Partial<Parameters<Emulator['addCluster']>[0]> = {}) {
-  const n = lab.seq();
-  const handle = lab.emu.addCluster({ resourceGroup: 'rg-res', name: `aks-res-${n}`, ...spec });
-  return { ...handle, name: `aks-res-${n}` };
-}
-
-function armRequests(name: string): RequestRecord[] {
-  return lab.emu.requests.filter(
-    (r) => r.server === 'arm' && r.path.toLowerCase().includes(`/managedclusters/${name}`),
-  );
-}
+const lab = emulatorPerFile({ clusters: { resourceGroup: 'rg-res', prefix: 'aks-res' } });
 
 /** The most requests seen in any window of `windowMs`. */
 function peakRate(requests: RequestRecord[], windowMs: number): number {
@@ -46,7 +35,7 @@ function peakRate(requests: RequestRecord[], windowMs: number): number {
 
 describe('courtesy under throttling', () => {
   it('never calls before the Retry-After it was given, and keeps a low rate', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     lab.emu.inject({
       kind: 'commandResult',
       cluster: c.name,
@@ -61,7 +50,7 @@ describe('courtesy under throttling', () => {
     });
     const run = await runAction({ cluster: c.resourceId, command: 'echo throttled' }, lab.emu);
     assert.equal(run.code, 0, run.stdout);
-    const calls = armRequests(c.name);
+    const calls = lab.requestsFor(c.name);
     for (let i = 1; i < calls.length; i++) {
       const previous = calls[i - 1]!;
       if (previous.status !== 429) continue;
@@ -75,11 +64,11 @@ describe('courtesy under throttling', () => {
   });
 
   it('backs off on 429s without Retry-After too', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     lab.emu.inject({ kind: 'commandResult', cluster: c.name, times: 4, fault: { status: 429 } });
     const run = await runAction({ cluster: c.resourceId, command: 'true' }, lab.emu);
     assert.equal(run.code, 0, run.stdout);
-    const polls = armRequests(c.name).filter((r) => r.kind === 'commandResult');
+    const polls = lab.requestsFor(c.name, 'commandResult');
     const gaps = polls.slice(1).map((r, i) => r.time - polls[i]!.time);
     assert.ok(
       gaps.every((gap) => gap >= 450),
@@ -147,7 +136,7 @@ describe('hostile output', () => {
   }
 
   it('renders HTML in the logs inert in the summary', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     const run = await runAction(
       {
         cluster: c.resourceId,
@@ -162,7 +151,7 @@ describe('hostile output', () => {
   });
 
   it('keeps a hostile failure reason inert in annotations and the summary', async () => {
-    const c = cluster({
+    const c = lab.cluster({
       commandFailure: { reason: `ImagePullBackoff\n::add-mask::pwned\n::error::pwned ${HTML}` },
     });
     const run = await runAction({ cluster: c.resourceId, command: 'true' }, lab.emu);
@@ -180,7 +169,7 @@ describe('resources', () => {
   }
 
   it('512 kB of logs: summary under 1 MiB with a pointer to logs-file, all of it in the file', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     const probe = join(mkdtempSync(join(tmpdir(), 'rss-')), 'rss');
     const run = await runAction(
       {
@@ -224,7 +213,7 @@ describe('resources', () => {
 
   it(`${POLLS} polls keep memory flat, and the process ends as soon as its work is done`, async () => {
     const measure = async (seconds: number) => {
-      const c = cluster();
+      const c = lab.cluster();
       const probe = join(mkdtempSync(join(tmpdir(), 'rss-')), 'rss');
       const run = await runAction(
         { cluster: c.resourceId, command: `sleep ${seconds}`, 'poll-interval': '0.1' },
@@ -235,8 +224,8 @@ describe('resources', () => {
         },
       );
       assert.equal(run.code, 0, run.stdout);
-      const polls = armRequests(c.name).filter((r) => r.kind === 'commandResult');
-      const lastCall = Math.max(...armRequests(c.name).map((r) => r.time));
+      const polls = lab.requestsFor(c.name, 'commandResult');
+      const lastCall = Math.max(...lab.requestsFor(c.name).map((r) => r.time));
       return {
         polls: polls.length,
         rss: peakRssKiB(probe),
@@ -272,11 +261,11 @@ describe('cancellation', () => {
   after(() => gateway.stop());
 
   const OPERATIONS: [string, () => Record<string, string>][] = [
-    ['run-command', () => ({ cluster: cluster().resourceId, command: 'sleep 60' })],
+    ['run-command', () => ({ cluster: lab.cluster().resourceId, command: 'sleep 60' })],
     [
       'command-result',
       () => {
-        const c = cluster();
+        const c = lab.cluster();
         return { cluster: c.resourceId, operation: 'command-result', 'command-id': '' };
       },
     ],
@@ -284,7 +273,7 @@ describe('cancellation', () => {
       'abort',
       () => ({
         operation: 'abort',
-        cluster: cluster({
+        cluster: lab.cluster({
           operation: { name: 'Upgrade', durationSeconds: 600, cancelSeconds: 60 },
         }).resourceId,
       }),
@@ -293,7 +282,7 @@ describe('cancellation', () => {
       'operation-status',
       () => ({
         operation: 'operation-status',
-        cluster: cluster({ operation: { name: 'Upgrade', durationSeconds: 600 } }).resourceId,
+        cluster: lab.cluster({ operation: { name: 'Upgrade', durationSeconds: 600 } }).resourceId,
       }),
     ],
     [

@@ -1,32 +1,17 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { startEmulator, type Emulator } from '../../emulator/index.ts';
+import { startEmulator } from '../../emulator/index.ts';
 import { emulatorPerFile } from '../helpers/emulator.ts';
-import { runAction, visibleStdout, workflowCommands, type ActionRun } from '../helpers/action.ts';
+import { runAction } from '../helpers/action.ts';
+import { visibleStdout, workflowCommands } from '../../harness/workflow-commands.ts';
+import { assertFailed, oidcEnv } from '../helpers/e2e.ts';
 
-const lab = emulatorPerFile();
-
-function cluster(spec: Partial<Parameters<Emulator['addCluster']>[0]> = {}) {
-  const n = lab.seq();
-  return lab.emu.addCluster({ resourceGroup: 'rg-e2e', name: `aks-run-${n}`, ...spec });
-}
-
-function requestsFor(name: string) {
-  return lab.emu.requests.filter((r) =>
-    r.path.toLowerCase().includes(`/managedclusters/${name.toLowerCase()}`),
-  );
-}
-
-function assertFailedWith(run: ActionRun, pattern: RegExp): void {
-  assert.equal(run.code, 1, run.stdout);
-  assert.match(run.stdout, /^::error::/m);
-  assert.match(run.stdout, pattern);
-}
+const lab = emulatorPerFile({ clusters: { resourceGroup: 'rg-e2e', prefix: 'aks-run' } });
 
 describe('run-command end to end', () => {
   it('runs a command and hands its result on', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     const run = await runAction(
       { cluster: c.resourceId, command: 'echo "hello from $(pwd | xargs basename)"; echo err >&2' },
       lab.emu,
@@ -51,12 +36,12 @@ describe('run-command end to end', () => {
   });
 
   it('fails the step on a non-zero exit code, with every output written', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     const run = await runAction(
       { cluster: c.resourceId, command: 'echo partial; exit 3' },
       lab.emu,
     );
-    assertFailedWith(run, /exited with code 3/);
+    assertFailed(run, /exited with code 3/);
     assert.equal(run.outputs.status, 'Succeeded');
     assert.equal(run.outputs['exit-code'], '3');
     assert.equal(run.outputs.logs, 'partial\n');
@@ -71,7 +56,7 @@ describe('run-command end to end', () => {
   });
 
   it('passes when the exit code is listed in success-exit-codes', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     const run = await runAction(
       { cluster: c.resourceId, command: 'exit 3', 'success-exit-codes': '0, 2-4' },
       lab.emu,
@@ -81,9 +66,9 @@ describe('run-command end to end', () => {
   });
 
   it('fails with the reason when the command could not run', async () => {
-    const c = cluster({ commandFailure: { reason: 'ImagePullBackoff' } });
+    const c = lab.cluster({ commandFailure: { reason: 'ImagePullBackoff' } });
     const run = await runAction({ cluster: c.resourceId, command: 'kubectl get pods' }, lab.emu);
-    assertFailedWith(run, /ImagePullBackoff/);
+    assertFailed(run, /ImagePullBackoff/);
     assert.equal(run.outputs.status, 'Failed');
     assert.equal(run.outputs.reason, 'ImagePullBackoff');
     assert.equal(run.outputs['exit-code'], '');
@@ -98,14 +83,14 @@ describe('run-command end to end', () => {
   });
 
   it('reads lower-case states and reports them in PascalCase', async () => {
-    const c = cluster({ lowerCaseStates: true });
+    const c = lab.cluster({ lowerCaseStates: true });
     const run = await runAction(
       { cluster: c.resourceId, command: 'sleep 1.5; echo done' },
       lab.emu,
     );
     assert.equal(run.code, 0, run.stdout);
     assert.equal(run.outputs.status, 'Succeeded');
-    const failed = cluster({
+    const failed = lab.cluster({
       lowerCaseStates: true,
       commandFailure: { reason: 'KubernetesOperationError' },
     });
@@ -115,7 +100,7 @@ describe('run-command end to end', () => {
   });
 
   it('waits out a 429 with Retry-After, then succeeds', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     lab.emu.inject({
       kind: 'runCommand',
       cluster: c.resourceId.split('/').pop(),
@@ -127,16 +112,14 @@ describe('run-command end to end', () => {
       run.stdout,
       /Retrying POST .*runCommand in 1\.0s \(HTTP 429, Retry-After 1\.0s; retry 1\)/,
     );
-    const posts = requestsFor(c.resourceId.split('/').pop()!).filter(
-      (r) => r.kind === 'runCommand',
-    );
+    const posts = lab.requestsFor(c.name).filter((r) => r.kind === 'runCommand');
     assert.equal(posts.length, 2);
     assert.ok(posts[1]!.time - posts[0]!.time >= 1000, 'the retry came before Retry-After');
     assert.equal(c.commands().length, 1);
   });
 
   it('rides out a burst of 503s and a dropped connection while polling', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     const name = c.resourceId.split('/').pop()!;
     lab.emu.inject({ kind: 'commandResult', cluster: name, times: 3, fault: { status: 503 } });
     lab.emu.inject({ kind: 'commandResult', cluster: name, times: 1, fault: { drop: 'reset' } });
@@ -158,17 +141,17 @@ describe('run-command end to end', () => {
       },
       lab.emu,
     );
-    assertFailedWith(run, /ResourceNotFound/);
+    assertFailed(run, /ResourceNotFound/);
     assert.match(run.stdout, /Fix: Check the cluster input/);
   });
 
   it('stops at the timeout with TimedOut and the command id to read it later', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     const run = await runAction(
       { cluster: c.resourceId, command: 'sleep 30', timeout: '4s' },
       lab.emu,
     );
-    assertFailedWith(run, /No final status within the timeout of 4\.0s/);
+    assertFailed(run, /No final status within the timeout of 4\.0s/);
     assert.equal(run.outputs.status, 'TimedOut');
     assert.match(run.outputs['command-id']!, /^[0-9a-f]{32}$/);
     assert.match(run.stdout, /command-result/);
@@ -176,7 +159,7 @@ describe('run-command end to end', () => {
   });
 
   it('returns Accepted with wait: false, and command-result reads it later', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     const first = await runAction(
       { cluster: c.resourceId, command: 'sleep 1; echo later; exit 4', wait: 'false' },
       lab.emu,
@@ -204,7 +187,7 @@ describe('run-command end to end', () => {
   });
 
   it('command-result names command-id when the cluster does not know it', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     const run = await runAction(
       {
         operation: 'command-result',
@@ -213,13 +196,13 @@ describe('run-command end to end', () => {
       },
       lab.emu,
     );
-    assertFailedWith(run, /NotFound: .*\(command-id: f{32}\)/);
+    assertFailed(run, /NotFound: .*\(command-id: f{32}\)/);
     assert.match(run.stdout, /Fix: Check command-id/);
     assert.equal(run.outputs['command-id'], 'f'.repeat(32));
   });
 
   it('keeps workflow commands in the logs inert', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     const evil = [
       'echo "::add-mask::Succeeded"',
       'echo "::set-output name=status::Hacked"',
@@ -242,7 +225,7 @@ describe('run-command end to end', () => {
   });
 
   it('refuses bad inputs before any call, naming the input', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     const before = lab.emu.requests.length;
     const cases: [Record<string, string>, RegExp][] = [
       [
@@ -259,7 +242,7 @@ describe('run-command end to end', () => {
     ];
     for (const [inputs, message] of cases) {
       const run = await runAction(inputs, lab.emu);
-      assertFailedWith(run, message);
+      assertFailed(run, message);
       assert.equal(run.outputs.status, 'Failed');
       assert.match(run.summary, /Error:/);
     }
@@ -267,7 +250,7 @@ describe('run-command end to end', () => {
   });
 
   it('stops polling on SIGINT, writes Interrupted and exits promptly', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     let signalledAt = 0;
     const run = await runAction({ cluster: c.resourceId, command: 'sleep 60' }, lab.emu, {
       interrupt: {
@@ -288,7 +271,7 @@ describe('run-command end to end', () => {
   });
 
   it('never shows a secret in the log, the outputs, the summary or the logs file', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     const run = await runAction({ cluster: c.resourceId, command: 'echo fine' }, lab.emu);
     assert.equal(run.code, 0);
     const secrets = lab.emu.issuedSecrets();
@@ -309,18 +292,18 @@ describe('run-command end to end', () => {
 
 describe('sign-in end to end', () => {
   it('a wrong client secret fails with what to fix, and without the secret', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     const run = await runAction({ cluster: c.resourceId, command: 'true' }, lab.emu, {
       env: { AZURE_CLIENT_SECRET: 'wrong-secret-value' },
     });
-    assertFailedWith(run, /Sign-in \(environment\) failed/);
+    assertFailed(run, /Sign-in \(environment\) failed/);
     assert.match(run.stdout, /Fix: Check AZURE_CLIENT_ID/);
     assert.ok(!visibleStdout(run.stdout).includes('wrong-secret-value'));
     assert.equal(c.commands().length, 0);
   });
 
   it('signs in with GitHub OIDC, minting an ID token for the audience', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     const run = await runAction(
       {
         cluster: c.resourceId,
@@ -329,15 +312,7 @@ describe('sign-in end to end', () => {
         'tenant-id': lab.emu.tenantId,
       },
       lab.emu,
-      {
-        env: {
-          AZURE_CLIENT_SECRET: undefined,
-          AZURE_CLIENT_ID: undefined,
-          AZURE_TENANT_ID: undefined,
-          ACTIONS_ID_TOKEN_REQUEST_URL: lab.emu.oidcRequestUrl,
-          ACTIONS_ID_TOKEN_REQUEST_TOKEN: lab.emu.oidcRequestToken,
-        },
-      },
+      { env: oidcEnv(lab.emu) },
     );
     assert.equal(run.code, 0, run.stdout);
     assert.match(run.stdout, /auth auto picked oidc/);
@@ -367,7 +342,7 @@ describe('sign-in end to end', () => {
           },
         },
       );
-      assertFailedWith(run, /AADSTS700213/);
+      assertFailed(run, /AADSTS700213/);
       assert.match(
         run.stdout,
         /iss=https:\/\/token\.actions\.githubusercontent\.com, sub=repo:octo-org\/octo-repo:ref:refs\/heads\/main, aud=api:\/\/AzureADTokenExchange/,
@@ -405,7 +380,7 @@ describe('tokens that expire', () => {
 
 describe('polling URLs', () => {
   it('follows a new Location the service hands out', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     lab.emu.inject({
       kind: 'commandResult',
       cluster: c.resourceId.split('/').pop(),
@@ -417,14 +392,12 @@ describe('polling URLs', () => {
       lab.emu,
     );
     assert.equal(run.code, 0, run.stdout);
-    const polls = requestsFor(c.resourceId.split('/').pop()!).filter(
-      (r) => r.kind === 'commandResult',
-    );
+    const polls = lab.requestsFor(c.name).filter((r) => r.kind === 'commandResult');
     assert.match(polls.at(-1)!.path, /moved=/);
   });
 
   it('refuses a polling URL on a foreign host, never sending the token there', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     lab.emu.inject({
       kind: 'commandResult',
       cluster: c.resourceId.split('/').pop(),
@@ -434,7 +407,7 @@ describe('polling URLs', () => {
       { cluster: c.resourceId, command: 'sleep 2', 'poll-interval': '1' },
       lab.emu,
     );
-    assertFailedWith(run, /not on the ARM endpoint .*refusing to send the token there/);
+    assertFailed(run, /not on the ARM endpoint .*refusing to send the token there/);
     assert.match(run.stdout, /attacker\.invalid/);
   });
 });

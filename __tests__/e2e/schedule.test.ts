@@ -3,25 +3,15 @@
 // record of the POST (the start of the scenario), never from the test's set-up.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { RequestRecord } from '../../emulator/index.ts';
 import { emulatorPerFile } from '../helpers/emulator.ts';
 import { runAction } from '../helpers/action.ts';
 
-const lab = emulatorPerFile();
+const lab = emulatorPerFile({ clusters: { resourceGroup: 'rg-schedule', prefix: 'aks-schedule' } });
 const START_DELAY_SECONDS = 2;
 
+/** A cluster whose command pods start this long after the POST, as on AKS. */
 function delayedCluster() {
-  return lab.emu.addCluster({
-    resourceGroup: 'rg-schedule',
-    name: `aks-schedule-${lab.seq()}`,
-    commandStartDelaySeconds: START_DELAY_SECONDS,
-  });
-}
-
-function armCalls(name: string): RequestRecord[] {
-  return lab.emu.requests.filter(
-    (r) => r.server === 'arm' && r.path.toLowerCase().includes(`/managedclusters/${name}`),
-  );
+  return lab.cluster({ commandStartDelaySeconds: START_DELAY_SECONDS });
 }
 
 describe('poll schedule with a pod start delay', () => {
@@ -30,7 +20,7 @@ describe('poll schedule with a pod start delay', () => {
     const run = await runAction({ cluster: c.resourceId, command: 'echo started' }, lab.emu);
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.equal(run.outputs.status, 'Succeeded');
-    const calls = armCalls(c.resourceId.split('/').at(-1)!.toLowerCase());
+    const calls = lab.requestsFor(c.name);
     const post = calls.find((r) => r.kind === 'runCommand' && r.status === 202);
     assert.ok(post, 'the runCommand POST was answered 202');
     const record = c.commands()[0]!;
@@ -52,7 +42,7 @@ describe('poll schedule with a pod start delay', () => {
       lab.emu,
     );
     assert.equal(run.code, 0, run.stdout + run.stderr);
-    const calls = armCalls(c.resourceId.split('/').at(-1)!.toLowerCase());
+    const calls = lab.requestsFor(c.name);
     const reads = calls.filter((r) => r.kind === 'commandResult');
     const record = c.commands()[0]!;
     // Reads every 0.5 s from the POST until the end: at least the 3 s of delay and command.

@@ -4,15 +4,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { emulatorPerFile } from '../helpers/emulator.ts';
-import { runAction, workflowCommands } from '../helpers/action.ts';
+import { runAction } from '../helpers/action.ts';
+import { errorLine } from '../helpers/e2e.ts';
 
-const lab = emulatorPerFile();
+const lab = emulatorPerFile({ clusters: { resourceGroup: 'rg-self-hosted', prefix: 'aks-self' } });
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-function cluster() {
-  const name = `aks-self-${lab.seq()}`;
-  return { ...lab.emu.addCluster({ resourceGroup: 'rg-self-hosted', name }), name };
-}
 
 /** A runner with no service principal in its environment, whose IMDS is the emulator's. */
 function machineEnv(extra: Record<string, string | undefined> = {}) {
@@ -25,24 +21,14 @@ function machineEnv(extra: Record<string, string | undefined> = {}) {
   };
 }
 
-function armRequestsFor(name: string) {
-  return lab.emu.requests.filter(
-    (r) => r.server === 'arm' && r.path.toLowerCase().includes(`/managedclusters/${name}`),
-  );
-}
-
 function imdsRequestsSince(time: number) {
   return lab.emu.requests.filter((r) => r.server === 'imds' && r.time >= time);
-}
-
-function errorLine(stdout: string): string {
-  return workflowCommands(stdout).find((line) => line.startsWith('::error::')) ?? '';
 }
 
 // One after another: the IMDS requests of a run are told apart by time.
 describe('managed identity (auth: managed-identity)', () => {
   it('signs in with the system-assigned identity through IMDS and runs the command', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     const since = Date.now();
     const run = await runAction(
       { cluster: c.resourceId, command: 'echo from-the-vm', auth: 'managed-identity' },
@@ -62,13 +48,13 @@ describe('managed identity (auth: managed-identity)', () => {
     assert.equal(query.get('client_id'), null, 'system-assigned: no client_id');
     // ARM took the IMDS token: both calls went through.
     assert.deepEqual(
-      armRequestsFor(c.name).map((r) => r.status),
+      lab.requestsFor(c.name).map((r) => r.status),
       [202, 200],
     );
   });
 
   it('uses the user-assigned identity named by client-id', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     const clientId = lab.emu.managedIdentity.userAssignedClientIds[0]!;
     const since = Date.now();
     const run = await runAction(
@@ -91,7 +77,7 @@ describe('managed identity (auth: managed-identity)', () => {
   });
 
   it('an identity the machine does not have fails the sign-in and says what to fix', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     const run = await runAction(
       {
         cluster: c.resourceId,
@@ -108,11 +94,11 @@ describe('managed identity (auth: managed-identity)', () => {
     assert.match(error, /Sign-in \(managed-identity\) failed/);
     assert.match(error, /Identity not found/);
     assert.match(error, /client-id/);
-    assert.equal(armRequestsFor(c.name).length, 0, 'no ARM call without a token');
+    assert.equal(lab.requestsFor(c.name).length, 0, 'no ARM call without a token');
   });
 
   it('auto never asks IMDS, and its error names auth: managed-identity', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     const since = Date.now();
     const run = await runAction({ cluster: c.resourceId, command: 'true' }, lab.emu, {
       env: machineEnv(),
@@ -127,7 +113,7 @@ describe('managed identity (auth: managed-identity)', () => {
 
 describe('traceable requests', { concurrency: true }, () => {
   it('a fresh client request id per request, one correlation id per run, in the outputs and summary', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     // One transient 503 on the first result read: the retry is a request of its own.
     lab.emu.inject({ kind: 'commandResult', cluster: c.name, times: 1, fault: { status: 503 } });
     const run = await runAction({ cluster: c.resourceId, command: 'echo traced' }, lab.emu, {
@@ -136,7 +122,7 @@ describe('traceable requests', { concurrency: true }, () => {
     assert.equal(run.code, 0, run.stdout + run.stderr);
     const correlationId = run.outputs['correlation-id']!;
     assert.match(correlationId, UUID);
-    const calls = armRequestsFor(c.name);
+    const calls = lab.requestsFor(c.name);
     assert.ok(calls.length >= 3, `${calls.length} calls`);
     assert.ok(calls.every((r) => r.correlationRequestId === correlationId));
     const clientIds = calls.map((r) => r.clientRequestId ?? '');
@@ -163,14 +149,14 @@ describe('traceable requests', { concurrency: true }, () => {
   });
 
   it('prints no request lines without debug logging', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     const run = await runAction({ cluster: c.resourceId, command: 'true' }, lab.emu);
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.doesNotMatch(run.stdout, /::debug::HTTP /);
   });
 
   it('hides every query value but the api-version in debug lines (signed polling URLs)', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     // The service hands out a polling URL with an extra query parameter: its value stays hidden.
     lab.emu.inject({
       kind: 'commandResult',
@@ -199,7 +185,7 @@ describe('traceable requests', { concurrency: true }, () => {
   });
 
   it('a service error names the x-ms-request-id of the failing answer', async () => {
-    const c = cluster();
+    const c = lab.cluster();
     const missing = c.resourceId.replace(/[^/]+$/, 'no-such-cluster');
     const run = await runAction({ cluster: missing, command: 'true' }, lab.emu);
     assert.equal(run.code, 1);

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { it } from 'node:test';
-import { ROOT } from '../helpers/action.ts';
+import { ROOT } from '../../harness/run-action.ts';
 
 for (const script of ['emulator/selfcheck.ts', 'emulator/service-fabric-selfcheck.ts']) {
   it(`${script} passes`, { timeout: 120_000 }, () => {

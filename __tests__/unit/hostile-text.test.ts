@@ -15,7 +15,7 @@ import { isCommandId, parseAksCluster } from '../../src/inputs/parsers.ts';
 import type { Report } from '../../src/report/report.ts';
 import { redact, registerSecret } from '../../src/report/secrets.ts';
 import { checkValidity } from '../../src/network/tls.ts';
-import { workflowCommands } from '../helpers/action.ts';
+import { workflowCommands } from '../../harness/workflow-commands.ts';
 
 const RUNS = 2_000;
 let generated = 0;

@@ -12,7 +12,7 @@ import {
   renderNotices,
   type BundledPackage,
 } from '../../scripts/licenses.ts';
-import { ROOT } from '../helpers/action.ts';
+import { ROOT } from '../../harness/run-action.ts';
 
 const pkg = (
   name: string,

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { releaseNotes } from '../../scripts/changelog.ts';
-import { ROOT } from '../helpers/action.ts';
+import { ROOT } from '../../harness/run-action.ts';
 
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 type Mapping = Record<string, unknown>;
