@@ -22,6 +22,7 @@ import {
   type ClusterRef,
 } from '../fixtures/live-exchanges.ts';
 import { adminPem, cancelFaultInputs } from '../helpers/e2e.ts';
+import { OUTPUTS, type OutputName } from '../../src/inputs/contract.ts';
 
 const lab = emulatorPerFile();
 
@@ -59,19 +60,10 @@ function watchOperation(c: ClusterRef, operationId: string, inputs: Record<strin
   return runAction({ ...all, ...inputs }, lab.emu);
 }
 
-const OUTPUT_NAMES = [
-  'status',
-  'exit-code',
-  'logs',
-  'logs-file',
-  'command-id',
-  'operation-id',
-  'reason',
-  'started-at',
-  'finished-at',
-  'percent-complete',
-  'result',
-] as const;
+// Every output of the contract but the correlation id, which every ARM run sets to a fresh UUID.
+const OUTPUT_NAMES = OUTPUTS.filter(
+  (name): name is Exclude<OutputName, 'correlation-id'> => name !== 'correlation-id',
+);
 
 type PlainOutput = Exclude<(typeof OUTPUT_NAMES)[number], 'result' | 'logs-file'>;
 
