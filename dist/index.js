@@ -20949,6 +20949,7 @@ var OPERATIONS = [
   "command-result",
   "abort",
   "operation-status",
+  "list-clusters",
   "cancel-fault"
 ];
 var STATUS = {
@@ -20965,7 +20966,9 @@ var STATUS = {
   Accepted: "Accepted",
   AlreadyCompleted: "AlreadyCompleted",
   TimedOut: "TimedOut",
-  Interrupted: "Interrupted"
+  Interrupted: "Interrupted",
+  /** Many clusters: a cluster the step never started on (fail-fast, a failed wave, an interrupt). */
+  NotStarted: "NotStarted"
 };
 
 // src/inputs/inputs.ts
@@ -20981,6 +20984,8 @@ function readSettings(source) {
   const operation = parseChoice("operation", source.input("operation"), OPERATIONS, "run-command");
   const common = readCommon(source, operation);
   if (operation === "cancel-fault") return readCancelFault(source, common);
+  if (operation === "list-clusters")
+    throw new InputError("operation", "list-clusters is not available yet");
   const aks = {
     ...common,
     cluster: parseAksCluster(
@@ -22902,7 +22907,11 @@ function outputValues(report) {
     "finished-at": report.finishedAt ?? "",
     "percent-complete": report.percentComplete?.toString() ?? "",
     result: resultOutput(report),
-    "correlation-id": report.correlationId ?? ""
+    "correlation-id": report.correlationId ?? "",
+    results: "",
+    "failed-clusters": "",
+    clusters: "",
+    matrix: ""
   };
 }
 var OUTPUTS_BUDGET_BYTES = 900 * 1024;

@@ -34,6 +34,11 @@ export const INPUTS = [
   'ca-certificate',
   'show-logs',
   'start-retries',
+  'max-parallel',
+  'rollout',
+  'fail-fast',
+  'shard',
+  'shards',
 ] as const;
 export type InputName = (typeof INPUTS)[number];
 
@@ -50,6 +55,10 @@ export const OUTPUTS = [
   'percent-complete',
   'result',
   'correlation-id',
+  'results',
+  'failed-clusters',
+  'clusters',
+  'matrix',
 ] as const;
 export type OutputName = (typeof OUTPUTS)[number];
 
@@ -59,6 +68,7 @@ export const OPERATIONS = [
   'command-result',
   'abort',
   'operation-status',
+  'list-clusters',
   'cancel-fault',
 ] as const;
 export type OperationName = (typeof OPERATIONS)[number];
@@ -82,4 +92,6 @@ export const STATUS = {
   AlreadyCompleted: 'AlreadyCompleted',
   TimedOut: 'TimedOut',
   Interrupted: 'Interrupted',
+  /** Many clusters: a cluster the step never started on (fail-fast, a failed wave, an interrupt). */
+  NotStarted: 'NotStarted',
 } as const;

@@ -27,7 +27,7 @@ import {
   type Settings,
 } from './settings.ts';
 import { clip } from '../base/format.ts';
-import { OPERATIONS, type InputName } from './contract.ts';
+import { OPERATIONS, type InputName, type OperationName } from './contract.ts';
 
 /** Each resubmission waits for a new pod; a handful is plenty (AKS says a retry may help). */
 const MAX_START_RETRIES = 5;
@@ -51,6 +51,8 @@ export function readSettings(source: InputSource): Settings {
   const operation = parseChoice('operation', source.input('operation'), OPERATIONS, 'run-command');
   const common = readCommon(source, operation);
   if (operation === 'cancel-fault') return readCancelFault(source, common);
+  if (operation === 'list-clusters')
+    throw new InputError('operation', 'list-clusters is not available yet');
   const aks: AksSettings = {
     ...common,
     cluster: parseAksCluster(
@@ -118,7 +120,7 @@ export function readSettings(source: InputSource): Settings {
   }
 }
 
-function readCommon(source: InputSource, operation: Settings['operation']): CommonSettings {
+function readCommon(source: InputSource, operation: OperationName): CommonSettings {
   const auth = parseChoice('auth', source.input('auth'), AUTH_KINDS, 'auto');
   if (operation !== 'cancel-fault' && (auth === 'certificate' || auth === 'none')) {
     throw new InputError(

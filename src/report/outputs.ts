@@ -22,6 +22,10 @@ export function outputValues(report: Report): Record<OutputName, string> {
     'percent-complete': report.percentComplete?.toString() ?? '',
     result: resultOutput(report),
     'correlation-id': report.correlationId ?? '',
+    results: '',
+    'failed-clusters': '',
+    clusters: '',
+    matrix: '',
   };
 }
 
