@@ -21041,6 +21041,21 @@ function parseShard(raw) {
     );
   return { index, count };
 }
+function clusterKey(ref) {
+  return ref.resourceId.toLowerCase();
+}
+function shardOf(clusters, shard) {
+  const order = [...clusters].sort(
+    (a, b) => clusterKey(a) < clusterKey(b) ? -1 : clusterKey(a) > clusterKey(b) ? 1 : 0
+  );
+  const mine = new Set(
+    order.filter((_, at) => at % shard.count === shard.index - 1).map((ref) => clusterKey(ref))
+  );
+  return clusters.filter((ref) => mine.has(clusterKey(ref)));
+}
+function shardMatrix(count) {
+  return { shard: Array.from({ length: count }, (_, at) => `${at + 1}/${count}`) };
+}
 
 // src/inputs/settings.ts
 var AUTH_KINDS = [
@@ -23106,139 +23121,6 @@ function outcomeOfError(error2, interrupted) {
 // src/report/outputs.ts
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join as join2 } from "node:path";
-
-// src/clusters/resolve.ts
-var CLUSTER_LIST_API_VERSION = "2024-09-01";
-var FLEET_API_VERSION = "2025-03-01";
-var MAX_PAGES = 200;
-async function resolveClusters(selection, arm) {
-  const notices = [];
-  const lookups = /* @__PURE__ */ new Map();
-  const expand3 = (entry) => {
-    const key = entryKey(entry);
-    let found = lookups.get(key);
-    if (!found) {
-      found = expandEntry(entry, arm, notices);
-      lookups.set(key, found);
-    }
-    return found;
-  };
-  const included = await Promise.all(selection.include.map(expand3));
-  const excluded = new Set(
-    (await Promise.all(selection.exclude.map(expand3))).flat().map((ref) => clusterKey(ref))
-  );
-  const seen = /* @__PURE__ */ new Set();
-  const clusters = [];
-  for (const ref of included.flat()) {
-    const key = clusterKey(ref);
-    if (excluded.has(key) || seen.has(key)) continue;
-    seen.add(key);
-    clusters.push(ref);
-  }
-  return { clusters, notices };
-}
-function clusterKey(ref) {
-  return ref.resourceId.toLowerCase();
-}
-function entryKey(entry) {
-  switch (entry.kind) {
-    case "cluster":
-      return clusterKey(entry.ref);
-    case "tag":
-      return `tag:${entry.subscriptionId}:${entry.name.toLowerCase()}=${entry.value}`.toLowerCase();
-    case "fleet":
-      return `fleet:${entry.fleetId}`.toLowerCase();
-  }
-}
-async function expandEntry(entry, arm, notices) {
-  switch (entry.kind) {
-    case "cluster":
-      return [entry.ref];
-    case "tag":
-      return clustersWithTag(entry, arm, notices);
-    case "fleet":
-      return fleetMembers(entry, arm, notices);
-  }
-}
-async function clustersWithTag(entry, arm, notices) {
-  const items = await listAll(
-    arm,
-    `/subscriptions/${entry.subscriptionId}/providers/Microsoft.ContainerService/managedClusters?api-version=${CLUSTER_LIST_API_VERSION}`
-  );
-  const wanted = entry.name.toLowerCase();
-  const matching = items.filter((item) => {
-    const tags = isRecord(item) && isRecord(item.tags) ? item.tags : {};
-    return Object.entries(tags).some(
-      ([name, value]) => name.toLowerCase() === wanted && value === entry.value
-    );
-  });
-  if (matching.length === 0)
-    notices.push(
-      `${entry.text} matched none of the ${items.length} AKS clusters of subscription ${entry.subscriptionId}.`
-    );
-  return matching.flatMap((item) => clusterFromService(item, "id", entry.text, notices));
-}
-async function fleetMembers(entry, arm, notices) {
-  const members = await listAll(arm, `${entry.fleetId}/members?api-version=${FLEET_API_VERSION}`);
-  const clusters = members.flatMap((member) => {
-    const properties = isRecord(member) && isRecord(member.properties) ? member.properties : {};
-    const id = properties.clusterResourceId;
-    if (typeof id === "string" && !/\/managedclusters\//i.test(id)) {
-      notices.push(
-        `${entry.text}: member ${clip(id, 200)} is not an AKS cluster (run command is AKS only); skipped.`
-      );
-      return [];
-    }
-    return clusterFromService(properties, "clusterResourceId", entry.text, notices);
-  });
-  if (members.length === 0) notices.push(`${entry.text} has no members.`);
-  return clusters;
-}
-function clusterFromService(item, field, source, notices) {
-  const id = isRecord(item) ? item[field] : void 0;
-  if (typeof id !== "string") {
-    notices.push(`${source}: an item without a ${field} was skipped.`);
-    return [];
-  }
-  try {
-    return [parseAksCluster(id, "")];
-  } catch (error2) {
-    if (!(error2 instanceof InputError)) throw error2;
-    notices.push(`${source}: '${clip(id, 200)}' is not an AKS cluster resource ID; skipped.`);
-    return [];
-  }
-}
-async function listAll(arm, path7) {
-  const items = [];
-  let next = path7;
-  for (let page = 0; next !== void 0; page++) {
-    if (page >= MAX_PAGES)
-      throw new ActionError(
-        `ARM kept answering with a nextLink after ${MAX_PAGES} pages of ${path7.split("?")[0] ?? path7}; stopped reading.`
-      );
-    const { body } = await arm.send("GET", next);
-    const value = isRecord(body) ? body.value : void 0;
-    if (!Array.isArray(value))
-      throw new ActionError(`ARM answered the list ${clip(next, 200)} without a value array.`);
-    items.push(...value);
-    next = isRecord(body) && typeof body.nextLink === "string" && body.nextLink !== "" ? body.nextLink : void 0;
-  }
-  return items;
-}
-
-// src/clusters/shards.ts
-function shardOf(clusters, shard) {
-  const order = [...clusters].sort(
-    (a, b) => clusterKey(a) < clusterKey(b) ? -1 : clusterKey(a) > clusterKey(b) ? 1 : 0
-  );
-  const mine = new Set(
-    order.filter((_, at) => at % shard.count === shard.index - 1).map((ref) => clusterKey(ref))
-  );
-  return clusters.filter((ref) => mine.has(clusterKey(ref)));
-}
-function shardMatrix(count) {
-  return { shard: Array.from({ length: count }, (_, at) => `${at + 1}/${count}`) };
-}
 
 // src/report/summary.ts
 var SUMMARY_LOGS_BYTES = 64 * 1024;
@@ -28080,7 +27962,123 @@ function commandIdFrom(location) {
   return id;
 }
 
-// src/clusters/rollout.ts
+// src/azure/cluster-list.ts
+var CLUSTER_LIST_API_VERSION = "2024-09-01";
+var FLEET_API_VERSION = "2025-03-01";
+var MAX_PAGES = 200;
+async function resolveClusters(selection, arm) {
+  const notices = [];
+  const lookups = /* @__PURE__ */ new Map();
+  const expand3 = (entry) => {
+    const key = entryKey(entry);
+    let found = lookups.get(key);
+    if (!found) {
+      found = expandEntry(entry, arm, notices);
+      lookups.set(key, found);
+    }
+    return found;
+  };
+  const included = await Promise.all(selection.include.map(expand3));
+  const excluded = new Set(
+    (await Promise.all(selection.exclude.map(expand3))).flat().map((ref) => clusterKey(ref))
+  );
+  const seen = /* @__PURE__ */ new Set();
+  const clusters = [];
+  for (const ref of included.flat()) {
+    const key = clusterKey(ref);
+    if (excluded.has(key) || seen.has(key)) continue;
+    seen.add(key);
+    clusters.push(ref);
+  }
+  return { clusters, notices };
+}
+function entryKey(entry) {
+  switch (entry.kind) {
+    case "cluster":
+      return clusterKey(entry.ref);
+    case "tag":
+      return `tag:${entry.subscriptionId}:${entry.name.toLowerCase()}=${entry.value}`.toLowerCase();
+    case "fleet":
+      return `fleet:${entry.fleetId}`.toLowerCase();
+  }
+}
+async function expandEntry(entry, arm, notices) {
+  switch (entry.kind) {
+    case "cluster":
+      return [entry.ref];
+    case "tag":
+      return clustersWithTag(entry, arm, notices);
+    case "fleet":
+      return fleetMembers(entry, arm, notices);
+  }
+}
+async function clustersWithTag(entry, arm, notices) {
+  const items = await listAll(
+    arm,
+    `/subscriptions/${entry.subscriptionId}/providers/Microsoft.ContainerService/managedClusters?api-version=${CLUSTER_LIST_API_VERSION}`
+  );
+  const wanted = entry.name.toLowerCase();
+  const matching = items.filter((item) => {
+    const tags = isRecord(item) && isRecord(item.tags) ? item.tags : {};
+    return Object.entries(tags).some(
+      ([name, value]) => name.toLowerCase() === wanted && value === entry.value
+    );
+  });
+  if (matching.length === 0)
+    notices.push(
+      `${entry.text} matched none of the ${items.length} AKS clusters of subscription ${entry.subscriptionId}.`
+    );
+  return matching.flatMap((item) => clusterFromService(item, "id", entry.text, notices));
+}
+async function fleetMembers(entry, arm, notices) {
+  const members = await listAll(arm, `${entry.fleetId}/members?api-version=${FLEET_API_VERSION}`);
+  const clusters = members.flatMap((member) => {
+    const properties = isRecord(member) && isRecord(member.properties) ? member.properties : {};
+    const id = properties.clusterResourceId;
+    if (typeof id === "string" && !/\/managedclusters\//i.test(id)) {
+      notices.push(
+        `${entry.text}: member ${clip(id, 200)} is not an AKS cluster (run command is AKS only); skipped.`
+      );
+      return [];
+    }
+    return clusterFromService(properties, "clusterResourceId", entry.text, notices);
+  });
+  if (members.length === 0) notices.push(`${entry.text} has no members.`);
+  return clusters;
+}
+function clusterFromService(item, field, source, notices) {
+  const id = isRecord(item) ? item[field] : void 0;
+  if (typeof id !== "string") {
+    notices.push(`${source}: an item without a ${field} was skipped.`);
+    return [];
+  }
+  try {
+    return [parseAksCluster(id, "")];
+  } catch (error2) {
+    if (!(error2 instanceof InputError)) throw error2;
+    notices.push(`${source}: '${clip(id, 200)}' is not an AKS cluster resource ID; skipped.`);
+    return [];
+  }
+}
+async function listAll(arm, path7) {
+  const items = [];
+  let next = path7;
+  for (let page = 0; next !== void 0; page++) {
+    if (page >= MAX_PAGES)
+      throw new ActionError(
+        `ARM kept answering with a nextLink after ${MAX_PAGES} pages of ${path7.split("?")[0] ?? path7}; stopped reading.`
+      );
+    const { body } = await arm.send("GET", next);
+    const value = isRecord(body) ? body.value : void 0;
+    if (!Array.isArray(value))
+      throw new ActionError(`ARM answered the list ${clip(next, 200)} without a value array.`);
+    items.push(...value);
+    next = isRecord(body) && typeof body.nextLink === "string" && body.nextLink !== "" ? body.nextLink : void 0;
+  }
+  return items;
+}
+
+// src/operations/rollout.ts
 function planWaves(total, sizes) {
   const waves = [];
   let left = total;
@@ -28129,7 +28127,7 @@ async function runRollout(count, options, work) {
   return { started, stoppedBy };
 }
 
-// src/clusters/fleet.ts
+// src/operations/fleet.ts
 var RUNNING = "Running";
 var HEARTBEAT_MS = 3e4;
 var TAIL_LINES = 10;

@@ -48,9 +48,9 @@ import { cancelFault } from './operations/cancel-fault.ts';
 import { commandResult } from './operations/command-result.ts';
 import { operationStatus } from './operations/operation-status.ts';
 import { prepareRunCommand, runCommand } from './operations/run-command.ts';
-import { resolveClusters } from './clusters/resolve.ts';
-import { shardOf } from './clusters/shards.ts';
-import { runOnClusters, type FleetOutcome } from './clusters/fleet.ts';
+import { resolveClusters } from './azure/cluster-list.ts';
+import { shardOf } from './inputs/clusters.ts';
+import { runOnClusters, type FleetOutcome } from './operations/fleet.ts';
 import { STATUS } from './inputs/contract.ts';
 import { ActionError } from './base/errors.ts';
 

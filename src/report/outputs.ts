@@ -4,7 +4,7 @@ import * as core from '@actions/core';
 import { errorMessage } from '../base/errors.ts';
 import type { OutputName } from '../inputs/contract.ts';
 import type { ClusterResult, Report } from './report.ts';
-import { shardMatrix } from '../clusters/shards.ts';
+import { shardMatrix } from '../inputs/clusters.ts';
 import { redact, redactDeep } from './secrets.ts';
 import { renderSummary } from './summary.ts';
 

@@ -4,7 +4,7 @@
 // are the run's own, shared by every cluster.
 import { STATUS } from '../inputs/contract.ts';
 import type { AksClusterRef, FleetOptions } from '../inputs/settings.ts';
-import type { AksOperationContext } from '../operations/context.ts';
+import type { AksOperationContext } from './context.ts';
 import { outcomeOfError } from '../report/endings.ts';
 import type { ClusterLogEntry } from '../report/log.ts';
 import {

@@ -5,8 +5,9 @@ import { ActionError, InputError } from '../base/errors.ts';
 import { isRecord } from '../base/json.ts';
 import { clip } from '../base/format.ts';
 import { parseAksCluster } from '../inputs/parsers.ts';
+import { clusterKey } from '../inputs/clusters.ts';
 import type { AksClusterRef, ClusterEntry, ClusterSelection } from '../inputs/settings.ts';
-import type { ArmClient } from '../azure/arm-client.ts';
+import type { ArmClient } from './arm-client.ts';
 
 export const CLUSTER_LIST_API_VERSION = '2024-09-01';
 export const FLEET_API_VERSION = '2025-03-01';
@@ -48,11 +49,6 @@ export async function resolveClusters(
     clusters.push(ref);
   }
   return { clusters, notices };
-}
-
-/** Resource IDs compare case-insensitively, as ARM compares them. */
-export function clusterKey(ref: AksClusterRef): string {
-  return ref.resourceId.toLowerCase();
 }
 
 function entryKey(entry: ClusterEntry): string {
