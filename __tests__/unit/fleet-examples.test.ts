@@ -302,7 +302,11 @@ describe('examples/fleet-matrix.yml', () => {
   /** The text a cell should show: 300 characters at most, line breaks kept, controls as spaces. */
   function shown(text: string): string {
     return [...[...text].slice(0, 300).join('').replace(/\r\n?/g, '\n')]
-      .map((c) => (/[\n\u0085\u2028\u2029]/.test(c) ? '\n' : /[\0-\x1f\x7f]/.test(c) ? ' ' : c))
+      .map((c) => {
+        const code = c.codePointAt(0)!;
+        if ([0x0a, 0x85, 0x2028, 0x2029].includes(code)) return '\n';
+        return code < 0x20 || code === 0x7f ? ' ' : c;
+      })
       .join('')
       .replace(/^[ \t]+|[ \t]+$/g, ''); // a table cell is trimmed
   }
