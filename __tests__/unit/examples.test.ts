@@ -145,6 +145,8 @@ interface Scope {
   /** Steps whose outputs may be read here (the earlier steps; all of them for job outputs). */
   steps: Step[];
   needs: string[];
+  /** The job has a strategy: matrix.* and strategy.* can be read. */
+  matrix: boolean;
 }
 
 /** The expressions in a value: each `${{ … }}`, and the whole of an `if:` (implicitly one). */
@@ -208,7 +210,7 @@ class WorkflowChecker {
     if (!isMapping(w.jobs) || Object.keys(w.jobs).length === 0) this.problem('no jobs');
     this.checkDispatchInputs();
     this.checkPermissions(w.permissions, 'workflow permissions');
-    const top: Scope = { where: 'workflow', steps: [], needs: [] };
+    const top: Scope = { where: 'workflow', steps: [], needs: [], matrix: false };
     for (const key of ['name', 'run-name', 'env', 'concurrency'])
       for (const text of stringsIn(w[key]))
         for (const e of expressionsIn(text)) this.checkExpression(e, { ...top, where: key });
@@ -273,8 +275,13 @@ class WorkflowChecker {
     });
     const ids = steps.map((s) => s.id).filter((s) => s !== undefined);
     if (new Set(ids).size !== ids.length) this.problem(`job ${id} has duplicate step ids`);
-    const jobScope: Scope = { where: `job ${id}`, steps: [], needs };
-    for (const key of ['if', 'runs-on', 'environment', 'env', 'concurrency', 'name'])
+    const jobScope: Scope = {
+      where: `job ${id}`,
+      steps: [],
+      needs,
+      matrix: isMapping(job.strategy),
+    };
+    for (const key of ['if', 'runs-on', 'environment', 'env', 'concurrency', 'name', 'strategy'])
       for (const text of stringsIn(job[key]))
         for (const e of expressionsIn(text, key === 'if'))
           this.checkExpression(e, { ...jobScope, where: `job ${id} ${key}` });
@@ -341,6 +348,10 @@ class WorkflowChecker {
         this.problem(`unknown context in ${text}`);
         continue;
       }
+      if ((context === 'matrix' || context === 'strategy') && !scope.matrix) {
+        this.problem(`${context} outside a job with a strategy: ${text}`);
+        continue;
+      }
       if (context === 'inputs' || (context === 'github' && name === 'event' && part === 'inputs')) {
         const input = context === 'inputs' ? name : field;
         if (!input || !(input in this.dispatchInputs)) this.problem(`undefined input: ${text}`);
@@ -400,6 +411,8 @@ describe('examples', () => {
   it('has the examples the README promises, each linked from it', () => {
     assert.ok(files.includes('abort-upgrade.yml'));
     assert.ok(files.includes('wait-for-latest-operation.yml'));
+    assert.ok(files.includes('fleet-rollout.yml'));
+    assert.ok(files.includes('fleet-matrix.yml'));
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     for (const file of files) assert.ok(readme.includes(`examples/${file}`), `${file} not linked`);
   });
@@ -436,7 +449,13 @@ describe('examples', () => {
             },
             { run: 'echo ${{ steps.s.outputs.nope }}' },
             { run: 'true', env: { A: '${{ inputs.missing }}', B: '${{ needs.b.outputs.c }}' } },
+            { run: 'true', env: { C: '${{ matrix.shard }}' } },
           ],
+        },
+        m: {
+          'runs-on': 'ubuntu-latest',
+          strategy: { matrix: '${{ fromJSON(needs.p.outputs.matrix) }}' },
+          steps: [{ run: 'true' }],
         },
       },
     };
@@ -450,6 +469,8 @@ describe('examples', () => {
       /the action has no output: steps\.s\.outputs\.nope/,
       /undefined input: inputs\.missing/,
       /not in this job's needs: needs\.b\.outputs\.c/,
+      /matrix outside a job with a strategy: matrix\.shard/,
+      /not in this job's needs: needs\.p\.outputs\.matrix \(job m strategy\)/,
     ])
       assert.match(problems, expected);
   });
