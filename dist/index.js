@@ -28193,6 +28193,8 @@ async function runOne(cluster, services) {
     outcome = judged;
   } catch (error2) {
     outcome = outcomeOfError(error2, services.interrupted());
+    if (error2 instanceof ServiceError && facts.reason === void 0)
+      facts.reason = `${error2.code}: ${error2.serviceMessage}`;
   }
   if (outcome.message)
     log.push({

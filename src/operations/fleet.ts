@@ -2,6 +2,7 @@
 // facts and its log kept aside until it ends (then printed as one group), while the rollout decides
 // which cluster starts when. The clients, the token, the poll scheduler and the request budget
 // are the run's own, shared by every cluster.
+import { ServiceError } from '../base/errors.ts';
 import { STATUS } from '../inputs/contract.ts';
 import type { AksClusterRef, FleetOptions } from '../inputs/settings.ts';
 import type { AksOperationContext } from './context.ts';
@@ -118,6 +119,10 @@ async function runOne(
     outcome = judged;
   } catch (error) {
     outcome = outcomeOfError(error, services.interrupted());
+    // The results output is all a later step reads of this cluster: an error answer (a cluster
+    // deleted meanwhile, a refused call) gives its reason in the contract's `code: message` form.
+    if (error instanceof ServiceError && facts.reason === undefined)
+      facts.reason = `${error.code}: ${error.serviceMessage}`;
   }
   if (outcome.message)
     log.push({
