@@ -208,6 +208,29 @@ describe('choosing clusters', () => {
     );
   });
 
+  it('refuses to follow a nextLink off the ARM endpoint', async () => {
+    const sub = randomUUID();
+    lab.emu.script({
+      method: 'GET',
+      path: `/subscriptions/${sub}/providers/Microsoft.ContainerService/managedClusters`,
+      answers: [
+        {
+          status: 200,
+          body: {
+            value: [],
+            // Another port of loopback: another origin, never sent the token (nothing listens).
+            nextLink: `https://127.0.0.1:1/subscriptions/${sub}/providers/Microsoft.ContainerService/managedClusters?api-version=2024-09-01&$skipToken=x`,
+          },
+        },
+      ],
+    });
+    const run = await runAction(
+      { operation: 'list-clusters', cluster: 'tag:any=thing', 'subscription-id': sub },
+      lab.emu,
+    );
+    assertFailed(run, /not on the ARM endpoint .*refusing to send the token there/, 'Failed');
+  });
+
   it('fails clearly, naming the cluster input, when the entries resolve to no cluster', async () => {
     const [only] = clusters(1, () => ({ tags: { lonely: 'yes' } }));
     const run = await runAction(
