@@ -23341,7 +23341,8 @@ function resultEntry(result) {
     reason: result.reason ?? null,
     "started-at": result.startedAt ?? null,
     "finished-at": result.finishedAt ?? null,
-    "logs-file": result.logsFile ?? null
+    "logs-file": result.logsFile ?? null,
+    "duration-seconds": result.durationMs === void 0 ? null : Math.round(result.durationMs / 100) / 10
   };
 }
 function singleResult(report) {
@@ -28500,14 +28501,10 @@ function clusterContext(shared, on) {
     log: line,
     warn: (text) => log.push({ kind: "warning", text: `${cluster.name}: ${text}` }),
     printUntrusted: (title, text) => log.push({ kind: "untrusted", title, text }),
-    keepLogs: (_name, logs, options) => writeLogsFile(
-      `${cluster.resourceGroup}_${cluster.name}_${cluster.subscriptionId.slice(0, 8)}`,
-      logs,
-      {
-        ...options,
-        folder: logsFolder(on.correlationId)
-      }
-    ),
+    keepLogs: (_name, logs, options) => writeLogsFile(`${cluster.subscriptionId}_${cluster.resourceGroup}_${cluster.name}`, logs, {
+      ...options,
+      folder: logsFolder(on.correlationId)
+    }),
     poll: poller(on.settings, on.state, on.signal, Date.now(), line)
   };
 }

@@ -407,14 +407,10 @@ function clusterContext(
     warn: (text) => log.push({ kind: 'warning', text: `${cluster.name}: ${text}` }),
     printUntrusted: (title, text) => log.push({ kind: 'untrusted', title, text }),
     keepLogs: (_name, logs, options) =>
-      writeLogsFile(
-        `${cluster.resourceGroup}_${cluster.name}_${cluster.subscriptionId.slice(0, 8)}`,
-        logs,
-        {
-          ...options,
-          folder: logsFolder(on.correlationId),
-        },
-      ),
+      writeLogsFile(`${cluster.subscriptionId}_${cluster.resourceGroup}_${cluster.name}`, logs, {
+        ...options,
+        folder: logsFolder(on.correlationId),
+      }),
     poll: poller(on.settings, on.state, on.signal, Date.now(), line),
   };
 }
