@@ -245,9 +245,15 @@ async function resolveSelection(
       'The cluster input names no cluster once its tags, fleets and exclusions are looked up.',
       'Check the tag (name and exact value) and the subscription-id, or the fleet, in the cluster input.',
     );
-  info(`The cluster input names ${clusters.length} clusters:`);
-  for (const cluster of clusters) info(`  ${cluster.resourceId}`);
+  // The whole list in a group: dozens of IDs would push everything else out of sight.
+  core.startGroup(`The cluster input names ${plural(clusters.length, 'cluster')}`);
+  for (const cluster of clusters) info(cluster.resourceId);
+  core.endGroup();
   return clusters;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 /** How the run on several clusters ended, as one status. */
