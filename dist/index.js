@@ -3638,8 +3638,8 @@ var require_webidl = __commonJS({
       return new TypeError(`${message.header}: ${message.message}`);
     };
     webidl.errors.conversionFailed = function(context) {
-      const plural = context.types.length === 1 ? "" : " one of";
-      const message = `${context.argument} could not be converted to${plural}: ${context.types.join(", ")}.`;
+      const plural2 = context.types.length === 1 ? "" : " one of";
+      const message = `${context.argument} could not be converted to${plural2}: ${context.types.join(", ")}.`;
       return webidl.errors.exception({
         header: context.prefix,
         message
@@ -11202,9 +11202,9 @@ var require_pluralizer = __commonJS({
       this: "these"
     };
     module.exports = class Pluralizer {
-      constructor(singular, plural) {
+      constructor(singular, plural2) {
         this.singular = singular;
-        this.plural = plural;
+        this.plural = plural2;
       }
       pluralize(count) {
         const one = count === 1;
@@ -21074,8 +21074,8 @@ var OPERATIONS = [
   "command-result",
   "abort",
   "operation-status",
-  "list-clusters",
-  "cancel-fault"
+  "cancel-fault",
+  "list-clusters"
 ];
 var STATUS = {
   // AKS (ARM)
@@ -23341,7 +23341,8 @@ function resultEntry(result) {
     reason: result.reason ?? null,
     "started-at": result.startedAt ?? null,
     "finished-at": result.finishedAt ?? null,
-    "logs-file": result.logsFile ?? null
+    "logs-file": result.logsFile ?? null,
+    "duration-seconds": result.durationMs === void 0 ? null : Math.round(result.durationMs / 100) / 10
   };
 }
 function singleResult(report) {
@@ -28129,6 +28130,7 @@ async function runRollout(count, options, work) {
 
 // src/operations/fleet.ts
 var RUNNING = "Running";
+var PROGRESS_EVERY_MS = 5e3;
 var HEARTBEAT_MS = 3e4;
 var TAIL_LINES = 10;
 var TAIL_BYTES = 2048;
@@ -28150,7 +28152,8 @@ async function runOnClusters(clusters, options, services) {
         failFast: options.failFast,
         signal: services.signal,
         onWave: (wave, size, of) => {
-          if (of > 1) services.log(`Wave ${wave} of ${of}: ${size} clusters.`);
+          if (of > 1)
+            services.log(`Wave ${wave} of ${of}: ${size} cluster${size === 1 ? "" : "s"}.`);
         }
       },
       async (index) => {
@@ -28160,7 +28163,7 @@ async function runOnClusters(clusters, options, services) {
         const { log, ...result } = await runOne(cluster, services);
         results[index] = result;
         services.printCluster(groupTitle(result), log);
-        progress.print();
+        progress.ended(result.verdict === "fail");
         return result.verdict !== "fail";
       }
     );
@@ -28249,6 +28252,14 @@ var Progress = class {
   print() {
     this.#printedAt = Date.now();
     this.#log(this.line());
+  }
+  /**
+   * After a cluster ended: a line at once for a failure or the last cluster running, otherwise
+   * at most one every few seconds, so fifty clusters ending together make one line, not fifty.
+   */
+  ended(failed) {
+    const running = this.#results.some((r) => r.status === RUNNING);
+    if (failed || !running || Date.now() - this.#printedAt >= PROGRESS_EVERY_MS) this.print();
   }
   printIfQuiet(quietMs) {
     if (Date.now() - this.#printedAt >= quietMs) this.print();
@@ -28403,9 +28414,13 @@ async function resolveSelection(settings, arm, state) {
       "The cluster input names no cluster once its tags, fleets and exclusions are looked up.",
       "Check the tag (name and exact value) and the subscription-id, or the fleet, in the cluster input."
     );
-  info2(`The cluster input names ${clusters.length} clusters:`);
-  for (const cluster of clusters) info2(`  ${cluster.resourceId}`);
+  startGroup(`The cluster input names ${plural(clusters.length, "cluster")}`);
+  for (const cluster of clusters) info2(cluster.resourceId);
+  endGroup();
   return clusters;
+}
+function plural(count, noun) {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }
 function fleetOutcome(fleet, interrupted, stopped) {
   const { results } = fleet;
@@ -28502,14 +28517,10 @@ function clusterContext(shared, on) {
     log: line,
     warn: (text) => log.push({ kind: "warning", text: `${cluster.name}: ${text}` }),
     printUntrusted: (title, text) => log.push({ kind: "untrusted", title, text }),
-    keepLogs: (_name, logs, options) => writeLogsFile(
-      `${cluster.resourceGroup}_${cluster.name}_${cluster.subscriptionId.slice(0, 8)}`,
-      logs,
-      {
-        ...options,
-        folder: logsFolder(on.correlationId)
-      }
-    ),
+    keepLogs: (_name, logs, options) => writeLogsFile(`${cluster.subscriptionId}_${cluster.resourceGroup}_${cluster.name}`, logs, {
+      ...options,
+      folder: logsFolder(on.correlationId)
+    }),
     poll: poller(on.settings, on.state, on.signal, Date.now(), line)
   };
 }

@@ -245,9 +245,15 @@ async function resolveSelection(
       'The cluster input names no cluster once its tags, fleets and exclusions are looked up.',
       'Check the tag (name and exact value) and the subscription-id, or the fleet, in the cluster input.',
     );
-  info(`The cluster input names ${clusters.length} clusters:`);
-  for (const cluster of clusters) info(`  ${cluster.resourceId}`);
+  // The whole list in a group: dozens of IDs would push everything else out of sight.
+  core.startGroup(`The cluster input names ${plural(clusters.length, 'cluster')}`);
+  for (const cluster of clusters) info(cluster.resourceId);
+  core.endGroup();
   return clusters;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 /** How the run on several clusters ended, as one status. */
@@ -407,14 +413,10 @@ function clusterContext(
     warn: (text) => log.push({ kind: 'warning', text: `${cluster.name}: ${text}` }),
     printUntrusted: (title, text) => log.push({ kind: 'untrusted', title, text }),
     keepLogs: (_name, logs, options) =>
-      writeLogsFile(
-        `${cluster.resourceGroup}_${cluster.name}_${cluster.subscriptionId.slice(0, 8)}`,
-        logs,
-        {
-          ...options,
-          folder: logsFolder(on.correlationId),
-        },
-      ),
+      writeLogsFile(`${cluster.subscriptionId}_${cluster.resourceGroup}_${cluster.name}`, logs, {
+        ...options,
+        folder: logsFolder(on.correlationId),
+      }),
     poll: poller(on.settings, on.state, on.signal, Date.now(), line),
   };
 }

@@ -68,8 +68,8 @@ export const OPERATIONS = [
   'command-result',
   'abort',
   'operation-status',
-  'list-clusters',
   'cancel-fault',
+  'list-clusters',
 ] as const;
 export type OperationName = (typeof OPERATIONS)[number];
 

@@ -35,6 +35,8 @@ export interface FleetServices {
 
 /** A cluster's status while it is worked on; never handed on (it ends with a status word). */
 const RUNNING = 'Running';
+/** Progress lines come at most this often while clusters end one after another. */
+const PROGRESS_EVERY_MS = 5_000;
 /** Without news for this long, a progress line says the run is still going. */
 const HEARTBEAT_MS = 30_000;
 /** The last lines of output a failed cluster shows in the summary. */
@@ -69,7 +71,8 @@ export async function runOnClusters(
         failFast: options.failFast,
         signal: services.signal,
         onWave: (wave, size, of) => {
-          if (of > 1) services.log(`Wave ${wave} of ${of}: ${size} clusters.`);
+          if (of > 1)
+            services.log(`Wave ${wave} of ${of}: ${size} cluster${size === 1 ? '' : 's'}.`);
         },
       },
       async (index) => {
@@ -79,7 +82,7 @@ export async function runOnClusters(
         const { log, ...result } = await runOne(cluster, services);
         results[index] = result;
         services.printCluster(groupTitle(result), log);
-        progress.print();
+        progress.ended(result.verdict === 'fail');
         return result.verdict !== 'fail';
       },
     );
@@ -190,6 +193,15 @@ class Progress {
   print(): void {
     this.#printedAt = Date.now();
     this.#log(this.line());
+  }
+
+  /**
+   * After a cluster ended: a line at once for a failure or the last cluster running, otherwise
+   * at most one every few seconds, so fifty clusters ending together make one line, not fifty.
+   */
+  ended(failed: boolean): void {
+    const running = this.#results.some((r) => r.status === RUNNING);
+    if (failed || !running || Date.now() - this.#printedAt >= PROGRESS_EVERY_MS) this.print();
   }
 
   printIfQuiet(quietMs: number): void {

@@ -39,6 +39,8 @@ function resultEntry(result: ClusterResult): Record<string, string | number | nu
     'started-at': result.startedAt ?? null,
     'finished-at': result.finishedAt ?? null,
     'logs-file': result.logsFile ?? null,
+    'duration-seconds':
+      result.durationMs === undefined ? null : Math.round(result.durationMs / 100) / 10,
   };
 }
 
