@@ -283,13 +283,16 @@ describe('outputs of a fleet', () => {
       assert.equal(entry.reason, null);
       for (const time of [entry['started-at'], entry['finished-at']])
         assert.ok(time && !Number.isNaN(Date.parse(time)), `${time} is an ISO time`);
+      assert.ok((entry['duration-seconds'] ?? -1) >= 0);
       assert.equal(dirname(entry['logs-file'] ?? ''), folder);
       assert.match(readFileSync(entry['logs-file'] ?? '', 'utf8'), /second line/);
     }
     assert.equal(readdirSync(folder).length, 3, 'one file per cluster');
     assert.equal(new Set(results.map((r) => basename(r['logs-file'] ?? ''))).size, 3);
     // One group per cluster, titled with its name and verdict.
-    const groups = workflowCommands(run.stdout).filter((l) => l.startsWith('::group::'));
+    const groups = workflowCommands(run.stdout).filter(
+      (l) => l.startsWith(`::group::`) && l.includes(' rg-fleet-e2e/'),
+    );
     assert.equal(groups.length, 3, groups.join('\n'));
     assert.ok(groups.some((g) => g.includes(`❌ rg-fleet-e2e/${bad!.name}`)));
     assert.match(run.stdout, /^Clusters: 2 passed, 1 failed · elapsed/m);
@@ -311,7 +314,10 @@ describe('outputs of a fleet', () => {
     assert.ok(run.outputs.result, 'the result output is the final answer');
     assert.deepEqual(jsonList(run, 'clusters'), [one!.resourceId]);
     assert.deepEqual(jsonList(run, 'failed-clusters'), []);
-    assert.deepEqual(resultsOf(run), [
+    const [entry] = resultsOf(run);
+    assert.ok(typeof entry?.['duration-seconds'] === 'number' && entry['duration-seconds'] >= 0);
+    assert.deepEqual(
+      { ...entry, 'duration-seconds': 0 },
       {
         cluster: one!.resourceId,
         status: 'Succeeded',
@@ -322,8 +328,9 @@ describe('outputs of a fleet', () => {
         'started-at': run.outputs['started-at'],
         'finished-at': run.outputs['finished-at'],
         'logs-file': logsFile,
+        'duration-seconds': 0,
       },
-    ]);
+    );
     // No fleet wording: the single run's log and summary.
     assert.doesNotMatch(run.stdout, /^Clusters: |Working on \d+ clusters/m);
     assert.doesNotMatch(run.summary, /<th align="left">Cluster<\/th><th align="left">Status<\/th>/);

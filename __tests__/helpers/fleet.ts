@@ -16,6 +16,7 @@ export interface ResultEntry {
   'started-at': string | null;
   'finished-at': string | null;
   'logs-file': string | null;
+  'duration-seconds': number | null;
 }
 
 /** The fields every results entry has, in the contract's order. */
@@ -29,6 +30,7 @@ export const RESULT_FIELDS = [
   'started-at',
   'finished-at',
   'logs-file',
+  'duration-seconds',
 ] as const;
 
 export function resultsOf(run: ActionRun): ResultEntry[] {
@@ -71,14 +73,15 @@ export function commandSpan(lab: Lab, run: ActionRun, name: string): Span | unde
   return { name, start: post.time, end: last.time };
 }
 
-/** The most spans open at one moment (a span is open from its start to its end, both included). */
+/** The most spans open at one moment. */
 export function peakOverlap(spans: readonly Span[]): number {
   const events = spans.flatMap((s) => [
     { at: s.start, step: 1 },
     { at: s.end, step: -1 },
   ]);
-  // At the same millisecond a start counts before an end: never under-count.
-  events.sort((a, b) => a.at - b.at || b.step - a.step);
+  // At the same millisecond an end counts first: a cluster's last poll and the next cluster's
+  // POST can arrive within one millisecond on a fast machine.
+  events.sort((a, b) => a.at - b.at || a.step - b.step);
   let open = 0;
   let peak = 0;
   for (const event of events) {
