@@ -1,6 +1,7 @@
 // Where a run shows a secret it was handed: the tests assert there is none
 // (__tests__/helpers/action.ts), the chaos oracle counts one as a wrong run.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Emulator } from '../emulator/index.ts';
 import type { ActionRun } from './run-action.ts';
 import { visibleStdout } from './workflow-commands.ts';
@@ -35,11 +36,20 @@ export function shownSecrets(run: ActionRun, secrets: string[]): string[] {
     stderr: run.stderr,
     outputs: JSON.stringify(run.outputs),
     summary: run.summary,
-    'logs-file': logsFile && existsSync(logsFile) ? readFileSync(logsFile, 'utf8') : '',
+    'logs-file': logsFile ? logsFileText(logsFile) : '',
   };
   return secrets.flatMap((secret) =>
     Object.entries(places)
       .filter(([, text]) => text.includes(secret))
       .map(([where]) => `a secret (${secret.slice(0, 6)}…) appears in ${where}`),
   );
+}
+
+/** The logs file, or with several clusters every file of the logs folder. */
+function logsFileText(path: string): string {
+  if (!existsSync(path)) return '';
+  if (!statSync(path).isDirectory()) return readFileSync(path, 'utf8');
+  return readdirSync(path)
+    .map((name) => logsFileText(join(path, name)))
+    .join('\n');
 }
