@@ -18,9 +18,13 @@ export const HANG_GRACE_MS = 5_000;
  * code that did not happen, hangs past its timeout, leaves no outputs, lets an untyped error out, or
  * shows one of the `secrets` it was handed.
  */
-export function judgeRun({ run, truth, timeoutMs }: ScenarioRun, secrets: string[]): Verdict {
+export function judgeRun(
+  { run, truth, timeoutMs, contradiction }: ScenarioRun,
+  secrets: string[],
+): Verdict {
   const [leak] = shownSecrets(run, secrets);
   if (leak) return { ok: false, kind: 'leak', detail: leak };
+  const contradicted = contradiction?.();
   if (run.signal === 'SIGKILL' || run.durationMs > timeoutMs + HANG_GRACE_MS) {
     return {
       ok: false,
@@ -35,6 +39,7 @@ export function judgeRun({ run, truth, timeoutMs }: ScenarioRun, secrets: string
       detail: `status output ${String(run.outputs.status)}, summary ${run.summary.length} bytes`,
     };
   }
+  if (contradicted) return { ok: false, kind: 'wrong-outcome', detail: contradicted };
   if (/Unexpected error/.test(run.stdout)) {
     return { ok: false, kind: 'untyped-error', detail: firstError(run.stdout) };
   }

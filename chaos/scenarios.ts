@@ -27,6 +27,8 @@ export interface ScenarioRun {
   timeoutMs: number;
   /** Faults injected outside the ARM emulator's log (the Service Fabric gateway's). */
   otherFaultsInjected?: number;
+  /** Several clusters: what the results output says that the emulator contradicts, if anything. */
+  contradiction?: (() => string | undefined) | undefined;
 }
 
 export const RUN_TIMEOUT = '40s';
@@ -245,6 +247,83 @@ function asArmRule(rule: SfFaultRule): FaultRule {
   };
 }
 
+/**
+ * Several clusters at once, each with its own faults and failures, in random waves: the step passes
+ * only when every cluster's command really succeeded, and every entry of `results` must say what
+ * the emulator saw on that cluster (a cluster NotStarted was never sent a command).
+ */
+const fleet: Scenario = async (emu, random, id) => {
+  const count = between(random, 3, 6);
+  const handles = Array.from({ length: count }, (_, at) => {
+    const name = `${id}-${at + 1}`;
+    const failure = random() < 0.15 ? { commandFailure: { reason: 'ImagePullBackoff' } } : {};
+    const exitCode = random() < 0.2 ? { commandExitCode: 3 } : {};
+    return { name, handle: chaosCluster(emu, name, { ...failure, ...exitCode }) };
+  });
+  const rules = injected(
+    emu,
+    handles.flatMap(({ name }) => planFaults(random, name, ['runCommand'], ['commandResult'])),
+  );
+  const rollout = pick(random, ['100%', '1, 100%', '1, 50%, 100%']);
+  const failFast = pick(random, ['true', 'false']);
+  const run = await runAction(
+    {
+      cluster: handles.map(({ handle }) => handle.resourceId).join('\n'),
+      command: `sleep ${pick(random, ['0', '1'])}; echo chaos`,
+      timeout: RUN_TIMEOUT,
+      rollout,
+      'fail-fast': failFast,
+      'max-parallel': String(between(random, 1, 4)),
+    },
+    emu,
+  );
+  const truths = handles.map(({ handle }) => {
+    const [record] = handle.commands();
+    return record ? commandTruth(record, '0') : undefined;
+  });
+  const allPassed = truths.every((truth) => truth?.verdict === 'pass');
+  return {
+    name: `fleet of ${count} (rollout ${rollout}, fail-fast ${failFast})`,
+    rules,
+    run,
+    truth: allPassed
+      ? { status: 'Succeeded', verdict: 'pass' }
+      : { status: 'Failed', verdict: 'fail' },
+    timeoutMs: RUN_TIMEOUT_MS,
+    contradiction: () => contradictedResults(run.outputs.results, handles),
+  };
+};
+
+/** The first entry of `results` that the emulator's record of its cluster contradicts. */
+function contradictedResults(
+  results: string | undefined,
+  handles: { name: string; handle: ClusterHandle }[],
+): string | undefined {
+  let entries: {
+    cluster: string;
+    status: string;
+    'exit-code': number | null;
+    'command-id': string | null;
+  }[];
+  try {
+    entries = JSON.parse(results ?? '') as typeof entries;
+  } catch {
+    return `results is not JSON: ${String(results).slice(0, 100)}`;
+  }
+  if (entries.length !== handles.length)
+    return `${entries.length} results for ${handles.length} clusters`;
+  for (const [at, entry] of entries.entries()) {
+    const { name, handle } = handles[at]!;
+    const records = handle.commands();
+    if (entry.status === 'NotStarted' && records.length > 0)
+      return `${name} is NotStarted but was sent ${records.length} command(s)`;
+    const record = records.find((r) => r.id === entry['command-id']);
+    if (entry.status === 'Succeeded' && record?.exitCode !== (entry['exit-code'] ?? undefined))
+      return `${name}: exit-code ${entry['exit-code']}, emulator ${record?.exitCode}`;
+  }
+  return undefined;
+}
+
 function commandTruth(
   record: { provisioningState: string; exitCode?: number | undefined },
   successCodes: string,
@@ -267,4 +346,5 @@ export const SCENARIOS: readonly Scenario[] = [
   abort,
   operationStatus,
   cancelFault,
+  fleet,
 ];
