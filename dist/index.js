@@ -23345,18 +23345,14 @@ function resultEntry(result) {
     "duration-seconds": result.durationMs === void 0 ? null : Math.round(result.durationMs / 100) / 10
   };
 }
-function singleResult(report) {
-  const [cluster] = report.resolved ?? [];
-  if (cluster === void 0 || report.operation === "list-clusters") return [];
-  return [{ ...report, cluster, name: "", resourceGroup: "" }];
-}
 function clusterOutputs(report) {
-  const results = report.fleet?.results ?? singleResult(report);
-  const failed = results.filter((result) => result.verdict === "fail");
+  const results = report.fleet?.results;
+  const failed = results?.filter((result) => result.verdict === "fail") ?? [];
+  const resolved = report.fleet || report.operation === "list-clusters" ? report.resolved : void 0;
   return {
-    results: report.resolved ? JSON.stringify(results.map(resultEntry)) : "",
-    "failed-clusters": report.resolved ? JSON.stringify(failed.map((result) => result.cluster)) : "",
-    clusters: report.resolved ? JSON.stringify(report.resolved) : "",
+    results: results ? JSON.stringify(results.map(resultEntry)) : "",
+    "failed-clusters": results ? JSON.stringify(failed.map((result) => result.cluster)) : "",
+    clusters: resolved ? JSON.stringify(resolved) : "",
     matrix: report.shards ? JSON.stringify(shardMatrix(report.shards)) : ""
   };
 }
@@ -28382,6 +28378,8 @@ async function perform(settings, state, signal, startedAt) {
     state.clusters.resolved = [settings.cluster.resourceId];
     return performAks(ctx, onCluster(settings, settings.cluster), attachment, login.tokens);
   }
+  if (settings.operation !== "list-clusters")
+    state.clusters.fleet = { results: [], waves: [], budgetWaitMs: 0, throttled: 0 };
   const clusters = await resolveSelection(settings, arm, state);
   if (settings.operation === "list-clusters") {
     state.clusters.shards = settings.fleet.shards;

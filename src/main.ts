@@ -202,6 +202,9 @@ async function perform(
     state.clusters.resolved = [settings.cluster.resourceId];
     return performAks(ctx, onCluster(settings, settings.cluster), attachment, login.tokens);
   }
+  // Several clusters from here on: their outputs are written even if none is ever found.
+  if (settings.operation !== 'list-clusters')
+    state.clusters.fleet = { results: [], waves: [], budgetWaitMs: 0, throttled: 0 };
   const clusters = await resolveSelection(settings, arm, state);
   if (settings.operation === 'list-clusters') {
     state.clusters.shards = settings.fleet.shards;

@@ -44,25 +44,22 @@ function resultEntry(result: ClusterResult): Record<string, string | number | nu
   };
 }
 
-/** A single cluster's run as the one entry of its results. */
-function singleResult(report: Report): ClusterResult[] {
-  const [cluster] = report.resolved ?? [];
-  if (cluster === undefined || report.operation === 'list-clusters') return [];
-  return [{ ...report, cluster, name: '', resourceGroup: '' }];
-}
-
+/**
+ * The outputs of several clusters (and the list of list-clusters). A step on one cluster leaves
+ * them empty, so its outputs are exactly what they were before steps took several.
+ */
 function clusterOutputs(
   report: Report,
 ): Pick<Record<OutputName, string>, 'results' | 'failed-clusters' | 'clusters' | 'matrix'> {
-  const results = report.fleet?.results ?? singleResult(report);
+  const results = report.fleet?.results;
   // A cluster never started did not fail: it is in results as NotStarted.
-  const failed = results.filter((result) => result.verdict === 'fail');
+  const failed = results?.filter((result) => result.verdict === 'fail') ?? [];
+  const resolved =
+    report.fleet || report.operation === 'list-clusters' ? report.resolved : undefined;
   return {
-    results: report.resolved ? JSON.stringify(results.map(resultEntry)) : '',
-    'failed-clusters': report.resolved
-      ? JSON.stringify(failed.map((result) => result.cluster))
-      : '',
-    clusters: report.resolved ? JSON.stringify(report.resolved) : '',
+    results: results ? JSON.stringify(results.map(resultEntry)) : '',
+    'failed-clusters': results ? JSON.stringify(failed.map((result) => result.cluster)) : '',
+    clusters: resolved ? JSON.stringify(resolved) : '',
     matrix: report.shards ? JSON.stringify(shardMatrix(report.shards)) : '',
   };
 }
