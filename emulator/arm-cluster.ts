@@ -44,6 +44,7 @@ export function clusterBody(ctx: ArmContext, cluster: ClusterState): Record<stri
     location: cluster.location,
     name: cluster.name,
     type: 'Microsoft.ContainerService/ManagedClusters',
+    ...(spec.tags ? { tags: { ...spec.tags } } : {}),
     properties: {
       provisioningState,
       powerState: { code: spec.powerState ?? 'Running' },

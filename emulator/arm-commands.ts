@@ -12,7 +12,7 @@ import {
 import { AKS_SERVER_APP } from './entra.ts';
 import { type Exchange, armError, isoTime, pollLocation, readBody, send } from './http.ts';
 import { clusterStateFor, viewOperation } from './operations.ts';
-import type { CommandRecord } from './types.ts';
+import type { ClusterSpec, CommandRecord } from './types.ts';
 
 // A pod that never runs is reported failed shortly after submission, not instantly.
 const FAILED_POD_DELAY_MS = 300;
@@ -195,7 +195,31 @@ function startCommand(
     (cluster.spec.commandStartDelaySeconds ?? 0) * 1000,
   );
   ctx.running.add(running);
-  return running;
+  return shaped(running, cluster.spec);
+}
+
+/**
+ * The cluster's commandDurationSeconds and commandExitCode over what the command really did: its
+ * result stays Running until the duration since its start has passed, and reports that exit code.
+ */
+function shaped(running: RunningCommand, spec: ClusterSpec): RunningCommand {
+  const { commandDurationSeconds: duration, commandExitCode: exitCode } = spec;
+  if (duration === undefined && exitCode === undefined) return running;
+  const { record } = running;
+  return {
+    record,
+    output: () => running.output(),
+    kill: () => running.kill(),
+    isFinal: () => {
+      if (!running.isFinal()) return false;
+      const due = record.startedAt + (duration ?? 0) * 1000;
+      if (Date.now() < due) return false;
+      // A pod that never ran has no exit code to replace.
+      if (exitCode !== undefined && record.exitCode !== undefined) record.exitCode = exitCode;
+      if (record.finishedAt !== undefined && record.finishedAt < due) record.finishedAt = due;
+      return true;
+    },
+  };
 }
 
 /** The `at: 'submit'` flavour of startFailures: the POST waits for the pod and gives up. */

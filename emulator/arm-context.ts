@@ -2,7 +2,9 @@
 // Its own module so that arm.ts (the router) and the handlers it calls import it without a cycle.
 import type { ClusterRegistry } from './clusters.ts';
 import type { RunningCommand } from './commands.ts';
+import type { FleetRegistry } from './fleets.ts';
 import type { OperationUrlSigner } from './operation-urls.ts';
+import type { RateLimiter } from './rate-limits.ts';
 import type { ScriptBook } from './scripts.ts';
 import type { Signer } from './tokens.ts';
 import type { RequestKind } from './types.ts';
@@ -25,6 +27,11 @@ export interface ArmContext {
   operationUrls: OperationUrlSigner;
   /** Answers fixed in advance (replays of recorded exchanges). */
   scripts: ScriptBook;
+  fleets: FleetRegistry;
+  /** Items per page of the paged lists. */
+  listPageSize: number;
+  /** ARM's request limits, when on. */
+  limits?: RateLimiter;
 }
 
 export interface ArmRoute {
@@ -37,4 +44,6 @@ export interface ArmRoute {
   id: string;
   /** The agent pool name, for agentPool* kinds. */
   nodePool?: string;
+  /** The fleet's name, for fleet* kinds (`id` is the member's name). */
+  fleetName?: string;
 }

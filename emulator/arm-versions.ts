@@ -137,6 +137,22 @@ const OPERATIONS = from(AKS_PREVIEW, '2023-10-02');
 /** The async-operation URLs AKS hands out carry 2016-03-30 (both cassettes). */
 const ASYNC_OPERATION = ['2016-03-30', ...AKS_ALL];
 
+/** Microsoft.ContainerService/fleets (azure-rest-api-specs, fleet/{stable,preview}). */
+const FLEET = [
+  '2022-06-02-preview',
+  '2022-07-02-preview',
+  '2022-09-02-preview',
+  '2023-03-15-preview',
+  '2023-06-15-preview',
+  '2023-08-15-preview',
+  '2023-10-15',
+  '2024-02-02-preview',
+  '2024-04-01',
+  '2024-05-02-preview',
+  '2025-03-01',
+  '2025-04-01-preview',
+];
+
 /** Microsoft.Resources: `GET /subscriptions` and `GET /tenants`. */
 const SUBSCRIPTIONS = [
   '2014-04-01-preview',
@@ -162,6 +178,10 @@ export const METADATA_VERSIONS = [
 
 const BY_KIND: Record<string, readonly string[]> = {
   cluster: AKS_ALL,
+  clusterList: AKS_ALL,
+  fleet: FLEET,
+  fleetMembers: FLEET,
+  fleetMember: FLEET,
   runCommand: RUN_COMMAND,
   commandResult: RUN_COMMAND,
   abort: ABORT,

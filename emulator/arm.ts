@@ -9,6 +9,9 @@ import type { ClusterRegistry, ClusterState } from './clusters.ts';
 import { type Exchange, armError, send } from './http.ts';
 import { accountRequest, accountRoute, metadataEndpoints } from './arm-account.ts';
 import { checkApiVersion } from './arm-versions.ts';
+import { handleFleet } from './arm-fleets.ts';
+import { listClusters } from './arm-lists.ts';
+import { accessOf, throttledMessage } from './rate-limits.ts';
 import { startOperationClock } from './operations.ts';
 import type { RequestKind } from './types.ts';
 
@@ -41,11 +44,20 @@ export function parseArmPath(pathname: string): ArmRoute | undefined {
           : 'unknown';
     return { ...base, kind, location: seg[5] ?? '', id: seg[7] ?? '' };
   }
-  const isCluster =
-    lower[2] === 'resourcegroups' &&
-    lower[4] === 'providers' &&
-    lower[5] === PROVIDER &&
-    lower[6] === 'managedclusters';
+  if (
+    seg.length === 5 &&
+    lower[2] === 'providers' &&
+    lower[3] === PROVIDER &&
+    lower[4] === 'managedclusters'
+  )
+    return { ...base, kind: 'clusterList' };
+  const inProvider =
+    lower[2] === 'resourcegroups' && lower[4] === 'providers' && lower[5] === PROVIDER;
+  if (inProvider && seg[3] !== undefined && lower[6] === 'fleets' && seg[7] !== undefined)
+    return fleetRoute({ ...base, resourceGroup: seg[3], fleetName: seg[7] }, seg.slice(8));
+  const isCluster = inProvider && lower[6] === 'managedclusters';
+  if (isCluster && seg[3] !== undefined && seg.length === 7)
+    return { ...base, resourceGroup: seg[3], kind: 'clusterList' };
   if (!isCluster || seg[3] === undefined || seg[7] === undefined) return undefined;
   const route = { ...base, resourceGroup: seg[3], clusterName: seg[7] };
   const rest = lower.slice(8);
@@ -64,6 +76,16 @@ export function parseArmPath(pathname: string): ArmRoute | undefined {
       return { ...pool, kind: 'agentPoolOperations', id: seg[11] ?? '' };
   }
   return { ...route, kind: 'unknown' };
+}
+
+/** `fleets/{name}`, `…/members`, `…/members/{member}`. */
+function fleetRoute(base: Omit<ArmRoute, 'kind'>, rest: string[]): ArmRoute {
+  const leaf = rest[0]?.toLowerCase();
+  if (rest.length === 0) return { ...base, kind: 'fleet' };
+  if (rest.length === 1 && leaf === 'members') return { ...base, kind: 'fleetMembers' };
+  if (rest.length === 2 && leaf === 'members')
+    return { ...base, kind: 'fleetMember', id: rest[1]! };
+  return { ...base, kind: 'unknown' };
 }
 
 /** Kind and cluster name of a request, for the request log and fault matching. */
@@ -100,7 +122,9 @@ export async function handleArm(ex: Exchange, ctx: ArmContext): Promise<void> {
   const account = accountRoute(ex.url.pathname);
   // The metadata document is read before anyone can sign in: ARM serves it without a token.
   if (account === 'metadata') return metadataEndpoints(ex, ctx);
-  if (!authenticate(ex, ctx)) return;
+  const principal = authenticate(ex, ctx);
+  if (principal === undefined) return;
+  if (!admitted(ex, ctx, principal)) return;
   const apiVersion = ex.url.searchParams.get('api-version');
   if (!apiVersion) {
     return armError(
@@ -125,6 +149,11 @@ export async function handleArm(ex: Exchange, ctx: ArmContext): Promise<void> {
   if (!checkApiVersion(ex, route.kind, apiVersion)) return;
   if (route.kind === 'operationStatus') return operationStatus(ex, ctx, route);
   if (route.kind === 'operationLocation') return operationLocation(ex, ctx, route);
+  if (isListOrFleet(route.kind)) {
+    if (ex.req.method !== 'GET') return methodNotAllowed(ex, route.kind);
+    if (route.kind === 'clusterList') return listClusters(ex, ctx, route, apiVersion);
+    return handleFleet(ex, ctx, route, apiVersion);
+  }
   const cluster = findCluster(ex, ctx, route);
   if (!cluster) return;
   if (cluster.operation) startOperationClock(cluster.operation, ex.record.time);
@@ -132,14 +161,7 @@ export async function handleArm(ex: Exchange, ctx: ArmContext): Promise<void> {
     route.kind === 'runCommand' || route.kind === 'abort' || route.kind === 'agentPoolAbort'
       ? 'POST'
       : 'GET';
-  if (ex.req.method !== expected) {
-    return armError(
-      ex,
-      405,
-      'MethodNotAllowed',
-      `The requested method '${ex.req.method ?? ''}' is not allowed for '${route.kind}'.`,
-    );
-  }
+  if (ex.req.method !== expected) return methodNotAllowed(ex, route.kind);
   switch (route.kind) {
     case 'cluster':
       return getCluster(ex, ctx, cluster);
@@ -156,6 +178,57 @@ export async function handleArm(ex: Exchange, ctx: ArmContext): Promise<void> {
     default:
       return operations(ex, cluster, route.id, apiVersion);
   }
+}
+
+function isListOrFleet(kind: RequestKind): boolean {
+  return (
+    kind === 'clusterList' || kind === 'fleet' || kind === 'fleetMembers' || kind === 'fleetMember'
+  );
+}
+
+function methodNotAllowed(ex: Exchange, kind: RequestKind): void {
+  armError(
+    ex,
+    405,
+    'MethodNotAllowed',
+    `The requested method '${ex.req.method ?? ''}' is not allowed for '${kind}'.`,
+  );
+}
+
+/** The subscription a path is under (`/subscriptions/{id}/…`), if any. */
+function subscriptionOf(pathname: string): string | undefined {
+  const match = /^\/subscriptions\/([^/]+)/i.exec(pathname);
+  if (!match?.[1]) return undefined;
+  try {
+    return decodeURIComponent(match[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * ARM's request limits, when on: takes a token of the subscription and principal's bucket and
+ * says in the answer's headers how many are left; answers 429 when none is. Requests outside a
+ * subscription are not counted here (ARM counts them per tenant).
+ */
+function admitted(ex: Exchange, ctx: ArmContext, principal: string): boolean {
+  const subscription = subscriptionOf(ex.url.pathname);
+  if (!ctx.limits || subscription === undefined) return true;
+  const access = accessOf(ex.req.method);
+  const admission = ctx.limits.take(subscription, principal, access, ex.record.time);
+  delete ex.baseHeaders['x-ms-ratelimit-remaining-subscription-reads'];
+  delete ex.baseHeaders['x-ms-ratelimit-remaining-subscription-writes'];
+  ex.baseHeaders[`x-ms-ratelimit-remaining-subscription-${access}`] = String(admission.remaining);
+  if (admission.ok) return true;
+  ex.record.fault = 'throttled';
+  armError(
+    ex,
+    429,
+    'SubscriptionRequestsThrottled',
+    throttledMessage(subscription, principal, access, admission.retryAfterSeconds),
+    { 'retry-after': String(admission.retryAfterSeconds) },
+  );
+  return false;
 }
 
 function findCluster(ex: Exchange, ctx: ArmContext, route: ArmRoute): ClusterState | undefined {
@@ -179,7 +252,8 @@ function findCluster(ex: Exchange, ctx: ArmContext, route: ArmRoute): ClusterSta
   return undefined;
 }
 
-function authenticate(ex: Exchange, ctx: ArmContext): boolean {
+/** The caller's principal (the token's oid, else appid) when the token is good; else answers 401. */
+function authenticate(ex: Exchange, ctx: ArmContext): string | undefined {
   const header = ex.req.headers.authorization ?? '';
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   if (!match?.[1]) {
@@ -189,18 +263,18 @@ function authenticate(ex: Exchange, ctx: ArmContext): boolean {
       'InvalidAuthenticationToken',
       "Authentication failed. The 'Authorization' header is missing or is not a Bearer token.",
     );
-    return false;
+    return undefined;
   }
   // A token is judged as of the moment the request arrived, as ARM's front door does, not after
   // an injected delay.
   const result = ctx.accessSigner.verify(match[1], Math.floor(ex.record.time / 1000));
   if (!result.ok && result.reason === 'expired') {
     unauthorized(ex, ctx, 'ExpiredAuthenticationToken', expiredMessage(result.claims?.exp));
-    return false;
+    return undefined;
   }
   if (!result.ok) {
     unauthorized(ex, ctx, 'InvalidAuthenticationToken', 'The access token is invalid.');
-    return false;
+    return undefined;
   }
   const aud = String(result.claims.aud ?? '');
   const allowed = allowedAudiences(ctx);
@@ -211,9 +285,9 @@ function authenticate(ex: Exchange, ctx: ArmContext): boolean {
       'InvalidAuthenticationTokenAudience',
       `The access token has been obtained for wrong audience or resource '${aud}'. It should exactly match with one of the allowed audiences ${allowed.map((a) => `'${a}'`).join(',')}.`,
     );
-    return false;
+    return undefined;
   }
-  return true;
+  return String(result.claims.oid ?? result.claims.appid ?? '');
 }
 
 /**

@@ -2,16 +2,26 @@
 // clusters, and a Service Fabric gateway with a running fault operation, then prints the exact
 // commands that run the committed bundle against each. With EMULATOR_ENV_FILE set, it also writes
 // the settings as KEY=value lines to that file (for $GITHUB_ENV in a workflow) once it is ready.
+// `--fleet N` adds a fleet of N clusters (emulator/fleet.ts) and turns ARM's request limits on.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startEmulator } from './index.ts';
+import { parseArgs } from 'node:util';
+import { addFleetScenario } from './fleet.ts';
+import { startEmulator, startFleetEmulator } from './index.ts';
 import { startServiceFabricGateway } from './service-fabric.ts';
 
 const port = (name: string): number => Number(process.env[name] ?? 0);
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-const emu = await startEmulator({
+const { values: args } = parseArgs({ options: { fleet: { type: 'string' } } });
+const fleetSize = args.fleet === undefined ? undefined : Number(args.fleet);
+if (fleetSize !== undefined && !(Number.isInteger(fleetSize) && fleetSize >= 1)) {
+  console.error(`--fleet takes a number of clusters, not '${args.fleet ?? ''}'`);
+  process.exit(2);
+}
+
+const emu = await (fleetSize === undefined ? startEmulator : startFleetEmulator)({
   armPort: port('EMULATOR_ARM_PORT'),
   entraPort: port('EMULATOR_ENTRA_PORT'),
   dataDir: process.env.EMULATOR_DATA_DIR,
@@ -56,6 +66,19 @@ const pools = emu.addCluster({
   name: 'pools',
   nodePools: [{ name: 'np1', operation: { name: 'Upgrade', durationSeconds: 600 } }],
 });
+
+// A fleet as the issue's benchmark has it: three subscriptions, three regions, commands starting
+// within 5 s and running 5 to 60 s, two clusters failing.
+const fleet =
+  fleetSize === undefined
+    ? undefined
+    : addFleetScenario(emu, {
+        count: fleetSize,
+        subscriptions: Math.min(3, fleetSize),
+        startDelaySeconds: [1, 5],
+        durationSeconds: [5, 60],
+        failing: Math.min(2, fleetSize - 1),
+      });
 
 // The gateway's server certificate comes from the emulator's CA, so NODE_EXTRA_CA_CERTS trusts both.
 const gateway = await startServiceFabricGateway({
@@ -103,6 +126,20 @@ const armCommand = command([
   ...runnerFiles('run-command'),
 ]);
 
+const fleetCommand = fleet
+  ? command([
+      `NODE_EXTRA_CA_CERTS=${shq(emu.caPath)}`,
+      `AZURE_TENANT_ID=${shq(emu.tenantId)}`,
+      `AZURE_CLIENT_ID=${shq(emu.clientId)}`,
+      `AZURE_CLIENT_SECRET=${shq(emu.clientSecret)}`,
+      shq(`INPUT_ARM-ENDPOINT=${emu.armEndpoint}`),
+      shq(`INPUT_AUTHORITY-HOST=${emu.authorityHost}`),
+      shq(`INPUT_CLUSTER=fleet:${fleet.fleetId}`),
+      shq('INPUT_COMMAND=kubectl get nodes'),
+      ...runnerFiles('fleet'),
+    ])
+  : undefined;
+
 const serviceFabricCommand = command([
   `NODE_EXTRA_CA_CERTS=${shq(emu.caPath)}`,
   shq('INPUT_OPERATION=cancel-fault'),
@@ -111,6 +148,18 @@ const serviceFabricCommand = command([
   `"INPUT_CERTIFICATE=$(cat ${shq(clientCertPath)})"`,
   ...runnerFiles('cancel-fault'),
 ]);
+
+const fleetBanner = fleet
+  ? `
+  fleet (Fleet Manager)   ${fleet.fleetId}  (${fleet.clusters.length} member clusters)
+  fleet clusters          tag:fleet=fleet-1 in subscriptions ${fleet.subscriptions.join(', ')}
+  failing clusters        ${fleet.clusters
+    .filter((c) => c.failing)
+    .map((c) => c.name)
+    .join(', ')}  (their commands exit 1)
+  ARM request limits      on (per subscription and principal: reads 250 + 25/s, writes 200 + 10/s)
+`
+  : '';
 
 console.log(`Azure emulator is up.
 
@@ -128,7 +177,7 @@ console.log(`Azure emulator is up.
   busy cluster            ${refusing.busy.resourceId}  (refuses commands while upgrading)
   flaky-start             ${flaky.resourceId}  (its first command pod does not start)
   node pool cluster       ${pools.resourceId}  (node pool np1 upgrading, 10 minutes)
-
+${fleetBanner}
   Service Fabric gateway  ${gateway.url}
   admin client cert       ${clientCertPath}  (certificate and key, PEM)
   running fault operation ${fault}
@@ -139,7 +188,7 @@ Run the action against the demo cluster (a service principal from the environmen
 
   ${armCommand}
 
-Cancel the fault operation on the Service Fabric gateway (client certificate):
+${fleetCommand ? `Run the action on every cluster of the fleet:\n\n  ${fleetCommand}\n\n` : ''}Cancel the fault operation on the Service Fabric gateway (client certificate):
 
   ${serviceFabricCommand}
 
@@ -164,6 +213,12 @@ if (process.env.EMULATOR_ENV_FILE) {
     EMULATOR_SF_GATEWAY: gateway.url,
     EMULATOR_SF_CLIENT_CERTIFICATE_FILE: clientCertPath,
     EMULATOR_SF_FAULT_OPERATION: fault,
+    ...(fleet
+      ? {
+          EMULATOR_FLEET_ID: fleet.fleetId,
+          EMULATOR_FLEET_SUBSCRIPTIONS: fleet.subscriptions.join(','),
+        }
+      : {}),
   };
   writeFileSync(
     process.env.EMULATOR_ENV_FILE,

@@ -32,6 +32,8 @@ export interface ClusterState {
 export class ClusterRegistry {
   #clusters = new Map<string, ClusterState>();
   #operations = new Map<string, ClusterState>();
+  /** Resource groups outlive their clusters (a deleted cluster leaves its group behind). */
+  #resourceGroups = new Set<string>();
 
   add(spec: ClusterSpec, defaultSubscription: string): ClusterState {
     const subscriptionId = spec.subscriptionId ?? defaultSubscription;
@@ -58,7 +60,22 @@ export class ClusterRegistry {
     for (const pool of spec.nodePools ?? [])
       state.nodePools.set(pool.name.toLowerCase(), this.#pool(state, pool));
     this.#clusters.set(key, state);
+    this.addResourceGroup(subscriptionId, spec.resourceGroup);
     return state;
+  }
+
+  /** Forgets the cluster and its operations; true when it was there. */
+  remove(cluster: ClusterState): boolean {
+    const key = clusterKey(cluster.subscriptionId, cluster.resourceGroup, cluster.name);
+    if (this.#clusters.get(key) !== cluster) return false;
+    this.#clusters.delete(key);
+    const owned = new Set([cluster, ...cluster.nodePools.values()]);
+    for (const [id, owner] of this.#operations) if (owned.has(owner)) this.#operations.delete(id);
+    return true;
+  }
+
+  addResourceGroup(subscriptionId: string, resourceGroup: string): void {
+    this.#resourceGroups.add(clusterKey(subscriptionId, resourceGroup, ''));
   }
 
   #pool(cluster: ClusterState, pool: NodePoolSpec): ClusterState {
@@ -93,8 +110,7 @@ export class ClusterRegistry {
   }
 
   hasResourceGroup(subscriptionId: string, resourceGroup: string): boolean {
-    const prefix = clusterKey(subscriptionId, resourceGroup, '');
-    return [...this.#clusters.keys()].some((k) => k.startsWith(prefix));
+    return this.#resourceGroups.has(clusterKey(subscriptionId, resourceGroup, ''));
   }
 
   /** Makes another operation of the cluster (an abort) findable by its id. */

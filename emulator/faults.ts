@@ -59,13 +59,15 @@ export function describeFault(fault: Fault): string {
   if ('expireToken' in fault) return 'expireToken';
   if ('cut' in fault) return `cut:${fault.cut}`;
   if ('rewriteLocation' in fault) return 'rewriteLocation';
-  if ('echoRequest' in fault) return `echoRequest:${fault.echoRequest}`;
+  if ('deleteCluster' in fault) return 'deleteCluster';
   return 'moveLocation';
 }
 
 export interface FaultHooks {
   /** Answers 401 ExpiredAuthenticationToken the way the server would. */
   expired: (ex: Exchange) => void;
+  /** Deletes the cluster the request is about, if the server has clusters and it exists. */
+  deleteCluster: (ex: Exchange) => void;
 }
 
 /** Applies a fault; true when the request has been dealt with, false when it should be routed as usual. */
@@ -102,6 +104,10 @@ export async function applyFault(ex: Exchange, fault: Fault, hooks: FaultHooks):
   if ('echoRequest' in fault) {
     await echoRequest(ex, fault.echoRequest);
     return true;
+  }
+  if ('deleteCluster' in fault) {
+    hooks.deleteCluster(ex);
+    return false;
   }
   if ('moveLocation' in fault) {
     ex.moveLocation = fault.origin ?? true;

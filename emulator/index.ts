@@ -6,16 +6,26 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { armBaseHeaders, classifyArm, expiredMessage, handleArm, unauthorized } from './arm.ts';
+import {
+  armBaseHeaders,
+  classifyArm,
+  expiredMessage,
+  handleArm,
+  parseArmPath,
+  unauthorized,
+} from './arm.ts';
+import { DEFAULT_LIST_PAGE_SIZE } from './arm-lists.ts';
 import type { ArmContext } from './arm-context.ts';
 import { createCa, issueServerCertificate } from './certs.ts';
 import { ClusterRegistry, type ClusterState } from './clusters.ts';
 import type { RunningCommand } from './commands.ts';
 import { classifyEntra, GITHUB_SUBJECT, handleEntra, type Identity } from './entra.ts';
-import { applyFault, describeFault, FaultBook } from './faults.ts';
+import { applyFault, describeFault, FaultBook, type FaultHooks } from './faults.ts';
+import { FleetRegistry } from './fleets.ts';
 import { classifyImds, handleImds, newMachineIdentities } from './imds.ts';
 import { type Exchange, armError, send } from './http.ts';
 import { createOperationUrlSigner } from './operation-urls.ts';
+import { ARM_DOCUMENTED_LIMITS, RateLimiter } from './rate-limits.ts';
 import { ScriptBook } from './scripts.ts';
 import { createSigner } from './tokens.ts';
 import type {
@@ -42,7 +52,9 @@ interface Site {
   classify: (req: IncomingMessage, url: URL) => Route;
   baseHeaders: (req: IncomingMessage) => OutgoingHttpHeaders;
   handle: (ex: Exchange) => Promise<void>;
-  expired: (ex: Exchange) => void;
+  expired: FaultHooks['expired'];
+  /** Only ARM has clusters to delete. */
+  deleteCluster?: FaultHooks['deleteCluster'];
 }
 
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
@@ -103,6 +115,17 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     remember,
     operationUrls: createOperationUrlSigner(ca),
     scripts: new ScriptBook(),
+    fleets: new FleetRegistry(),
+    listPageSize: pageSize(opts.listPageSize),
+    limits: opts.armLimits ? new RateLimiter(opts.armLimits) : undefined,
+  };
+  /** The cluster is gone: its commands end (their processes killed), its name answers 404. */
+  const removeCluster = (cluster: ClusterState): void => {
+    if (!clusters.remove(cluster)) return;
+    for (const command of cluster.commands.values()) {
+      command.kill();
+      running.delete(command);
+    }
   };
 
   const armSite: Site = {
@@ -116,6 +139,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
         'ExpiredAuthenticationToken',
         expiredMessage(Math.floor(Date.now() / 1000) - 1),
       ),
+    deleteCluster: (ex) => {
+      const cluster = clusterOfRequest(ex.url, clusters);
+      if (cluster) removeCluster(cluster);
+    },
   };
   const entraSite: Site = {
     classify: (req, url) => classifyEntra(req.method ?? 'GET', url),
@@ -172,7 +199,11 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
         const fault = faults.take(route.kind, route.cluster);
         if (fault) {
           record.fault = describeFault(fault);
-          if (await applyFault(ex, fault, { expired: site.expired })) return;
+          const hooks: FaultHooks = {
+            expired: site.expired,
+            deleteCluster: site.deleteCluster ?? ((): void => undefined),
+          };
+          if (await applyFault(ex, fault, hooks)) return;
         }
         await site.handle(ex);
       } catch (err) {
@@ -206,7 +237,12 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       userAssignedClientIds: [...machine.userAssigned.keys()],
     },
     requests,
-    addCluster: (spec: ClusterSpec) => clusterHandle(clusters.add(spec, subscriptionId)),
+    addCluster: (spec: ClusterSpec) => {
+      const cluster = clusters.add(spec, subscriptionId);
+      return clusterHandle(cluster, () => removeCluster(cluster));
+    },
+    addFleet: (spec) => armContext.fleets.add(spec, subscriptionId, clusters),
+    throttled: () => armContext.limits?.throttled() ?? 0,
     inject: (rule) => faults.inject(rule),
     script: (rule) => armContext.scripts.add(rule),
     signOperationUrl: (path) => armContext.operationUrls.sign(endpoints.arm, path),
@@ -224,8 +260,31 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   };
 }
 
-function clusterHandle(cluster: ClusterState): ClusterHandle {
+/** The cluster a request is about: by its path, or by the operation an operation URL names. */
+function clusterOfRequest(url: URL, clusters: ClusterRegistry): ClusterState | undefined {
+  const route = parseArmPath(url.pathname);
+  if (!route) return undefined;
+  if (route.kind === 'operationStatus' || route.kind === 'operationLocation')
+    return clusters.byOperation(route.id);
+  if (!route.clusterName) return undefined;
+  return clusters.find(route.subscriptionId, route.resourceGroup, route.clusterName);
+}
+
+function pageSize(size: number | undefined): number {
+  if (size === undefined) return DEFAULT_LIST_PAGE_SIZE;
+  if (!Number.isInteger(size) || size < 1)
+    throw new Error('listPageSize must be a positive integer');
+  return size;
+}
+
+/** `startEmulator` with ARM's request limits on (ARM's documented values unless given). */
+export function startFleetEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
+  return startEmulator({ ...opts, armLimits: opts.armLimits ?? { ...ARM_DOCUMENTED_LIMITS } });
+}
+
+function clusterHandle(cluster: ClusterState, remove: () => void): ClusterHandle {
   return {
+    remove,
     resourceId: cluster.resourceId,
     operationId: cluster.operation?.id,
     nodePools: Object.fromEntries(

@@ -33,6 +33,44 @@ export interface EmulatorOptions {
    * true) and user-assigned ones (default one, its client id in `Emulator.managedIdentity`).
    */
   managedIdentity?: { systemAssigned?: boolean; userAssigned?: number };
+  /** Items per page of the paged lists (managed clusters, fleet members); default 100. */
+  listPageSize?: number;
+  /**
+   * ARM's request limits per subscription and principal (token buckets): `false` or absent, none
+   * (the default of startEmulator); an object, on, each bucket ARM's documented size unless given
+   * (reads 250 + 25/s, writes 200 + 10/s).
+   */
+  armLimits?: false | ArmLimits;
+}
+
+/** A token bucket: `capacity` requests at once, refilled by `perSecond` (> 0). */
+export interface RequestBucket {
+  capacity: number;
+  perSecond: number;
+}
+
+export interface ArmLimits {
+  /** GET and HEAD. */
+  reads?: RequestBucket;
+  /** PUT, PATCH, POST and DELETE. */
+  writes?: RequestBucket;
+}
+
+/** A member of a Fleet Manager fleet: a cluster's resource id, or the member in full. */
+export type FleetMemberSpec = string | { clusterResourceId: string; group?: string; name?: string };
+
+export interface FleetSpec {
+  subscriptionId?: string;
+  resourceGroup: string;
+  name: string;
+  location?: string;
+  /** Member names default to the last segment of the cluster's resource id. */
+  members: FleetMemberSpec[];
+}
+
+export interface FleetHandle {
+  resourceId: string;
+  name: string;
 }
 
 export interface Emulator {
@@ -53,6 +91,10 @@ export interface Emulator {
   imdsEndpoint: string;
   managedIdentity: { systemAssigned: boolean; userAssignedClientIds: string[] };
   addCluster(spec: ClusterSpec): ClusterHandle;
+  /** An Azure Kubernetes Fleet Manager fleet whose members are served paged. */
+  addFleet(spec: FleetSpec): FleetHandle;
+  /** How many requests ARM's request limits answered 429 (see `armLimits`). */
+  throttled(): number;
   inject(rule: FaultRule): void;
   /** Answers requests for one path with fixed answers, in order (the last repeats). */
   script(rule: ScriptRule): ScriptHandle;
@@ -100,6 +142,15 @@ export interface ClusterSpec {
   };
   /** Agent pools, each with its own operation (abort and operations/{id} on the pool). */
   nodePools?: NodePoolSpec[];
+  /** The resource's `tags`, in its body (GET and lists). */
+  tags?: Record<string, string>;
+  /**
+   * A command's result stays Running until at least this long after the command started,
+   * whatever the command did (its finishedAt is moved to that moment).
+   */
+  commandDurationSeconds?: number;
+  /** A command that ran reports this exit code, whatever it did. */
+  commandExitCode?: number;
 }
 
 export interface NodePoolSpec {
@@ -149,6 +200,11 @@ export interface ClusterHandle {
   nodePools: Record<string, { resourceId: string; operationId?: string }>;
   /** The cluster's operation id and, once it was aborted with a 202, the abort's own id. */
   operationIds(): string[];
+  /**
+   * Deletes the cluster: its running commands end, and every request about it answers 404
+   * ResourceNotFound as ARM does.
+   */
+  remove(): void;
 }
 
 export type RequestKind =
@@ -162,6 +218,10 @@ export type RequestKind =
   | 'agentPool'
   | 'agentPoolAbort'
   | 'agentPoolOperations'
+  | 'clusterList'
+  | 'fleet'
+  | 'fleetMembers'
+  | 'fleetMember'
   | 'imdsToken'
   | 'token'
   | 'openid'
@@ -214,7 +274,12 @@ export type Fault =
    */
   | { rewriteLocation: string }
   /** Answers this HTTP status with an ARM error whose message echoes the request's headers and body. */
-  | { echoRequest: number };
+  | { echoRequest: number }
+  /**
+   * Deletes the cluster the request is about (as ClusterHandle.remove()), then answers the request
+   * as ARM does for a missing cluster.
+   */
+  | { deleteCluster: true };
 
 export interface FaultRule {
   kind?: string;
@@ -222,4 +287,47 @@ export interface FaultRule {
   times?: number;
   skip?: number;
   fault: Fault;
+}
+
+/** A fleet of clusters for tests, chaos, the benchmark and the demo (emulator/fleet.ts). */
+export interface FleetScenarioOptions {
+  /** How many clusters: `aks-1` … `aks-{count}`. */
+  count: number;
+  /** Over how many subscriptions (round robin; the first is the emulator's own); default 1. */
+  subscriptions?: number;
+  /** Round robin; default eastus, westeurope, southeastasia. Resource group `rg-fleet-{region}`. */
+  regions?: string[];
+  /** Same seed, same fleet (delays, durations, failing clusters, subscription ids); default 1. */
+  seed?: number;
+  /** Seconds each command pod takes to start, drawn in [min, max]; default [0, 0]. */
+  startDelaySeconds?: [number, number];
+  /** Seconds each command runs at least, drawn in [min, max]; default [0, 0]. */
+  durationSeconds?: [number, number];
+  /** Clusters whose commands exit 1: how many (drawn by the seed), or their names. */
+  failing?: number | string[];
+  /** Tags every cluster has, beside `fleet` (the fleet's name) and `region`. */
+  tags?: Record<string, string>;
+  /** The Fleet Manager fleet with every cluster as a member (group: its region); default `fleet-1` in `rg-fleet`. */
+  fleetName?: string;
+}
+
+export interface FleetClusterInfo {
+  name: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  location: string;
+  resourceId: string;
+  tags: Record<string, string>;
+  startDelaySeconds: number;
+  durationSeconds: number;
+  /** True when its commands exit 1. */
+  failing: boolean;
+  handle: ClusterHandle;
+}
+
+export interface FleetScenario {
+  clusters: FleetClusterInfo[];
+  fleetId: string;
+  /** The subscription ids, the emulator's own first. */
+  subscriptions: string[];
 }
