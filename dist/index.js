@@ -20596,9 +20596,10 @@ async function pollUntilDone(observe, options) {
   let last;
   let polls = 0;
   const clock = new LookClock(options.interval);
+  const wait = options.sleep ?? sleep;
   try {
     if (!options.lookFirst) {
-      await sleep(clock.next(options.initialRetryAfterMs), options.signal);
+      await wait(clock.next(options.initialRetryAfterMs), options.signal);
     }
     for (; ; ) {
       last = await observe();
@@ -20612,7 +20613,7 @@ async function pollUntilDone(observe, options) {
         nextDelayMs
       });
       if (nextDelayMs === void 0) return { done: true, last, polls };
-      await sleep(nextDelayMs, options.signal);
+      await wait(nextDelayMs, options.signal);
     }
   } catch (error2) {
     if (!options.signal.aborted) throw error2;
@@ -20932,6 +20933,115 @@ function decodeComponentOrKeep(text) {
   }
 }
 
+// src/inputs/clusters.ts
+var FLEET_ID = /^\/subscriptions\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/resourcegroups\/([^/]+)\/providers\/microsoft\.containerservice\/fleets\/([^/]+)\/?$/i;
+var TAG = /^tag:\s*([^=]+?)\s*=(.*)$/i;
+var SUBSCRIPTION2 = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+var TAG_NAME = /^[^<>%&\\?/]{1,512}$/;
+var MAX_ENTRIES = 1e3;
+function parseClusterSelection(raw, subscriptionId) {
+  const value = raw.trim();
+  if (value === "") throw new InputError("cluster", "is required");
+  const lines = value.startsWith("[") ? jsonLines(value) : splitLines(value);
+  if (lines.length > MAX_ENTRIES)
+    throw new InputError("cluster", `names ${lines.length} entries; at most ${MAX_ENTRIES}`);
+  const selection = { include: [], exclude: [] };
+  for (const line of lines) {
+    const excluded = line.startsWith("!");
+    const entry = parseEntry(excluded ? line.slice(1).trim() : line, subscriptionId);
+    (excluded ? selection.exclude : selection.include).push(entry);
+  }
+  if (selection.include.length === 0)
+    throw new InputError("cluster", "names no cluster to include (only exclusions with !)");
+  return selection;
+}
+function splitLines(value) {
+  return value.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== "" && !line.startsWith("#"));
+}
+function jsonLines(value) {
+  let parsed;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new InputError(
+      "cluster",
+      "starts with [ but is not a JSON array; give one entry per line, or the clusters output of list-clusters"
+    );
+  }
+  if (!Array.isArray(parsed) || !parsed.every((item) => typeof item === "string"))
+    throw new InputError("cluster", "is a JSON value but not an array of cluster resource IDs");
+  return parsed.map((item) => item.trim()).filter(Boolean);
+}
+function parseEntry(text, subscriptionId) {
+  if (/^tag:/i.test(text)) return parseTagEntry(text, subscriptionId);
+  if (/^fleet:/i.test(text)) return parseFleetEntry(text);
+  return { kind: "cluster", ref: parseAksCluster(text, subscriptionId) };
+}
+function parseTagEntry(text, subscriptionId) {
+  const match3 = TAG.exec(text);
+  const name = match3?.[1]?.trim() ?? "";
+  if (!match3 || !TAG_NAME.test(name))
+    throw new InputError(
+      "cluster",
+      `'${clip(text)}' is not a tag entry; write tag:NAME=VALUE, e.g. tag:env=prod`
+    );
+  const sub = subscriptionId.trim();
+  if (!SUBSCRIPTION2.test(sub))
+    throw new InputError(
+      "subscription-id",
+      sub === "" ? `is required with '${clip(text)}': the subscription whose clusters are listed; set it or AZURE_SUBSCRIPTION_ID` : `'${clip(sub)}' is not a subscription id (a GUID)`
+    );
+  return { kind: "tag", subscriptionId: sub, name, value: (match3[2] ?? "").trim(), text };
+}
+function parseFleetEntry(text) {
+  const id = text.slice("fleet:".length).trim();
+  const match3 = FLEET_ID.exec(id);
+  if (!match3)
+    throw new InputError(
+      "cluster",
+      `'${clip(text)}' is not a fleet entry; write fleet:/subscriptions/{id}/resourceGroups/{rg}/providers/Microsoft.ContainerService/fleets/{name}`
+    );
+  const [, sub = "", group = "", name = ""] = match3;
+  return {
+    kind: "fleet",
+    subscriptionId: sub,
+    fleetId: `/subscriptions/${sub}/resourceGroups/${group}/providers/Microsoft.ContainerService/fleets/${name}`,
+    text
+  };
+}
+function singleCluster(selection) {
+  const [first, ...rest] = selection.include;
+  if (rest.length > 0 || selection.exclude.length > 0 || first?.kind !== "cluster")
+    return void 0;
+  return first.ref;
+}
+function parseRollout(raw) {
+  const value = raw.trim() === "" ? "100%" : raw;
+  return value.split(",").map((part) => part.trim()).filter(Boolean).map((part) => {
+    const percent = /^(\d{1,3}(?:\.\d+)?)\s*%$/.exec(part);
+    if (percent && Number(percent[1]) > 0 && Number(percent[1]) <= 100)
+      return { percent: Number(percent[1]) };
+    if (/^\d{1,4}$/.test(part) && Number(part) > 0) return { count: Number(part) };
+    throw new InputError(
+      "rollout",
+      `'${clip(part)}' is not a wave size; use counts or percentages separated by commas, e.g. 1, 10%, 100%`
+    );
+  });
+}
+function parseShard(raw) {
+  const value = raw.trim();
+  if (value === "") return void 0;
+  const match3 = /^(\d{1,3})\s*\/\s*(\d{1,3})$/.exec(value);
+  const index = Number(match3?.[1]);
+  const count = Number(match3?.[2]);
+  if (!match3 || count < 1 || index < 1 || index > count)
+    throw new InputError(
+      "shard",
+      `'${clip(value)}' is not a shard; write i/n with 1 ≤ i ≤ n, e.g. 2/4 (the matrix output of list-clusters gives them)`
+    );
+  return { index, count };
+}
+
 // src/inputs/settings.ts
 var AUTH_KINDS = [
   "auto",
@@ -20980,20 +21090,28 @@ function runnerInputs(env = process.env) {
     env: (name) => (env[name] ?? "").trim()
   };
 }
+var MAX_PARALLEL = 256;
 function readSettings(source) {
   const operation = parseChoice("operation", source.input("operation"), OPERATIONS, "run-command");
   const common = readCommon(source, operation);
   if (operation === "cancel-fault") return readCancelFault(source, common);
-  if (operation === "list-clusters")
-    throw new InputError("operation", "list-clusters is not available yet");
+  const selection = parseClusterSelection(
+    source.input("cluster"),
+    source.input("subscription-id") || source.env("AZURE_SUBSCRIPTION_ID")
+  );
   const aks = {
     ...common,
-    cluster: parseAksCluster(
-      source.input("cluster"),
-      source.input("subscription-id") || source.env("AZURE_SUBSCRIPTION_ID")
-    ),
+    selection,
+    fleet: readFleetOptions(source),
     apiVersion: parseApiVersion("api-version", source.input("api-version"))
   };
+  if (operation === "list-clusters") return { ...aks, operation };
+  const cluster = singleCluster(selection);
+  if (!cluster && operation === "command-result")
+    throw new InputError(
+      "cluster",
+      "names several clusters; command-result reads one command of one cluster (see the results output of the run-command step for each cluster)"
+    );
   const exitCodes = () => parseExitCodes("success-exit-codes", source.input("success-exit-codes"));
   const showLogs = () => parseBoolean("show-logs", source.input("show-logs"), true);
   const nodePool = parseNodePool("node-pool", source.input("node-pool"));
@@ -21007,6 +21125,7 @@ function readSettings(source) {
     case "run-command":
       return {
         ...aks,
+        cluster,
         operation,
         command: required(
           source,
@@ -21033,6 +21152,7 @@ function readSettings(source) {
     case "command-result":
       return {
         ...aks,
+        cluster,
         operation,
         commandId: parseCommandId(
           "command-id",
@@ -21042,15 +21162,30 @@ function readSettings(source) {
         showLogs: showLogs()
       };
     case "abort":
-      return { ...aks, operation, nodePool };
+      return { ...aks, cluster, operation, nodePool };
     case "operation-status":
       return {
         ...aks,
+        cluster,
         operation,
         operationId: parseOperationId("operation-id", source.input("operation-id")),
         nodePool
       };
   }
+}
+function readFleetOptions(source) {
+  const atLeastOne = (input, fallback) => {
+    const value = parseCount(input, source.input(input), fallback, MAX_PARALLEL);
+    if (value < 1) throw new InputError(input, `must be at least 1 (at most ${MAX_PARALLEL})`);
+    return value;
+  };
+  return {
+    maxParallel: atLeastOne("max-parallel", 10),
+    rollout: parseRollout(source.input("rollout")),
+    failFast: parseBoolean("fail-fast", source.input("fail-fast"), true),
+    shard: parseShard(source.input("shard")),
+    shards: atLeastOne("shards", 1)
+  };
 }
 function readCommon(source, operation) {
   const auth = parseChoice("auth", source.input("auth"), AUTH_KINDS, "auto");
@@ -21559,9 +21694,12 @@ var Transport = class {
     };
     const last = await withRetries(
       async () => {
+        await this.options.budget?.take(method, url, signal);
         const sent = await raceAbort(headers(), signal);
         const started = Date.now();
         const outcome = await this.attempt(method, url, body, sent);
+        if (outcome.kind === "response")
+          this.options.budget?.observe(method, url, outcome.result.status, outcome.result.headers);
         pending = {
           method,
           url,
@@ -21748,6 +21886,152 @@ function displayUrl(url) {
     return url;
   }
 }
+
+// src/network/budget.ts
+var ARM_BUDGET = {
+  reads: { capacity: 200, perSecond: 20 },
+  writes: { capacity: 160, perSecond: 8 }
+};
+function shareOf(limits, count) {
+  const part = (limit) => ({
+    capacity: Math.max(1, Math.floor(limit.capacity / count)),
+    perSecond: limit.perSecond / count
+  });
+  return { reads: part(limits.reads), writes: part(limits.writes) };
+}
+var Bucket = class {
+  #intervalMs;
+  #burstMs;
+  #fullAt = 0;
+  constructor(limit) {
+    this.#intervalMs = 1e3 / limit.perSecond;
+    this.#burstMs = (limit.capacity - 1) * this.#intervalMs;
+  }
+  /** Reserves the next slot; returns how long to wait for it. */
+  reserve(now) {
+    const fullAt = Math.max(this.#fullAt, now);
+    const waitMs = Math.max(0, fullAt - this.#burstMs - now);
+    this.#fullAt = fullAt + this.#intervalMs;
+    return waitMs;
+  }
+  /** Nothing goes before `until`, and the bucket starts empty then (a 429's Retry-After). */
+  pauseUntil(until) {
+    this.#fullAt = Math.max(this.#fullAt, until + this.#burstMs);
+  }
+  /** The service says only `remaining` are left: never count on more. */
+  atMost(remaining, now) {
+    const left = Math.max(0, remaining - 1);
+    this.#fullAt = Math.max(this.#fullAt, now + this.#burstMs - left * this.#intervalMs);
+  }
+};
+var SUBSCRIPTION_IN_PATH = /\/subscriptions\/([0-9a-f-]{36})(?:\/|\?|$)/i;
+var RequestBudget = class {
+  #limits;
+  #buckets = /* @__PURE__ */ new Map();
+  #now;
+  /** Time spent waiting for the budget, for the summary. */
+  waitedMs = 0;
+  throttled = 0;
+  constructor(limits = ARM_BUDGET, now = Date.now) {
+    this.#limits = limits;
+    this.#now = now;
+  }
+  /** Waits until the request's subscription may send it. Calls outside a subscription go at once. */
+  async take(method, url, signal) {
+    const bucket = this.#bucketFor(method, url);
+    if (!bucket) return;
+    const waitMs = bucket.reserve(this.#now());
+    if (waitMs <= 0) return;
+    this.waitedMs += waitMs;
+    await sleep(waitMs, signal);
+  }
+  /** Learns from an answer: what ARM says is left, and a 429's pause. */
+  observe(method, url, status, headers) {
+    const bucket = this.#bucketFor(method, url);
+    if (!bucket) return;
+    const now = this.#now();
+    const remaining = headerValue(
+      headers,
+      method === "GET" ? "x-ms-ratelimit-remaining-subscription-reads" : "x-ms-ratelimit-remaining-subscription-writes"
+    );
+    if (remaining !== void 0 && /^\d+$/.test(remaining)) bucket.atMost(Number(remaining), now);
+    if (status === 429) {
+      this.throttled++;
+      bucket.pauseUntil(now + (retryAfterMs(headers, now) ?? 1e3));
+    }
+  }
+  #bucketFor(method, url) {
+    const subscription = SUBSCRIPTION_IN_PATH.exec(new URL(url).pathname)?.[1]?.toLowerCase();
+    if (!subscription) return void 0;
+    const kind = method === "GET" ? "reads" : "writes";
+    const key = `${subscription} ${kind}`;
+    let bucket = this.#buckets.get(key);
+    if (!bucket) {
+      bucket = new Bucket(this.#limits[kind]);
+      this.#buckets.set(key, bucket);
+    }
+    return bucket;
+  }
+};
+
+// src/waiting/scheduler.ts
+var PollScheduler = class {
+  #queue = [];
+  #now;
+  #timer;
+  #timerAt = Infinity;
+  constructor(now = Date.now) {
+    this.#now = now;
+  }
+  /** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts. */
+  sleep(ms, signal) {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise((resolve2, reject) => {
+      const wake = {
+        at: this.#now() + Math.max(0, ms),
+        resolve: () => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve2();
+        }
+      };
+      const onAbort = () => {
+        this.#remove(wake);
+        reject(signal?.reason);
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.#insert(wake);
+    });
+  }
+  /** How many waits are pending. */
+  get waiting() {
+    return this.#queue.length;
+  }
+  #insert(wake) {
+    let at = this.#queue.length;
+    while (at > 0 && (this.#queue[at - 1]?.at ?? 0) > wake.at) at--;
+    this.#queue.splice(at, 0, wake);
+    this.#arm();
+  }
+  #remove(wake) {
+    const at = this.#queue.indexOf(wake);
+    if (at >= 0) this.#queue.splice(at, 1);
+    this.#arm();
+  }
+  /** Keeps the one timer set for the earliest wake-up. */
+  #arm() {
+    const next = this.#queue[0]?.at ?? Infinity;
+    if (next === this.#timerAt) return;
+    clearTimeout(this.#timer);
+    this.#timerAt = next;
+    this.#timer = next === Infinity ? void 0 : setTimeout(() => this.#fire(), Math.max(0, next - this.#now()));
+  }
+  #fire() {
+    this.#timerAt = Infinity;
+    const now = this.#now();
+    while ((this.#queue[0]?.at ?? Infinity) <= now) this.#queue.shift()?.resolve();
+    this.#arm();
+  }
+};
 
 // src/base/json.ts
 function parseJson(text) {
@@ -22064,30 +22348,49 @@ async function signIn(settings, runner2, signal) {
     tokens: tokenSource(credential, kind, runner2, describeFailure, signal, endpoints.authorityHost)
   };
 }
+var TOKEN_REFRESH_MARGIN_MS = 5 * 6e4;
 function tokenSource(newCredential, kind, runner2, describeFailure, signal, authorityHost) {
   const masked = /* @__PURE__ */ new Set();
   let credential = newCredential();
+  const pending = /* @__PURE__ */ new Map();
+  const kept = /* @__PURE__ */ new Map();
+  const fetchToken = async (scope, fresh) => {
+    if (fresh) credential = newCredential();
+    let answer;
+    try {
+      const request = credential.getToken(scope, signal ? { abortSignal: signal } : {});
+      answer = await raceAbort(request, signal);
+    } catch (error2) {
+      if (signal?.aborted) throw signal.reason;
+      const proxyProblem = kind === "azure-cli" ? void 0 : await proxyRefusalFor(authorityHost, signal);
+      if (signal?.aborted) throw signal.reason;
+      if (proxyProblem) throw proxySignInFailure(kind, scope, proxyProblem);
+      throw await connectionSignInFailure(kind, scope, error2, authorityHost) ?? signInFailure(kind, scope, error2, describeFailure());
+    }
+    const token = answer?.token;
+    if (!token)
+      throw signInFailure(kind, scope, new Error("no token was returned"), describeFailure());
+    if (!masked.has(token)) {
+      masked.add(token);
+      runner2.mask(token);
+    }
+    const refreshAt = (answer?.expiresOnTimestamp ?? 0) - TOKEN_REFRESH_MARGIN_MS;
+    if (refreshAt > Date.now()) kept.set(scope, { token, refreshAt });
+    else kept.delete(scope);
+    return token;
+  };
   return {
-    async getToken(scope, options = {}) {
-      if (options.fresh) credential = newCredential();
-      let token;
-      try {
-        const request = credential.getToken(scope, signal ? { abortSignal: signal } : {});
-        token = (await raceAbort(request, signal))?.token;
-      } catch (error2) {
-        if (signal?.aborted) throw signal.reason;
-        const proxyProblem = kind === "azure-cli" ? void 0 : await proxyRefusalFor(authorityHost, signal);
-        if (signal?.aborted) throw signal.reason;
-        if (proxyProblem) throw proxySignInFailure(kind, scope, proxyProblem);
-        throw await connectionSignInFailure(kind, scope, error2, authorityHost) ?? signInFailure(kind, scope, error2, describeFailure());
-      }
-      if (!token)
-        throw signInFailure(kind, scope, new Error("no token was returned"), describeFailure());
-      if (!masked.has(token)) {
-        masked.add(token);
-        runner2.mask(token);
-      }
-      return token;
+    getToken(scope, options = {}) {
+      const fresh = options.fresh === true;
+      const held = kept.get(scope);
+      if (!fresh && held && held.refreshAt > Date.now()) return Promise.resolve(held.token);
+      const inFlight = pending.get(scope);
+      if (!fresh && inFlight) return inFlight;
+      const request = fetchToken(scope, fresh).finally(() => {
+        if (pending.get(scope) === request) pending.delete(scope);
+      });
+      pending.set(scope, request);
+      return request;
     }
   };
 }
@@ -22708,8 +23011,12 @@ function info2(text) {
   info(inert(text));
 }
 function printUntrustedBlock(title, text) {
+  startGroup(inert(title));
+  printUntrusted(text);
+  endGroup();
+}
+function printUntrusted(text) {
   const token = randomUUID3().replace(/-/g, "");
-  startGroup(title);
   process.stdout.write(`::stop-commands::${token}
 `);
   const shown = redact(text);
@@ -22717,6 +23024,17 @@ function printUntrustedBlock(title, text) {
 `);
   process.stdout.write(`::${token}::
 `);
+}
+function printClusterLog(title, entries) {
+  startGroup(inert(title));
+  for (const entry of entries) {
+    if (entry.kind === "line") info2(entry.text);
+    else if (entry.kind === "warning") warning(inert(entry.text));
+    else {
+      info2(`${entry.title}:`);
+      printUntrusted(entry.text);
+    }
+  }
   endGroup();
 }
 function formatProgress(progress) {
@@ -22786,8 +23104,141 @@ function outcomeOfError(error2, interrupted) {
 }
 
 // src/report/outputs.ts
-import { chmodSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join as join2 } from "node:path";
+
+// src/clusters/resolve.ts
+var CLUSTER_LIST_API_VERSION = "2024-09-01";
+var FLEET_API_VERSION = "2025-03-01";
+var MAX_PAGES = 200;
+async function resolveClusters(selection, arm) {
+  const notices = [];
+  const lookups = /* @__PURE__ */ new Map();
+  const expand3 = (entry) => {
+    const key = entryKey(entry);
+    let found = lookups.get(key);
+    if (!found) {
+      found = expandEntry(entry, arm, notices);
+      lookups.set(key, found);
+    }
+    return found;
+  };
+  const included = await Promise.all(selection.include.map(expand3));
+  const excluded = new Set(
+    (await Promise.all(selection.exclude.map(expand3))).flat().map((ref) => clusterKey(ref))
+  );
+  const seen = /* @__PURE__ */ new Set();
+  const clusters = [];
+  for (const ref of included.flat()) {
+    const key = clusterKey(ref);
+    if (excluded.has(key) || seen.has(key)) continue;
+    seen.add(key);
+    clusters.push(ref);
+  }
+  return { clusters, notices };
+}
+function clusterKey(ref) {
+  return ref.resourceId.toLowerCase();
+}
+function entryKey(entry) {
+  switch (entry.kind) {
+    case "cluster":
+      return clusterKey(entry.ref);
+    case "tag":
+      return `tag:${entry.subscriptionId}:${entry.name.toLowerCase()}=${entry.value}`.toLowerCase();
+    case "fleet":
+      return `fleet:${entry.fleetId}`.toLowerCase();
+  }
+}
+async function expandEntry(entry, arm, notices) {
+  switch (entry.kind) {
+    case "cluster":
+      return [entry.ref];
+    case "tag":
+      return clustersWithTag(entry, arm, notices);
+    case "fleet":
+      return fleetMembers(entry, arm, notices);
+  }
+}
+async function clustersWithTag(entry, arm, notices) {
+  const items = await listAll(
+    arm,
+    `/subscriptions/${entry.subscriptionId}/providers/Microsoft.ContainerService/managedClusters?api-version=${CLUSTER_LIST_API_VERSION}`
+  );
+  const wanted = entry.name.toLowerCase();
+  const matching = items.filter((item) => {
+    const tags = isRecord(item) && isRecord(item.tags) ? item.tags : {};
+    return Object.entries(tags).some(
+      ([name, value]) => name.toLowerCase() === wanted && value === entry.value
+    );
+  });
+  if (matching.length === 0)
+    notices.push(
+      `${entry.text} matched none of the ${items.length} AKS clusters of subscription ${entry.subscriptionId}.`
+    );
+  return matching.flatMap((item) => clusterFromService(item, "id", entry.text, notices));
+}
+async function fleetMembers(entry, arm, notices) {
+  const members = await listAll(arm, `${entry.fleetId}/members?api-version=${FLEET_API_VERSION}`);
+  const clusters = members.flatMap((member) => {
+    const properties = isRecord(member) && isRecord(member.properties) ? member.properties : {};
+    const id = properties.clusterResourceId;
+    if (typeof id === "string" && !/\/managedclusters\//i.test(id)) {
+      notices.push(
+        `${entry.text}: member ${clip(id, 200)} is not an AKS cluster (run command is AKS only); skipped.`
+      );
+      return [];
+    }
+    return clusterFromService(properties, "clusterResourceId", entry.text, notices);
+  });
+  if (members.length === 0) notices.push(`${entry.text} has no members.`);
+  return clusters;
+}
+function clusterFromService(item, field, source, notices) {
+  const id = isRecord(item) ? item[field] : void 0;
+  if (typeof id !== "string") {
+    notices.push(`${source}: an item without a ${field} was skipped.`);
+    return [];
+  }
+  try {
+    return [parseAksCluster(id, "")];
+  } catch (error2) {
+    if (!(error2 instanceof InputError)) throw error2;
+    notices.push(`${source}: '${clip(id, 200)}' is not an AKS cluster resource ID; skipped.`);
+    return [];
+  }
+}
+async function listAll(arm, path7) {
+  const items = [];
+  let next = path7;
+  for (let page = 0; next !== void 0; page++) {
+    if (page >= MAX_PAGES)
+      throw new ActionError(
+        `ARM kept answering with a nextLink after ${MAX_PAGES} pages of ${path7.split("?")[0] ?? path7}; stopped reading.`
+      );
+    const { body } = await arm.send("GET", next);
+    const value = isRecord(body) ? body.value : void 0;
+    if (!Array.isArray(value))
+      throw new ActionError(`ARM answered the list ${clip(next, 200)} without a value array.`);
+    items.push(...value);
+    next = isRecord(body) && typeof body.nextLink === "string" && body.nextLink !== "" ? body.nextLink : void 0;
+  }
+  return items;
+}
+
+// src/clusters/shards.ts
+function shardOf(clusters, shard) {
+  const order = [...clusters].sort(
+    (a, b) => clusterKey(a) < clusterKey(b) ? -1 : clusterKey(a) > clusterKey(b) ? 1 : 0
+  );
+  const mine = new Set(
+    order.filter((_, at) => at % shard.count === shard.index - 1).map((ref) => clusterKey(ref))
+  );
+  return clusters.filter((ref) => mine.has(clusterKey(ref)));
+}
+function shardMatrix(count) {
+  return { shard: Array.from({ length: count }, (_, at) => `${at + 1}/${count}`) };
+}
 
 // src/report/summary.ts
 var SUMMARY_LOGS_BYTES = 64 * 1024;
@@ -22809,6 +23260,11 @@ function headingText(report) {
   return ` ${HEADLINES[report.verdict]}: ${escapeInline(report.status)}${exit}`;
 }
 function renderSummary(report) {
+  if (report.fleet) return renderFleetSummary(report, report.fleet);
+  if (report.operation === "list-clusters" && report.resolved) return renderClusterList(report);
+  return renderSingleSummary(report);
+}
+function renderSingleSummary(report) {
   const rows = [
     ["Operation", report.operation],
     ["Cluster", report.cluster],
@@ -22835,22 +23291,12 @@ function renderSummary(report) {
     ],
     ...report.details ?? []
   ];
-  const table = rows.filter((row) => row[1] !== void 0 && row[1] !== "").map(
-    ([label, value]) => `<tr><th align="left">${escapeInline(label)}</th><td>${escapeInline(value)}</td></tr>`
-  ).join("\n");
   const parts = [
     `<h3>${ICONS[report.verdict]} ${escapeInline(report.operation)}${headingText(report)}</h3>`,
-    `<table>
-${table}
-</table>`
+    labelledTable(rows)
   ];
-  if (report.message) {
-    const fix = report.fix ? `<br>
-<b>Fix:</b> ${escapeInline(report.fix)}` : "";
-    parts.push(
-      `<p><b>${report.verdict === "fail" ? "Error" : "Warning"}:</b> ${escapeInline(report.message)}${fix}</p>`
-    );
-  }
+  const error2 = errorParagraph(report);
+  if (error2) parts.push(error2);
   if (report.logs !== void 0) parts.push(renderLogs(report.logs, report.logsFile));
   if (report.logsHidden) {
     parts.push(
@@ -22863,6 +23309,98 @@ ${table}
     );
   }
   return `${parts.join("\n")}
+`;
+}
+function labelledTable(rows) {
+  const body = rows.filter((row) => row[1] !== void 0 && row[1] !== "").map(
+    ([label, value]) => `<tr><th align="left">${escapeInline(label)}</th><td>${escapeInline(value)}</td></tr>`
+  ).join("\n");
+  return `<table>
+${body}
+</table>`;
+}
+function errorParagraph(report) {
+  if (!report.message) return void 0;
+  const fix = report.fix ? `<br>
+<b>Fix:</b> ${escapeInline(report.fix)}` : "";
+  return `<p><b>${report.verdict === "fail" ? "Error" : "Warning"}:</b> ${escapeInline(report.message)}${fix}</p>`;
+}
+var FLEET_TAILS_BYTES = 256 * 1024;
+function renderFleetSummary(report, fleet) {
+  const { results } = fleet;
+  const count = (test) => results.filter(test).length;
+  const passed = count((r) => r.verdict === "pass" || r.verdict === "warn");
+  const failed = count((r) => r.verdict === "fail");
+  const notStarted2 = count((r) => r.verdict === void 0);
+  const totals = [
+    `${passed} passed`,
+    failed ? `${failed} failed` : "",
+    notStarted2 ? `${notStarted2} not started` : ""
+  ].filter(Boolean);
+  const heading = `<h3>${ICONS[report.verdict]} ${escapeInline(report.operation)} on ${results.length} clusters: ${escapeInline(report.status)} (${totals.join(", ")})</h3>`;
+  const summaryTable = labelledTable([
+    ["Operation", report.operation],
+    [
+      "Clusters",
+      `${results.length}${report.resolved && report.resolved.length !== results.length ? ` of ${report.resolved.length} (this shard)` : ""}`
+    ],
+    ["Passed", String(passed)],
+    ["Failed", failed ? String(failed) : void 0],
+    [
+      "Not started",
+      notStarted2 ? `${notStarted2} (${fleet.notStartedBecause ?? "the run stopped"})` : void 0
+    ],
+    ["Waves", fleet.waves.length > 1 ? fleet.waves.join(", ") : void 0],
+    ["Duration", formatDuration(report.durationMs)],
+    ["Requests", String(report.requests)],
+    ["Polls", String(report.polls)],
+    ["Retries", String(report.retries)],
+    ["Throttled (429)", fleet.throttled ? String(fleet.throttled) : void 0],
+    [
+      "Waited for the request budget",
+      fleet.budgetWaitMs >= 1e3 ? formatDuration(fleet.budgetWaitMs) : void 0
+    ],
+    ["Correlation id", report.correlationId],
+    ["Logs folder", report.logsFile]
+  ]);
+  let tailBudget = FLEET_TAILS_BYTES;
+  const rows = results.map((result) => {
+    const icon = result.verdict ? ICONS[result.verdict] : "⏸️";
+    let details = result.verdict === "fail" || result.verdict === "warn" ? escapeInline(result.message ?? result.reason ?? "") : "";
+    if (result.tail && tailBudget > 0) {
+      tailBudget -= Buffer.byteLength(result.tail);
+      details += `<details><summary>Last lines of output</summary><pre>${escapeHtml(result.tail)}</pre></details>`;
+    }
+    const cells = [
+      `<td title="${escapeHtml(result.cluster)}">${escapeInline(`${result.resourceGroup}/${result.name}`)}</td>`,
+      `<td>${icon} ${escapeInline(result.status)}</td>`,
+      `<td>${result.exitCode ?? ""}</td>`,
+      `<td>${result.durationMs === void 0 ? "" : formatDuration(result.durationMs)}</td>`,
+      `<td>${details}</td>`
+    ];
+    return `<tr>${cells.join("")}</tr>`;
+  });
+  const clusterTable = `<table>
+<tr><th align="left">Cluster</th><th align="left">Status</th><th align="left">Exit code</th><th align="left">Duration</th><th align="left">Details</th></tr>
+${rows.join("\n")}
+</table>`;
+  return `${[heading, summaryTable, errorParagraph(report), clusterTable].filter(Boolean).join("\n")}
+`;
+}
+function renderClusterList(report) {
+  const clusters = report.resolved ?? [];
+  const heading = `<h3>${ICONS[report.verdict]} list-clusters: ${clusters.length} clusters${report.shards && report.shards > 1 ? ` in ${report.shards} shards` : ""}</h3>`;
+  const table = labelledTable([
+    ["Clusters", String(clusters.length)],
+    ["Shards", String(report.shards ?? 1)],
+    ["Requests", String(report.requests)],
+    ["Correlation id", report.correlationId]
+  ]);
+  const list = `<details><summary>Resolved clusters</summary>
+
+<pre>${escapeHtml(clusters.join("\n"))}</pre>
+</details>`;
+  return `${[heading, table, errorParagraph(report), list].filter(Boolean).join("\n")}
 `;
 }
 function describeAttempts(attempts) {
@@ -22908,10 +23446,35 @@ function outputValues(report) {
     "percent-complete": report.percentComplete?.toString() ?? "",
     result: resultOutput(report),
     "correlation-id": report.correlationId ?? "",
-    results: "",
-    "failed-clusters": "",
-    clusters: "",
-    matrix: ""
+    ...clusterOutputs(report)
+  };
+}
+function resultEntry(result) {
+  return {
+    cluster: result.cluster,
+    status: result.status,
+    "exit-code": result.exitCode ?? null,
+    "command-id": result.commandId ?? null,
+    "operation-id": result.operationId ?? null,
+    reason: result.reason ?? null,
+    "started-at": result.startedAt ?? null,
+    "finished-at": result.finishedAt ?? null,
+    "logs-file": result.logsFile ?? null
+  };
+}
+function singleResult(report) {
+  const [cluster] = report.resolved ?? [];
+  if (cluster === void 0 || report.operation === "list-clusters") return [];
+  return [{ ...report, cluster, name: "", resourceGroup: "" }];
+}
+function clusterOutputs(report) {
+  const results = report.fleet?.results ?? singleResult(report);
+  const failed = results.filter((result) => result.verdict === "fail");
+  return {
+    results: report.resolved ? JSON.stringify(results.map(resultEntry)) : "",
+    "failed-clusters": report.resolved ? JSON.stringify(failed.map((result) => result.cluster)) : "",
+    clusters: report.resolved ? JSON.stringify(report.resolved) : "",
+    matrix: report.shards ? JSON.stringify(shardMatrix(report.shards)) : ""
   };
 }
 var OUTPUTS_BUDGET_BYTES = 900 * 1024;
@@ -22925,10 +23488,19 @@ function resultOutput(report) {
     (key, value) => key === "logs" && typeof value === "string" ? `(${Buffer.byteLength(value)} bytes, omitted here: see the logs output or logs-file)` : value
   );
 }
+function safeFileName(name) {
+  return name.replace(/[^\w.-]/g, "_").replace(/^\.+/, "_");
+}
+function logsFolderPath(folder) {
+  const temp = process.env.RUNNER_TEMP;
+  return temp ? join2(temp, safeFileName(folder)) : void 0;
+}
 function writeLogsFile(name, logs, options = {}) {
-  const dir = process.env.RUNNER_TEMP;
-  if (!dir) return void 0;
-  const path7 = join2(dir, `${name.replace(/[^\w.-]/g, "_")}.log`);
+  const temp = process.env.RUNNER_TEMP;
+  if (!temp) return void 0;
+  const dir = options.folder ? join2(temp, safeFileName(options.folder)) : temp;
+  mkdirSync(dir, { recursive: true });
+  const path7 = join2(dir, `${safeFileName(name)}.log`);
   if (options.private) {
     writeFileSync(path7, "", { mode: 384 });
     chmodSync(path7, 384);
@@ -27508,6 +28080,192 @@ function commandIdFrom(location) {
   return id;
 }
 
+// src/clusters/rollout.ts
+function planWaves(total, sizes) {
+  const waves = [];
+  let left = total;
+  for (const [at, size] of sizes.entries()) {
+    if (left === 0) break;
+    const wanted = at === sizes.length - 1 ? left : "count" in size ? size.count : Math.max(1, Math.ceil(left * size.percent / 100));
+    const wave = Math.min(left, wanted);
+    waves.push(wave);
+    left -= wave;
+  }
+  return waves;
+}
+async function runRollout(count, options, work) {
+  const started = /* @__PURE__ */ new Set();
+  let failed = false;
+  let stoppedBy;
+  const mayStart = () => {
+    if (options.signal.aborted) stoppedBy ??= "signal";
+    else if (failed && options.failFast) stoppedBy ??= "failure";
+    return stoppedBy === void 0;
+  };
+  let first = 0;
+  for (const [wave, size] of options.waves.entries()) {
+    if (!mayStart()) break;
+    options.onWave?.(wave + 1, size, options.waves.length);
+    const queue = Array.from({ length: size }, (_, at) => first + at);
+    first += size;
+    let waveFailed = false;
+    const worker = async () => {
+      for (let next = queue.shift(); next !== void 0; next = queue.shift()) {
+        if (!mayStart()) return;
+        started.add(next);
+        const passed = await work(next);
+        if (!passed) {
+          failed = true;
+          waveFailed = true;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(options.maxParallel, size) }, worker));
+    if (waveFailed && wave < options.waves.length - 1) {
+      stoppedBy ??= options.signal.aborted ? "signal" : failed && options.failFast ? "failure" : "wave";
+      break;
+    }
+  }
+  return { started, stoppedBy };
+}
+
+// src/clusters/fleet.ts
+var RUNNING = "Running";
+var HEARTBEAT_MS = 3e4;
+var TAIL_LINES = 10;
+var TAIL_BYTES = 2048;
+async function runOnClusters(clusters, options, services) {
+  const results = clusters.map((cluster) => notStarted(cluster));
+  const waves = planWaves(clusters.length, options.rollout);
+  const progress = new Progress(results, services.log);
+  const heartbeat = setInterval(() => progress.printIfQuiet(HEARTBEAT_MS), HEARTBEAT_MS / 3);
+  heartbeat.unref();
+  try {
+    services.log(
+      `Working on ${clusters.length} clusters, at most ${options.maxParallel} at once${waves.length > 1 ? `, in ${waves.length} waves (${waves.join(", ")})` : ""}${options.failFast ? "; fail-fast: no new cluster starts after a failure" : ""}.`
+    );
+    const { stoppedBy } = await runRollout(
+      clusters.length,
+      {
+        waves,
+        maxParallel: options.maxParallel,
+        failFast: options.failFast,
+        signal: services.signal,
+        onWave: (wave, size, of) => {
+          if (of > 1) services.log(`Wave ${wave} of ${of}: ${size} clusters.`);
+        }
+      },
+      async (index) => {
+        const cluster = clusters[index];
+        if (!cluster) return true;
+        results[index] = { ...notStarted(cluster), status: RUNNING };
+        const { log, ...result } = await runOne(cluster, services);
+        results[index] = result;
+        services.printCluster(groupTitle(result), log);
+        progress.print();
+        return result.verdict !== "fail";
+      }
+    );
+    return {
+      results,
+      waves,
+      notStartedBecause: results.some((r) => r.status === STATUS.NotStarted) ? whyNotStarted(stoppedBy, services.interrupted()) : void 0
+    };
+  } finally {
+    clearInterval(heartbeat);
+  }
+}
+function notStarted(cluster) {
+  return {
+    cluster: cluster.resourceId,
+    name: cluster.name,
+    resourceGroup: cluster.resourceGroup,
+    status: STATUS.NotStarted,
+    verdict: void 0
+  };
+}
+async function runOne(cluster, services) {
+  const log = [];
+  const facts = {};
+  const started = Date.now();
+  let outcome;
+  try {
+    const judged = await services.perform(services.contextFor(cluster, log, facts), cluster);
+    if (judged.learned) mergeFacts(facts, judged.learned);
+    outcome = judged;
+  } catch (error2) {
+    outcome = outcomeOfError(error2, services.interrupted());
+  }
+  if (outcome.message)
+    log.push({
+      kind: "line",
+      text: `${outcome.verdict === "fail" ? "Error" : "Warning"}: ${outcome.message}${outcome.fix ? ` Fix: ${outcome.fix}` : ""}`
+    });
+  return {
+    cluster: cluster.resourceId,
+    name: cluster.name,
+    resourceGroup: cluster.resourceGroup,
+    status: outcome.status,
+    verdict: outcome.verdict,
+    exitCode: facts.exitCode,
+    commandId: facts.commandId,
+    operationId: facts.operationId,
+    reason: facts.reason,
+    startedAt: facts.startedAt,
+    finishedAt: facts.finishedAt,
+    logsFile: facts.logsFile,
+    durationMs: Date.now() - started,
+    message: outcome.headline ?? outcome.message,
+    tail: outcome.verdict === "fail" && facts.logs ? lastLines(facts.logs) : void 0,
+    log
+  };
+}
+var ICONS2 = { pass: "✅", warn: "⚠️", fail: "❌" };
+function groupTitle(result) {
+  const exit = result.exitCode === void 0 ? "" : `, exit code ${result.exitCode}`;
+  const icon = result.verdict ? ICONS2[result.verdict] : "•";
+  return `${icon} ${result.resourceGroup}/${result.name}: ${result.status}${exit}, ${formatDuration(result.durationMs ?? 0)}`;
+}
+function whyNotStarted(stoppedBy, interrupted) {
+  if (stoppedBy === "signal")
+    return interrupted ? "the job was cancelled" : "the step’s timeout ran out";
+  if (stoppedBy === "wave") return "a cluster of the previous wave did not pass";
+  return "a cluster failed and fail-fast is on";
+}
+function lastLines(logs) {
+  const lines = logs.replace(/\s+$/, "").split(/\r?\n/);
+  const tail = lines.slice(-TAIL_LINES).join("\n");
+  return tail.length > TAIL_BYTES ? tail.slice(-TAIL_BYTES) : tail;
+}
+var Progress = class {
+  #results;
+  #log;
+  #started = Date.now();
+  #printedAt = Date.now();
+  constructor(results, log) {
+    this.#results = results;
+    this.#log = log;
+  }
+  print() {
+    this.#printedAt = Date.now();
+    this.#log(this.line());
+  }
+  printIfQuiet(quietMs) {
+    if (Date.now() - this.#printedAt >= quietMs) this.print();
+  }
+  line() {
+    const count = (test) => this.#results.filter(test).length;
+    const parts = [
+      [count((r) => r.verdict === "pass" || r.verdict === "warn"), "passed"],
+      [count((r) => r.verdict === "fail"), "failed"],
+      [count((r) => r.status === RUNNING), "running"],
+      [count((r) => r.status === STATUS.NotStarted), "not started"]
+    ];
+    const shown = parts.filter(([n], at) => n > 0 || at === 0).map(([n, what]) => `${n} ${what}`);
+    return `Clusters: ${shown.join(", ")} · elapsed ${formatDuration(Date.now() - this.#started)}`;
+  }
+};
+
 // src/main.ts
 var runner = {
   env: (name) => process.env[name] ?? "",
@@ -27526,7 +28284,9 @@ async function run() {
     stats: { requests: 0, retries: 0, polls: 0 },
     interrupt: new AbortController(),
     disposers: [],
-    afterPublish: []
+    afterPublish: [],
+    scheduler: new PollScheduler(),
+    clusters: {}
   };
   const stopListening = listenForCancellation(state.interrupt);
   for (const password of proxyPasswords(runner.env)) runner.mask(password);
@@ -27537,7 +28297,7 @@ async function run() {
   try {
     const settings = readSettings(runnerInputs());
     operation = settings.operation;
-    cluster = settings.operation === "cancel-fault" ? settings.gatewayUrl : settings.cluster.resourceId;
+    cluster = settings.operation === "cancel-fault" ? settings.gatewayUrl : settings.operation !== "list-clusters" && settings.cluster ? settings.cluster.resourceId : cluster;
     const signal = AbortSignal.any([state.interrupt.signal, deadline(settings.timeoutMs, state)]);
     const { learned, ...judged } = await perform(settings, state, signal, startedAt);
     if (learned) mergeFacts(state.facts, learned);
@@ -27547,11 +28307,13 @@ async function run() {
   } finally {
     for (const dispose of state.disposers) dispose();
   }
+  const { label, ...clusters } = state.clusters;
   await publish({
     ...state.facts,
     ...outcome,
+    ...clusters,
     operation,
-    cluster,
+    cluster: label ?? cluster,
     durationMs: Date.now() - startedAt,
     ...state.stats
   });
@@ -27586,7 +28348,9 @@ async function perform(settings, state, signal, startedAt) {
   const attachment = settings.operation === "run-command" ? await prepareRunCommand(settings, signal, info2) : void 0;
   const login = await signIn(settings, runner, signal);
   info2(login.description);
-  const armTransport = createTransport(state, signal, settings.timeoutMs);
+  const { shard } = settings.fleet;
+  const budget = new RequestBudget(shard ? shareOf(ARM_BUDGET, shard.count) : ARM_BUDGET);
+  const armTransport = createTransport(state, signal, settings.timeoutMs, ARM_RETRY, { budget });
   const correlationId = randomUUID4();
   mergeFacts(state.facts, { correlationId });
   const arm = new ArmClient({
@@ -27603,7 +28367,72 @@ async function perform(settings, state, signal, startedAt) {
     }
   });
   const ctx = { ...base, arm };
-  return performAks(ctx, settings, attachment, login.tokens);
+  if (settings.operation !== "list-clusters" && settings.cluster && !shard) {
+    state.clusters.resolved = [settings.cluster.resourceId];
+    return performAks(ctx, onCluster(settings, settings.cluster), attachment, login.tokens);
+  }
+  const clusters = await resolveSelection(settings, arm, state);
+  if (settings.operation === "list-clusters") {
+    state.clusters.shards = settings.fleet.shards;
+    return { status: STATUS.Succeeded, verdict: "pass", message: void 0 };
+  }
+  const mine = shard ? shardOf(clusters, shard) : clusters;
+  if (shard)
+    info2(`Shard ${shard.index}/${shard.count}: ${mine.length} of the ${clusters.length} clusters.`);
+  state.clusters.label = `${mine.length} clusters`;
+  const fleet = await runOnClusters(mine, settings.fleet, {
+    contextFor: (cluster, log, facts) => clusterContext(ctx, { settings, state, signal, cluster, log, facts, correlationId }),
+    perform: (clusterCtx, cluster) => performAks(clusterCtx, onCluster(settings, cluster), attachment, login.tokens),
+    interrupted: () => state.interrupt.signal.aborted,
+    signal,
+    log: info2,
+    printCluster: printClusterLog
+  });
+  state.clusters.fleet = { ...fleet, budgetWaitMs: budget.waitedMs, throttled: budget.throttled };
+  if (fleet.results.some((result) => result.logsFile))
+    mergeFacts(state.facts, { logsFile: logsFolderPath(logsFolder(correlationId)) });
+  return fleetOutcome(fleet, state.interrupt.signal.aborted, signal.aborted);
+}
+async function resolveSelection(settings, arm, state) {
+  const { clusters, notices } = await resolveClusters(settings.selection, arm);
+  for (const notice of notices) info2(notice);
+  state.clusters.resolved = clusters.map((cluster) => cluster.resourceId);
+  state.clusters.label = `${clusters.length} clusters`;
+  if (clusters.length === 0)
+    throw new ActionError(
+      "The cluster input names no cluster once its tags, fleets and exclusions are looked up.",
+      "Check the tag (name and exact value) and the subscription-id, or the fleet, in the cluster input."
+    );
+  info2(`The cluster input names ${clusters.length} clusters:`);
+  for (const cluster of clusters) info2(`  ${cluster.resourceId}`);
+  return clusters;
+}
+function fleetOutcome(fleet, interrupted, stopped) {
+  const { results } = fleet;
+  const failed = results.filter((result) => result.verdict === "fail");
+  const notStarted2 = results.filter((result) => result.verdict === void 0);
+  const warned = results.filter((result) => result.verdict === "warn");
+  if (failed.length === 0 && notStarted2.length === 0) {
+    return {
+      status: STATUS.Succeeded,
+      verdict: warned.length > 0 ? "warn" : "pass",
+      message: warned.length > 0 ? `${warned.length} of ${results.length} clusters passed with a warning: ${warned.map((r) => `${r.resourceGroup}/${r.name} (${r.message ?? r.status})`).join("; ")}` : void 0
+    };
+  }
+  const named = failed.slice(0, 10).map(
+    (r) => `${r.resourceGroup}/${r.name} (${r.status}${r.exitCode === void 0 ? "" : `, exit code ${r.exitCode}`})`
+  );
+  const more = failed.length > named.length ? ` and ${failed.length - named.length} more` : "";
+  const never = notStarted2.length ? ` ${notStarted2.length} not started: ${fleet.notStartedBecause ?? "the run stopped"}.` : "";
+  return {
+    status: interrupted ? STATUS.Interrupted : stopped ? STATUS.TimedOut : STATUS.Failed,
+    verdict: "fail",
+    message: `${failed.length} of ${results.length} clusters did not pass${failed.length ? `: ${named.join(", ")}${more}` : ""}.${never}`,
+    fix: "The results output has each cluster; to run again on those that did not pass or start, give the failed-clusters output (or those of results) as the cluster input."
+  };
+}
+function onCluster(settings, cluster) {
+  return { ...settings, cluster };
 }
 function performAks(ctx, settings, attachment, tokens) {
   switch (settings.operation) {
@@ -27617,14 +28446,14 @@ function performAks(ctx, settings, attachment, tokens) {
       return operationStatus(ctx, settings);
   }
 }
-function createTransport(state, signal, stepTimeoutMs, policy = ARM_RETRY, trust = {}) {
+function createTransport(state, signal, stepTimeoutMs, policy = ARM_RETRY, extra = {}) {
   const transport = new Transport({
     userAgent: USER_AGENT,
     policy,
     signal,
     stats: state.stats,
     timeouts: requestTimeouts(stepTimeoutMs),
-    ...trust,
+    ...extra,
     onRetry: (notice) => info2(
       `Retrying ${notice.method} ${displayUrl(notice.url)} in ${formatDuration(notice.delayMs)} (${notice.reason}; retry ${notice.attempt}).`
     ),
@@ -27642,18 +28471,46 @@ function operationContext(settings, state, signal, startedAt) {
     warn: (line) => warning(inert(line)),
     printUntrusted: printUntrustedBlock,
     keepLogs: writeLogsFile,
-    poll: async (observe, options = {}) => {
-      const outcome = await pollUntilDone(observe, {
-        ...options,
-        interval: settings.pollInterval,
-        signal,
-        startedAt,
-        onProgress: (progress) => info2(formatProgress(progress))
-      });
-      state.stats.polls += outcome.polls;
-      return outcome;
-    },
+    poll: poller(settings, state, signal, startedAt, info2),
     stopped: (lastState, resume) => stoppedOutcome(state.interrupt.signal.aborted, settings.timeoutMs, lastState, resume)
+  };
+}
+function poller(settings, state, signal, startedAt, log) {
+  return async (observe, options = {}) => {
+    const outcome = await pollUntilDone(observe, {
+      ...options,
+      interval: settings.pollInterval,
+      signal,
+      startedAt,
+      sleep: (ms, abort2) => state.scheduler.sleep(ms, abort2),
+      onProgress: (progress) => log(formatProgress(progress))
+    });
+    state.stats.polls += outcome.polls;
+    return outcome;
+  };
+}
+function logsFolder(correlationId) {
+  return `aks-clusters-${correlationId.slice(0, 8)}`;
+}
+function clusterContext(shared, on) {
+  const { cluster, log, facts } = on;
+  const line = (text) => log.push({ kind: "line", text });
+  return {
+    ...shared,
+    facts,
+    record: (learned) => mergeFacts(facts, learned),
+    log: line,
+    warn: (text) => log.push({ kind: "warning", text: `${cluster.name}: ${text}` }),
+    printUntrusted: (title, text) => log.push({ kind: "untrusted", title, text }),
+    keepLogs: (_name, logs, options) => writeLogsFile(
+      `${cluster.resourceGroup}_${cluster.name}_${cluster.subscriptionId.slice(0, 8)}`,
+      logs,
+      {
+        ...options,
+        folder: logsFolder(on.correlationId)
+      }
+    ),
+    poll: poller(on.settings, on.state, on.signal, Date.now(), line)
   };
 }
 function listenForCancellation(interrupt) {

@@ -1,7 +1,7 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import type { TokenCredential } from '@azure/core-auth';
+import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { InputError, SignInError, errorMessage } from '../base/errors.ts';
 import { isRecord, parseJson } from '../base/json.ts';
 import { parseClientId, parseTenantId } from '../inputs/parsers.ts';
@@ -233,6 +233,9 @@ export async function signIn(
   };
 }
 
+/** A kept token is asked for anew this long before it expires (as @azure/identity refreshes). */
+const TOKEN_REFRESH_MARGIN_MS = 5 * 60_000;
+
 function tokenSource(
   newCredential: () => TokenCredential,
   kind: AzureAuthKind,
@@ -243,34 +246,54 @@ function tokenSource(
 ): TokenSource {
   const masked = new Set<string>();
   let credential = newCredential();
+  // One request per scope at a time and a token kept until near its expiry: many clusters asking
+  // at once share one answer, and a CLI sign-in is not asked again for every call.
+  const pending = new Map<string, Promise<string>>();
+  const kept = new Map<string, { token: string; refreshAt: number }>();
+  const fetchToken = async (scope: string, fresh: boolean): Promise<string> => {
+    // @azure/identity keeps tokens until they are close to expiry by the runner's clock; a
+    // token the server calls expired needs a credential with an empty cache.
+    if (fresh) credential = newCredential();
+    let answer: AccessToken | null | undefined;
+    try {
+      const request = credential.getToken(scope, signal ? { abortSignal: signal } : {});
+      answer = await raceAbort(request, signal);
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      // @azure/identity hides a proxy's refusal (e.g. endpoints_resolution_error): ask it.
+      const proxyProblem =
+        kind === 'azure-cli' ? undefined : await proxyRefusalFor(authorityHost, signal);
+      if (signal?.aborted) throw signal.reason;
+      if (proxyProblem) throw proxySignInFailure(kind, scope, proxyProblem);
+      throw (
+        (await connectionSignInFailure(kind, scope, error, authorityHost)) ??
+        signInFailure(kind, scope, error, describeFailure())
+      );
+    }
+    const token = answer?.token;
+    if (!token)
+      throw signInFailure(kind, scope, new Error('no token was returned'), describeFailure());
+    if (!masked.has(token)) {
+      masked.add(token);
+      runner.mask(token);
+    }
+    const refreshAt = (answer?.expiresOnTimestamp ?? 0) - TOKEN_REFRESH_MARGIN_MS;
+    if (refreshAt > Date.now()) kept.set(scope, { token, refreshAt });
+    else kept.delete(scope);
+    return token;
+  };
   return {
-    async getToken(scope, options = {}) {
-      // @azure/identity keeps tokens until they are close to expiry by the runner's clock; a
-      // token the server calls expired needs a credential with an empty cache.
-      if (options.fresh) credential = newCredential();
-      let token: string | undefined;
-      try {
-        const request = credential.getToken(scope, signal ? { abortSignal: signal } : {});
-        token = (await raceAbort(request, signal))?.token;
-      } catch (error) {
-        if (signal?.aborted) throw signal.reason;
-        // @azure/identity hides a proxy's refusal (e.g. endpoints_resolution_error): ask it.
-        const proxyProblem =
-          kind === 'azure-cli' ? undefined : await proxyRefusalFor(authorityHost, signal);
-        if (signal?.aborted) throw signal.reason;
-        if (proxyProblem) throw proxySignInFailure(kind, scope, proxyProblem);
-        throw (
-          (await connectionSignInFailure(kind, scope, error, authorityHost)) ??
-          signInFailure(kind, scope, error, describeFailure())
-        );
-      }
-      if (!token)
-        throw signInFailure(kind, scope, new Error('no token was returned'), describeFailure());
-      if (!masked.has(token)) {
-        masked.add(token);
-        runner.mask(token);
-      }
-      return token;
+    getToken(scope, options = {}) {
+      const fresh = options.fresh === true;
+      const held = kept.get(scope);
+      if (!fresh && held && held.refreshAt > Date.now()) return Promise.resolve(held.token);
+      const inFlight = pending.get(scope);
+      if (!fresh && inFlight) return inFlight;
+      const request = fetchToken(scope, fresh).finally(() => {
+        if (pending.get(scope) === request) pending.delete(scope);
+      });
+      pending.set(scope, request);
+      return request;
     },
   };
 }

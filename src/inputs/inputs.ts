@@ -1,7 +1,7 @@
 import { isKnownAuthority, lookupCloud, sameOrigin, CLOUD_NAMES } from './cloud.ts';
 import { InputError } from '../base/errors.ts';
+import { parseClusterSelection, parseRollout, parseShard, singleCluster } from './clusters.ts';
 import {
-  parseAksCluster,
   parseApiVersion,
   parseBoolean,
   parseChoice,
@@ -21,10 +21,11 @@ import {
 } from './parsers.ts';
 import {
   AUTH_KINDS,
-  type AksSettings,
   type CommonSettings,
   type Endpoints,
-  type Settings,
+  type FleetOptions,
+  type ListClustersSettings,
+  type ReadSettings,
 } from './settings.ts';
 import { clip } from '../base/format.ts';
 import { OPERATIONS, type InputName, type OperationName } from './contract.ts';
@@ -46,21 +47,31 @@ export function runnerInputs(env: NodeJS.ProcessEnv = process.env): InputSource 
   };
 }
 
+/** The most clusters worked on at once: beyond this, ARM's limits, not the runner, decide. */
+const MAX_PARALLEL = 256;
+
 /** Reads and checks every input once, before any call is made. */
-export function readSettings(source: InputSource): Settings {
+export function readSettings(source: InputSource): ReadSettings {
   const operation = parseChoice('operation', source.input('operation'), OPERATIONS, 'run-command');
   const common = readCommon(source, operation);
   if (operation === 'cancel-fault') return readCancelFault(source, common);
-  if (operation === 'list-clusters')
-    throw new InputError('operation', 'list-clusters is not available yet');
-  const aks: AksSettings = {
+  const selection = parseClusterSelection(
+    source.input('cluster'),
+    source.input('subscription-id') || source.env('AZURE_SUBSCRIPTION_ID'),
+  );
+  const aks: Omit<ListClustersSettings, 'operation'> = {
     ...common,
-    cluster: parseAksCluster(
-      source.input('cluster'),
-      source.input('subscription-id') || source.env('AZURE_SUBSCRIPTION_ID'),
-    ),
+    selection,
+    fleet: readFleetOptions(source),
     apiVersion: parseApiVersion('api-version', source.input('api-version')),
   };
+  if (operation === 'list-clusters') return { ...aks, operation };
+  const cluster = singleCluster(selection);
+  if (!cluster && operation === 'command-result')
+    throw new InputError(
+      'cluster',
+      'names several clusters; command-result reads one command of one cluster (see the results output of the run-command step for each cluster)',
+    );
   const exitCodes = () => parseExitCodes('success-exit-codes', source.input('success-exit-codes'));
   const showLogs = () => parseBoolean('show-logs', source.input('show-logs'), true);
   const nodePool = parseNodePool('node-pool', source.input('node-pool'));
@@ -74,6 +85,7 @@ export function readSettings(source: InputSource): Settings {
     case 'run-command':
       return {
         ...aks,
+        cluster,
         operation,
         command: required(
           source,
@@ -100,6 +112,7 @@ export function readSettings(source: InputSource): Settings {
     case 'command-result':
       return {
         ...aks,
+        cluster,
         operation,
         commandId: parseCommandId(
           'command-id',
@@ -109,15 +122,31 @@ export function readSettings(source: InputSource): Settings {
         showLogs: showLogs(),
       };
     case 'abort':
-      return { ...aks, operation, nodePool };
+      return { ...aks, cluster, operation, nodePool };
     case 'operation-status':
       return {
         ...aks,
+        cluster,
         operation,
         operationId: parseOperationId('operation-id', source.input('operation-id')),
         nodePool,
       };
   }
+}
+
+function readFleetOptions(source: InputSource): FleetOptions {
+  const atLeastOne = (input: 'max-parallel' | 'shards', fallback: number) => {
+    const value = parseCount(input, source.input(input), fallback, MAX_PARALLEL);
+    if (value < 1) throw new InputError(input, `must be at least 1 (at most ${MAX_PARALLEL})`);
+    return value;
+  };
+  return {
+    maxParallel: atLeastOne('max-parallel', 10),
+    rollout: parseRollout(source.input('rollout')),
+    failFast: parseBoolean('fail-fast', source.input('fail-fast'), true),
+    shard: parseShard(source.input('shard')),
+    shards: atLeastOne('shards', 1),
+  };
 }
 
 function readCommon(source: InputSource, operation: OperationName): CommonSettings {
@@ -182,7 +211,7 @@ function readEndpoints(source: InputSource): Endpoints {
   };
 }
 
-function readCancelFault(source: InputSource, common: CommonSettings): Settings {
+function readCancelFault(source: InputSource, common: CommonSettings): ReadSettings {
   const gateway = source.input('cluster');
   if (gateway === '')
     throw new InputError(

@@ -9,6 +9,34 @@ export interface AksClusterRef {
   resourceId: string;
 }
 
+/** One line of the cluster input. */
+export type ClusterEntry =
+  | { kind: 'cluster'; ref: AksClusterRef }
+  /** Every AKS cluster of the subscription with this tag (name case-insensitive, value exact). */
+  | { kind: 'tag'; subscriptionId: string; name: string; value: string; text: string }
+  /** The member clusters of an Azure Kubernetes Fleet Manager fleet. */
+  | { kind: 'fleet'; subscriptionId: string; fleetId: string; text: string };
+
+/** What the cluster input names, before the tags and fleets in it are looked up. */
+export interface ClusterSelection {
+  include: ClusterEntry[];
+  exclude: ClusterEntry[];
+}
+
+/** A wave of a rollout: a count, or a percentage of the clusters not yet started. */
+export type WaveSize = { count: number } | { percent: number };
+
+/** How several clusters are worked on. */
+export interface FleetOptions {
+  maxParallel: number;
+  rollout: WaveSize[];
+  failFast: boolean;
+  /** `shard: i/n` (1-based). */
+  shard: { index: number; count: number } | undefined;
+  /** list-clusters: how many shards the matrix holds. */
+  shards: number;
+}
+
 export const AUTH_KINDS = [
   'auto',
   'oidc',
@@ -44,8 +72,12 @@ export interface CommonSettings {
 }
 
 export interface AksSettings extends CommonSettings {
+  /** The one cluster the operation acts on (each cluster's own copy when there are several). */
   cluster: AksClusterRef;
   apiVersion: string | undefined;
+  /** What the cluster input named, and how several clusters are worked on. */
+  selection: ClusterSelection;
+  fleet: FleetOptions;
 }
 
 export interface RunCommandSettings extends AksSettings {
@@ -92,6 +124,10 @@ export interface CancelFaultSettings extends CommonSettings {
   caCertificate: string;
 }
 
+export interface ListClustersSettings extends Omit<AksSettings, 'cluster'> {
+  operation: 'list-clusters';
+}
+
 export type Settings =
   | RunCommandSettings
   | CommandResultSettings
@@ -100,3 +136,16 @@ export type Settings =
   | CancelFaultSettings;
 
 export type AksOperationSettings = Exclude<Settings, CancelFaultSettings>;
+
+/**
+ * The settings as the inputs give them: an AKS operation's cluster is known only when the input
+ * names exactly one by its ID; otherwise the tags and fleets it names are looked up first.
+ */
+export type ReadSettings =
+  | CancelFaultSettings
+  | ListClustersSettings
+  | (AksOperationSettings extends infer S
+      ? S extends AksOperationSettings
+        ? Omit<S, 'cluster'> & { cluster: AksClusterRef | undefined }
+        : never
+      : never);

@@ -6,6 +6,7 @@ import { withRetries, type AttemptOutcome, type RetryPolicy } from './retry.ts';
 import { raceAbort } from '../waiting/timing.ts';
 import { isUntrustedCertificate, trustFix, untrustedMessage } from './trust.ts';
 import { headerValue } from './headers.ts';
+import type { RequestBudget } from './budget.ts';
 
 export interface HttpResult {
   status: number;
@@ -54,6 +55,8 @@ export interface TransportOptions {
   tls?: ConnectionSettings['tls'];
   /** Checks the server of every new connection before a request is written (pins). */
   checkServer?: ServerCheck | undefined;
+  /** Paces requests per subscription below ARM's limits (every attempt, retries included). */
+  budget?: RequestBudget | undefined;
 }
 
 export interface RequestTimeouts {
@@ -115,9 +118,12 @@ export class Transport {
     };
     const last = await withRetries(
       async () => {
+        await this.options.budget?.take(method, url, signal);
         const sent = await raceAbort(headers(), signal);
         const started = Date.now();
         const outcome = await this.attempt(method, url, body, sent);
+        if (outcome.kind === 'response')
+          this.options.budget?.observe(method, url, outcome.result.status, outcome.result.headers);
         pending = {
           method,
           url,

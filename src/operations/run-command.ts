@@ -22,7 +22,7 @@ const CLUSTER_TOKEN_SCOPE = defaultScope(AKS_SERVER_APP_ID);
 
 /** Checks the attachment before anything is sent: a refused file never costs a call. */
 export async function prepareRunCommand(
-  settings: RunCommandSettings,
+  settings: Pick<RunCommandSettings, 'files' | 'workspace' | 'command'>,
   signal?: AbortSignal,
   log?: (line: string) => void,
 ): Promise<Attachment | undefined> {

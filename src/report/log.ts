@@ -47,12 +47,40 @@ export function info(text: string): void {
  * around it by a token the output cannot guess.
  */
 export function printUntrustedBlock(title: string, text: string): void {
+  core.startGroup(inert(title));
+  printUntrusted(text);
+  core.endGroup();
+}
+
+/** Prints untrusted text verbatim between stop-commands markers (inside a group already open). */
+function printUntrusted(text: string): void {
   const token = randomUUID().replace(/-/g, '');
-  core.startGroup(title);
   process.stdout.write(`::stop-commands::${token}\n`);
   const shown = redact(text);
   process.stdout.write(shown.endsWith('\n') || shown === '' ? shown : `${shown}\n`);
   process.stdout.write(`::${token}::\n`);
+}
+
+/** What one cluster of several printed while it ran, kept until it ends. */
+export type ClusterLogEntry =
+  | { kind: 'line'; text: string }
+  | { kind: 'warning'; text: string }
+  | { kind: 'untrusted'; title: string; text: string };
+
+/**
+ * Prints one cluster's log as one collapsible group. Groups cannot nest, so the command's output
+ * goes inside the cluster's group, under its own title line, still between stop-commands markers.
+ */
+export function printClusterLog(title: string, entries: readonly ClusterLogEntry[]): void {
+  core.startGroup(inert(title));
+  for (const entry of entries) {
+    if (entry.kind === 'line') info(entry.text);
+    else if (entry.kind === 'warning') core.warning(inert(entry.text));
+    else {
+      info(`${entry.title}:`);
+      printUntrusted(entry.text);
+    }
+  }
   core.endGroup();
 }
 

@@ -1,9 +1,10 @@
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as core from '@actions/core';
 import { errorMessage } from '../base/errors.ts';
 import type { OutputName } from '../inputs/contract.ts';
-import type { Report } from './report.ts';
+import type { ClusterResult, Report } from './report.ts';
+import { shardMatrix } from '../clusters/shards.ts';
 import { redact, redactDeep } from './secrets.ts';
 import { renderSummary } from './summary.ts';
 
@@ -22,10 +23,45 @@ export function outputValues(report: Report): Record<OutputName, string> {
     'percent-complete': report.percentComplete?.toString() ?? '',
     result: resultOutput(report),
     'correlation-id': report.correlationId ?? '',
-    results: '',
-    'failed-clusters': '',
-    clusters: '',
-    matrix: '',
+    ...clusterOutputs(report),
+  };
+}
+
+/** One entry of the results output, in the contract's words. */
+function resultEntry(result: ClusterResult): Record<string, string | number | null> {
+  return {
+    cluster: result.cluster,
+    status: result.status,
+    'exit-code': result.exitCode ?? null,
+    'command-id': result.commandId ?? null,
+    'operation-id': result.operationId ?? null,
+    reason: result.reason ?? null,
+    'started-at': result.startedAt ?? null,
+    'finished-at': result.finishedAt ?? null,
+    'logs-file': result.logsFile ?? null,
+  };
+}
+
+/** A single cluster's run as the one entry of its results. */
+function singleResult(report: Report): ClusterResult[] {
+  const [cluster] = report.resolved ?? [];
+  if (cluster === undefined || report.operation === 'list-clusters') return [];
+  return [{ ...report, cluster, name: '', resourceGroup: '' }];
+}
+
+function clusterOutputs(
+  report: Report,
+): Pick<Record<OutputName, string>, 'results' | 'failed-clusters' | 'clusters' | 'matrix'> {
+  const results = report.fleet?.results ?? singleResult(report);
+  // A cluster never started did not fail: it is in results as NotStarted.
+  const failed = results.filter((result) => result.verdict === 'fail');
+  return {
+    results: report.resolved ? JSON.stringify(results.map(resultEntry)) : '',
+    'failed-clusters': report.resolved
+      ? JSON.stringify(failed.map((result) => result.cluster))
+      : '',
+    clusters: report.resolved ? JSON.stringify(report.resolved) : '',
+    matrix: report.shards ? JSON.stringify(shardMatrix(report.shards)) : '',
   };
 }
 
@@ -49,6 +85,17 @@ function resultOutput(report: Report): string {
   );
 }
 
+/** A name that stays one file name, whatever the service called things. */
+function safeFileName(name: string): string {
+  return name.replace(/[^\w.-]/g, '_').replace(/^\.+/, '_');
+}
+
+/** The folder under RUNNER_TEMP that holds one logs file per cluster; undefined without RUNNER_TEMP. */
+export function logsFolderPath(folder: string): string | undefined {
+  const temp = process.env.RUNNER_TEMP;
+  return temp ? join(temp, safeFileName(folder)) : undefined;
+}
+
 /**
  * Keeps the whole output where actions/upload-artifact can pick it up. A private file (show-logs:
  * false) is readable by the runner user alone, also when an earlier step left one of that name.
@@ -56,11 +103,13 @@ function resultOutput(report: Report): string {
 export function writeLogsFile(
   name: string,
   logs: string,
-  options: { private?: boolean } = {},
+  options: { private?: boolean; folder?: string } = {},
 ): string | undefined {
-  const dir = process.env.RUNNER_TEMP;
-  if (!dir) return undefined;
-  const path = join(dir, `${name.replace(/[^\w.-]/g, '_')}.log`);
+  const temp = process.env.RUNNER_TEMP;
+  if (!temp) return undefined;
+  const dir = options.folder ? join(temp, safeFileName(options.folder)) : temp;
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${safeFileName(name)}.log`);
   if (options.private) {
     writeFileSync(path, '', { mode: 0o600 });
     chmodSync(path, 0o600);

@@ -54,9 +54,50 @@ export interface Outcome<F extends Facts = Facts> {
   learned?: Learned<F> | undefined;
 }
 
+/** One cluster of several: how it ended, for the results output, the log and the summary. */
+export interface ClusterResult {
+  /** The resource ID. */
+  cluster: string;
+  name: string;
+  resourceGroup: string;
+  /** A status word, or NotStarted. */
+  status: string;
+  /** Undefined for a cluster never started. */
+  verdict: Verdict | undefined;
+  exitCode?: number | undefined;
+  commandId?: string | undefined;
+  operationId?: string | undefined;
+  reason?: string | undefined;
+  startedAt?: string | undefined;
+  finishedAt?: string | undefined;
+  logsFile?: string | undefined;
+  durationMs?: number | undefined;
+  /** Why it failed or warned, in the action's words. */
+  message?: string | undefined;
+  /** The last lines of the command's output, shown for a failure. */
+  tail?: string | undefined;
+}
+
+/** What a run on several clusters adds to the report. */
+export interface FleetReport {
+  results: ClusterResult[];
+  /** Why clusters were never started (fail-fast, a failed wave, the step stopped). */
+  notStartedBecause?: string | undefined;
+  waves: number[];
+  /** Requests that waited for their subscription's budget, and how long in all. */
+  budgetWaitMs: number;
+  throttled: number;
+}
+
 export interface Report extends Facts, Omit<Outcome, 'learned'> {
   operation: OperationName | 'unknown';
   cluster: string;
+  /** Every cluster the input resolved to (all shards); undefined when it was never resolved. */
+  resolved?: string[] | undefined;
+  /** list-clusters: the shards of the matrix output. */
+  shards?: number | undefined;
+  /** Set when the step worked on several clusters. */
+  fleet?: FleetReport | undefined;
   durationMs: number;
   polls: number;
   retries: number;

@@ -1,4 +1,4 @@
-import type { Report } from './report.ts';
+import type { ClusterResult, FleetReport, Report } from './report.ts';
 import { progressBar } from './log.ts';
 import { formatDuration } from '../waiting/timing.ts';
 import { formatBytes } from '../base/format.ts';
@@ -40,6 +40,12 @@ function headingText(report: Report): string {
 
 /** The job summary as HTML: a table at a glance, the output folded, the error and its fix. Everything escaped. */
 export function renderSummary(report: Report): string {
+  if (report.fleet) return renderFleetSummary(report, report.fleet);
+  if (report.operation === 'list-clusters' && report.resolved) return renderClusterList(report);
+  return renderSingleSummary(report);
+}
+
+function renderSingleSummary(report: Report): string {
   const rows: [string, string | undefined][] = [
     ['Operation', report.operation],
     ['Cluster', report.cluster],
@@ -70,23 +76,12 @@ export function renderSummary(report: Report): string {
     ],
     ...(report.details ?? []),
   ];
-  const table = rows
-    .filter((row): row is [string, string] => row[1] !== undefined && row[1] !== '')
-    .map(
-      ([label, value]) =>
-        `<tr><th align="left">${escapeInline(label)}</th><td>${escapeInline(value)}</td></tr>`,
-    )
-    .join('\n');
   const parts = [
     `<h3>${ICONS[report.verdict]} ${escapeInline(report.operation)}${headingText(report)}</h3>`,
-    `<table>\n${table}\n</table>`,
+    labelledTable(rows),
   ];
-  if (report.message) {
-    const fix = report.fix ? `<br>\n<b>Fix:</b> ${escapeInline(report.fix)}` : '';
-    parts.push(
-      `<p><b>${report.verdict === 'fail' ? 'Error' : 'Warning'}:</b> ${escapeInline(report.message)}${fix}</p>`,
-    );
-  }
+  const error = errorParagraph(report);
+  if (error) parts.push(error);
   if (report.logs !== undefined) parts.push(renderLogs(report.logs, report.logsFile));
   if (report.logsHidden) {
     parts.push(
@@ -99,6 +94,106 @@ export function renderSummary(report: Report): string {
     );
   }
   return `${parts.join('\n')}\n`;
+}
+
+/** A two-column table of label and value; rows without a value are left out. */
+function labelledTable(rows: readonly (readonly [string, string | undefined])[]): string {
+  const body = rows
+    .filter((row): row is readonly [string, string] => row[1] !== undefined && row[1] !== '')
+    .map(
+      ([label, value]) =>
+        `<tr><th align="left">${escapeInline(label)}</th><td>${escapeInline(value)}</td></tr>`,
+    )
+    .join('\n');
+  return `<table>\n${body}\n</table>`;
+}
+
+function errorParagraph(report: Report): string | undefined {
+  if (!report.message) return undefined;
+  const fix = report.fix ? `<br>\n<b>Fix:</b> ${escapeInline(report.fix)}` : '';
+  return `<p><b>${report.verdict === 'fail' ? 'Error' : 'Warning'}:</b> ${escapeInline(report.message)}${fix}</p>`;
+}
+
+/** At most this much output shown for failed clusters in all; the logs files keep all of it. */
+const FLEET_TAILS_BYTES = 256 * 1024;
+
+/**
+ * Several clusters: the totals on top, then one row per cluster (status, exit code, duration,
+ * and for a failure why and the last lines of its output), in the order the input named them.
+ */
+function renderFleetSummary(report: Report, fleet: FleetReport): string {
+  const { results } = fleet;
+  const count = (test: (result: ClusterResult) => boolean) => results.filter(test).length;
+  const passed = count((r) => r.verdict === 'pass' || r.verdict === 'warn');
+  const failed = count((r) => r.verdict === 'fail');
+  const notStarted = count((r) => r.verdict === undefined);
+  const totals = [
+    `${passed} passed`,
+    failed ? `${failed} failed` : '',
+    notStarted ? `${notStarted} not started` : '',
+  ].filter(Boolean);
+  const heading = `<h3>${ICONS[report.verdict]} ${escapeInline(report.operation)} on ${results.length} clusters: ${escapeInline(report.status)} (${totals.join(', ')})</h3>`;
+  const summaryTable = labelledTable([
+    ['Operation', report.operation],
+    [
+      'Clusters',
+      `${results.length}${report.resolved && report.resolved.length !== results.length ? ` of ${report.resolved.length} (this shard)` : ''}`,
+    ],
+    ['Passed', String(passed)],
+    ['Failed', failed ? String(failed) : undefined],
+    [
+      'Not started',
+      notStarted ? `${notStarted} (${fleet.notStartedBecause ?? 'the run stopped'})` : undefined,
+    ],
+    ['Waves', fleet.waves.length > 1 ? fleet.waves.join(', ') : undefined],
+    ['Duration', formatDuration(report.durationMs)],
+    ['Requests', String(report.requests)],
+    ['Polls', String(report.polls)],
+    ['Retries', String(report.retries)],
+    ['Throttled (429)', fleet.throttled ? String(fleet.throttled) : undefined],
+    [
+      'Waited for the request budget',
+      fleet.budgetWaitMs >= 1000 ? formatDuration(fleet.budgetWaitMs) : undefined,
+    ],
+    ['Correlation id', report.correlationId],
+    ['Logs folder', report.logsFile],
+  ]);
+  let tailBudget = FLEET_TAILS_BYTES;
+  const rows = results.map((result) => {
+    const icon = result.verdict ? ICONS[result.verdict] : '⏸️';
+    let details =
+      result.verdict === 'fail' || result.verdict === 'warn'
+        ? escapeInline(result.message ?? result.reason ?? '')
+        : '';
+    if (result.tail && tailBudget > 0) {
+      tailBudget -= Buffer.byteLength(result.tail);
+      details += `<details><summary>Last lines of output</summary><pre>${escapeHtml(result.tail)}</pre></details>`;
+    }
+    const cells = [
+      `<td title="${escapeHtml(result.cluster)}">${escapeInline(`${result.resourceGroup}/${result.name}`)}</td>`,
+      `<td>${icon} ${escapeInline(result.status)}</td>`,
+      `<td>${result.exitCode ?? ''}</td>`,
+      `<td>${result.durationMs === undefined ? '' : formatDuration(result.durationMs)}</td>`,
+      `<td>${details}</td>`,
+    ];
+    return `<tr>${cells.join('')}</tr>`;
+  });
+  const clusterTable = `<table>\n<tr><th align="left">Cluster</th><th align="left">Status</th><th align="left">Exit code</th><th align="left">Duration</th><th align="left">Details</th></tr>\n${rows.join('\n')}\n</table>`;
+  return `${[heading, summaryTable, errorParagraph(report), clusterTable].filter(Boolean).join('\n')}\n`;
+}
+
+/** list-clusters: what the input resolved to, and the shards of the matrix. */
+function renderClusterList(report: Report): string {
+  const clusters = report.resolved ?? [];
+  const heading = `<h3>${ICONS[report.verdict]} list-clusters: ${clusters.length} clusters${report.shards && report.shards > 1 ? ` in ${report.shards} shards` : ''}</h3>`;
+  const table = labelledTable([
+    ['Clusters', String(clusters.length)],
+    ['Shards', String(report.shards ?? 1)],
+    ['Requests', String(report.requests)],
+    ['Correlation id', report.correlationId],
+  ]);
+  const list = `<details><summary>Resolved clusters</summary>\n\n<pre>${escapeHtml(clusters.join('\n'))}</pre>\n</details>`;
+  return `${[heading, table, errorParagraph(report), list].filter(Boolean).join('\n')}\n`;
 }
 
 function describeAttempts(attempts: Report['attempts']): string | undefined {

@@ -33,6 +33,8 @@ export interface PollOptions {
   initialRetryAfterMs?: number | undefined;
   /** Look immediately instead of waiting first (reading an operation that already exists). */
   lookFirst?: boolean;
+  /** How to wait between looks: the run's one scheduler (default a timer of its own). */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   onProgress(progress: PollProgress): void;
 }
 
@@ -66,9 +68,10 @@ export async function pollUntilDone<T>(
   let last: Observation<T> | undefined;
   let polls = 0;
   const clock = new LookClock(options.interval);
+  const wait = options.sleep ?? sleep;
   try {
     if (!options.lookFirst) {
-      await sleep(clock.next(options.initialRetryAfterMs), options.signal);
+      await wait(clock.next(options.initialRetryAfterMs), options.signal);
     }
     for (;;) {
       last = await observe();
@@ -82,7 +85,7 @@ export async function pollUntilDone<T>(
         nextDelayMs,
       });
       if (nextDelayMs === undefined) return { done: true, last, polls };
-      await sleep(nextDelayMs, options.signal);
+      await wait(nextDelayMs, options.signal);
     }
   } catch (error) {
     if (!options.signal.aborted) throw error;

@@ -1,0 +1,205 @@
+// One operation on several clusters: each cluster gets the context a single run gets, with its own
+// facts and its log kept aside until it ends (then printed as one group), while the rollout decides
+// which cluster starts when. The clients, the token, the poll scheduler and the request budget
+// are the run's own, shared by every cluster.
+import { STATUS } from '../inputs/contract.ts';
+import type { AksClusterRef, FleetOptions } from '../inputs/settings.ts';
+import type { AksOperationContext } from '../operations/context.ts';
+import { outcomeOfError } from '../report/endings.ts';
+import type { ClusterLogEntry } from '../report/log.ts';
+import {
+  mergeFacts,
+  type ClusterResult,
+  type Facts,
+  type Outcome,
+  type Verdict,
+} from '../report/report.ts';
+import { formatDuration } from '../waiting/timing.ts';
+import { planWaves, runRollout } from './rollout.ts';
+
+/** What a single run's context is made of, minus what each cluster keeps for itself. */
+export interface FleetServices {
+  /** A context for one cluster, whose log goes to `log` and whose files to its own name. */
+  contextFor(cluster: AksClusterRef, log: ClusterLogEntry[], facts: Facts): AksOperationContext;
+  /** The operation itself, as a single run performs it. */
+  perform(ctx: AksOperationContext, cluster: AksClusterRef): Promise<Outcome>;
+  /** True once the job was cancelled (rather than timed out). */
+  interrupted(): boolean;
+  signal: AbortSignal;
+  /** Prints a line of the run's own (progress, waves). */
+  log(line: string): void;
+  /** Prints one cluster's log as one group, when it ends. */
+  printCluster(title: string, log: readonly ClusterLogEntry[]): void;
+}
+
+/** A cluster's status while it is worked on; never handed on (it ends with a status word). */
+const RUNNING = 'Running';
+/** Without news for this long, a progress line says the run is still going. */
+const HEARTBEAT_MS = 30_000;
+/** The last lines of output a failed cluster shows in the summary. */
+const TAIL_LINES = 10;
+const TAIL_BYTES = 2048;
+
+export interface FleetOutcome {
+  results: ClusterResult[];
+  waves: number[];
+  notStartedBecause: string | undefined;
+}
+
+export async function runOnClusters(
+  clusters: readonly AksClusterRef[],
+  options: FleetOptions,
+  services: FleetServices,
+): Promise<FleetOutcome> {
+  const results: ClusterResult[] = clusters.map((cluster) => notStarted(cluster));
+  const waves = planWaves(clusters.length, options.rollout);
+  const progress = new Progress(results, services.log);
+  const heartbeat = setInterval(() => progress.printIfQuiet(HEARTBEAT_MS), HEARTBEAT_MS / 3);
+  heartbeat.unref();
+  try {
+    services.log(
+      `Working on ${clusters.length} clusters, at most ${options.maxParallel} at once${waves.length > 1 ? `, in ${waves.length} waves (${waves.join(', ')})` : ''}${options.failFast ? '; fail-fast: no new cluster starts after a failure' : ''}.`,
+    );
+    const { stoppedBy } = await runRollout(
+      clusters.length,
+      {
+        waves,
+        maxParallel: options.maxParallel,
+        failFast: options.failFast,
+        signal: services.signal,
+        onWave: (wave, size, of) => {
+          if (of > 1) services.log(`Wave ${wave} of ${of}: ${size} clusters.`);
+        },
+      },
+      async (index) => {
+        const cluster = clusters[index];
+        if (!cluster) return true;
+        results[index] = { ...notStarted(cluster), status: RUNNING };
+        const { log, ...result } = await runOne(cluster, services);
+        results[index] = result;
+        services.printCluster(groupTitle(result), log);
+        progress.print();
+        return result.verdict !== 'fail';
+      },
+    );
+    return {
+      results,
+      waves,
+      notStartedBecause: results.some((r) => r.status === STATUS.NotStarted)
+        ? whyNotStarted(stoppedBy, services.interrupted())
+        : undefined,
+    };
+  } finally {
+    clearInterval(heartbeat);
+  }
+}
+
+function notStarted(cluster: AksClusterRef): ClusterResult {
+  return {
+    cluster: cluster.resourceId,
+    name: cluster.name,
+    resourceGroup: cluster.resourceGroup,
+    status: STATUS.NotStarted,
+    verdict: undefined,
+  };
+}
+
+async function runOne(
+  cluster: AksClusterRef,
+  services: FleetServices,
+): Promise<ClusterResult & { log: ClusterLogEntry[] }> {
+  const log: ClusterLogEntry[] = [];
+  const facts: Facts = {};
+  const started = Date.now();
+  let outcome: Outcome;
+  try {
+    const judged = await services.perform(services.contextFor(cluster, log, facts), cluster);
+    if (judged.learned) mergeFacts(facts, judged.learned);
+    outcome = judged;
+  } catch (error) {
+    outcome = outcomeOfError(error, services.interrupted());
+  }
+  if (outcome.message)
+    log.push({
+      kind: 'line',
+      text: `${outcome.verdict === 'fail' ? 'Error' : 'Warning'}: ${outcome.message}${outcome.fix ? ` Fix: ${outcome.fix}` : ''}`,
+    });
+  return {
+    cluster: cluster.resourceId,
+    name: cluster.name,
+    resourceGroup: cluster.resourceGroup,
+    status: outcome.status,
+    verdict: outcome.verdict,
+    exitCode: facts.exitCode,
+    commandId: facts.commandId,
+    operationId: facts.operationId,
+    reason: facts.reason,
+    startedAt: facts.startedAt,
+    finishedAt: facts.finishedAt,
+    logsFile: facts.logsFile,
+    durationMs: Date.now() - started,
+    message: outcome.headline ?? outcome.message,
+    tail: outcome.verdict === 'fail' && facts.logs ? lastLines(facts.logs) : undefined,
+    log,
+  };
+}
+
+const ICONS: Record<Verdict, string> = { pass: '✅', warn: '⚠️', fail: '❌' };
+
+/** `✅ rg/aks-1: Succeeded, exit code 0, 41.2s` */
+function groupTitle(result: ClusterResult): string {
+  const exit = result.exitCode === undefined ? '' : `, exit code ${result.exitCode}`;
+  const icon = result.verdict ? ICONS[result.verdict] : '•';
+  return `${icon} ${result.resourceGroup}/${result.name}: ${result.status}${exit}, ${formatDuration(result.durationMs ?? 0)}`;
+}
+
+function whyNotStarted(
+  stoppedBy: 'failure' | 'wave' | 'signal' | undefined,
+  interrupted: boolean,
+): string {
+  if (stoppedBy === 'signal')
+    return interrupted ? 'the job was cancelled' : 'the step’s timeout ran out';
+  if (stoppedBy === 'wave') return 'a cluster of the previous wave did not pass';
+  return 'a cluster failed and fail-fast is on';
+}
+
+/** The end of a command's output, at most a few lines and bytes. */
+function lastLines(logs: string): string {
+  const lines = logs.replace(/\s+$/, '').split(/\r?\n/);
+  const tail = lines.slice(-TAIL_LINES).join('\n');
+  return tail.length > TAIL_BYTES ? tail.slice(-TAIL_BYTES) : tail;
+}
+
+/** `Clusters: 12 passed, 1 failed, 30 running, 7 not started · elapsed 1m 20s`, on change or when quiet. */
+class Progress {
+  readonly #results: readonly ClusterResult[];
+  readonly #log: (line: string) => void;
+  readonly #started = Date.now();
+  #printedAt = Date.now();
+
+  constructor(results: readonly ClusterResult[], log: (line: string) => void) {
+    this.#results = results;
+    this.#log = log;
+  }
+
+  print(): void {
+    this.#printedAt = Date.now();
+    this.#log(this.line());
+  }
+
+  printIfQuiet(quietMs: number): void {
+    if (Date.now() - this.#printedAt >= quietMs) this.print();
+  }
+
+  line(): string {
+    const count = (test: (r: ClusterResult) => boolean) => this.#results.filter(test).length;
+    const parts = [
+      [count((r) => r.verdict === 'pass' || r.verdict === 'warn'), 'passed'],
+      [count((r) => r.verdict === 'fail'), 'failed'],
+      [count((r) => r.status === RUNNING), 'running'],
+      [count((r) => r.status === STATUS.NotStarted), 'not started'],
+    ] as const;
+    const shown = parts.filter(([n], at) => n > 0 || at === 0).map(([n, what]) => `${n} ${what}`);
+    return `Clusters: ${shown.join(', ')} · elapsed ${formatDuration(Date.now() - this.#started)}`;
+  }
+}
