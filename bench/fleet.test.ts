@@ -28,7 +28,7 @@ const measurement = (action: Partial<Usage>): FleetMeasurement => ({
     singles: usage({ armRequests: 500, tokenRequests: 50, armTokens: 50, processes: 50 }),
   },
   perCluster: [{ name: 'aks-1', fleet: 9, single: 10 }],
-  fleetUnattributed: 0,
+  unattributed: { fleet: 1, singles: 50 },
   computed: { singlesRequests: 498, cliRequests: 600, cliSeconds: 1700, cliGaveUp: 0 },
 });
 

@@ -3,8 +3,8 @@
 // the references it is judged against and by the other ways users run a fleet. Every part gets
 // its own fresh emulator with the same seeded fleet, so no part spends another's ARM budget.
 import { fileURLToPath } from 'node:url';
-import { addFleetScenario, startFleetEmulator, type FleetClusterInfo } from '../emulator/fleet.ts';
-import type { Emulator, RequestRecord } from '../emulator/index.ts';
+import { addFleetScenario, startFleetEmulator } from '../emulator/fleet.ts';
+import type { Emulator, FleetClusterInfo, RequestRecord } from '../emulator/index.ts';
 import { runAction } from '../harness/run-action.ts';
 import { fleetToEnv, toEnv, type FleetTarget } from './clients/config.ts';
 import { lastLine, rssProbe, spawnScript, type Exit } from './measure.ts';
@@ -23,8 +23,8 @@ export interface FleetPlan {
   full: boolean;
 }
 
-// Start delay + duration spans 5–60 s per cluster: a pod start of 1–10 s, a command of 4–50 s.
-const SPREAD = { startDelaySeconds: [1, 10], durationSeconds: [4, 50] } as const;
+// Start delay + duration spans 5–60 s per cluster: a pod start of 1–5 s, a command of 4–55 s.
+const SPREAD = { startDelaySeconds: [1, 5], durationSeconds: [4, 55] } as const;
 export const FLEET_SEED = 16;
 export const FLEET_PLANS = {
   fleet50: { id: 'fleet-50', count: 50, seed: FLEET_SEED, parallel: 25, full: true, ...copy() },
@@ -92,8 +92,8 @@ export interface FleetMeasurement {
   parts: Partial<Record<PartId, Usage>>;
   /** ARM requests per cluster, the action's fleet run and the single runs (same order as the fleet). */
   perCluster: { name: string; fleet: number; single: number }[];
-  /** Requests of the fleet run that name no cluster (lists, the fleet's members). */
-  fleetUnattributed: number;
+  /** ARM requests that name no cluster (sign-in metadata, lists): the fleet run's, the single runs'. */
+  unattributed: { fleet: number; singles: number };
   /** Figures computed on the clients' schedules (bench/model.ts), to check the measured ones. */
   computed: { singlesRequests: number; cliRequests: number; cliSeconds: number; cliGaveUp: number };
 }
@@ -166,14 +166,18 @@ export async function measureFleet(
     fleet: fleetRequests.filter((r) => names(r, t.name)).length,
     single: singleRequests.filter((r) => names(r, t.name)).length,
   }));
-  const attributed = perCluster.reduce((n, c) => n + c.fleet, 0);
+  const unattributed = (requests: RequestRecord[], by: 'fleet' | 'single'): number =>
+    requests.filter((r) => r.server === 'arm').length - perCluster.reduce((n, c) => n + c[by], 0);
   return {
     plan,
     slowest,
     ...(memoryCluster ? { memoryCluster } : {}),
     parts,
     perCluster,
-    fleetUnattributed: fleetRequests.filter((r) => r.server === 'arm').length - attributed,
+    unattributed: {
+      fleet: unattributed(fleetRequests, 'fleet'),
+      singles: unattributed(singleRequests, 'single'),
+    },
     computed: computed(timings),
   };
 }

@@ -374,9 +374,9 @@ function fleetNotes(m: FleetMeasurement, clusters: number): string[] {
   if (singles) {
     notes.push(
       `The single runs: each cluster run alone by its own action process (${m.plan.parallel} at a time, against a fresh fleet); their requests are summed. ` +
-        `Computed on the action's schedule (bench/model.ts) they would make ${m.computed.singlesRequests}. ` +
-        `Per cluster the fleet run made more requests than the cluster's single run on ${more.length} of ${clusters}, fewer on ${fewer.length}; ` +
-        `${m.fleetUnattributed} of its requests name no cluster.`,
+        `Per cluster, the fleet run made more requests than the cluster's single run on ${more.length} of ${clusters} clusters and fewer on ${fewer.length}; ` +
+        `requests naming no cluster: ${m.unattributed.fleet} in the fleet run, ${m.unattributed.singles} in the single runs (each run's own). ` +
+        `The POSTs and result reads alone, computed on the action's schedule (bench/model.ts): ${m.computed.singlesRequests}.`,
     );
   }
   if (cli) {

@@ -1,5 +1,6 @@
 // `npm run bench` / `npm run bench:ci`: the action's bundle against the official JS SDK and a model
-// of Azure CLI, on the local emulator. See measure.ts for how each number is taken.
+// of Azure CLI, on the local emulator. See measure.ts for how each number is taken, fleet.ts for
+// the fleet comparison (50 clusters; `--long` adds 200; CI a short 20; `--fleet-only` only it).
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
