@@ -86,6 +86,7 @@ export interface ClusterTiming {
 
 export interface FleetMeasurement {
   plan: FleetPlan;
+  fastest: ClusterTiming;
   slowest: ClusterTiming;
   /** The cluster of the memory-reference run (the median one), when measured. */
   memoryCluster?: ClusterTiming;
@@ -170,6 +171,7 @@ export async function measureFleet(
     requests.filter((r) => r.server === 'arm').length - perCluster.reduce((n, c) => n + c[by], 0);
   return {
     plan,
+    fastest: bySeconds[0]!,
     slowest,
     ...(memoryCluster ? { memoryCluster } : {}),
     parts,

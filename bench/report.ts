@@ -292,7 +292,7 @@ export function formatFleet(m: FleetMeasurement, verdict: Verdict): string {
   const { plan, parts } = m;
   const seconds = m.perCluster.length;
   const header = [
-    `${plan.count} clusters, ${describeSpread(plan)}, ARM limits on`,
+    `${plan.count} clusters, ${m.fastest.seconds}–${m.slowest.seconds} s each (${describeSpread(plan)}), ARM limits on`,
     'wall time',
     'ARM requests',
     '429s',
@@ -333,7 +333,7 @@ export function formatFleet(m: FleetMeasurement, verdict: Verdict): string {
 function describeSpread(plan: FleetPlan): string {
   const low = plan.startDelaySeconds[0] + plan.durationSeconds[0];
   const high = plan.startDelaySeconds[1] + plan.durationSeconds[1];
-  return `${low}–${high} s each (seed ${plan.seed})`;
+  return `drawn in ${low}–${high} s, seed ${plan.seed}`;
 }
 
 function fleetTargets(m: FleetMeasurement): string[] {
