@@ -3,6 +3,7 @@
 // duration mix. Pure, so they can be unit tested.
 import type { ComputedMix, SampleRun } from './mix.ts';
 import { frontierLatencyAt } from './model.ts';
+import type { FleetMeasurement } from './fleet.ts';
 import type { ScenarioSummary } from './report.ts';
 
 export interface Verdict {
@@ -84,3 +85,54 @@ export function checkMix(computed: ComputedMix, sample: SampleRun[]): Verdict {
 }
 
 const s = (seconds: number): string => `${seconds.toFixed(2)} s`;
+
+/** The fleet targets of issue 16 ("How fast, how frugal"), as factors of the references. */
+export const FLEET_TARGETS = { wallFactor: 1.15, memoryFactor: 1.5 } as const;
+
+/**
+ * The fleet gate: the action's run of every cluster in one step succeeds; takes at most 1.15× the
+ * wall time of its slowest cluster run alone; spends no more ARM requests than the single runs of
+ * every cluster together; meets no 429; peaks at most 1.5× the memory of one single-cluster run;
+ * and asks Entra for one token per audience (ARM is a run command's only one: one token request,
+ * one bearer token seen by ARM).
+ */
+export function checkFleet(m: FleetMeasurement): Verdict {
+  const reasons: string[] = [];
+  const { action, slowest, singles } = m.parts;
+  const memory = m.parts.single ?? slowest;
+  if (!action) return { ok: false, reasons: ['the action was not measured'] };
+  if (!action.ok) reasons.push(`the action's fleet run failed: ${action.note}`);
+  for (const [name, ref] of [
+    ['the slowest cluster alone', slowest],
+    ['the single runs', singles],
+  ] as const) {
+    if (!ref?.ok) reasons.push(`${name}: ${ref ? `failed: ${ref.note}` : 'not measured'}`);
+  }
+  if (slowest && action.wallMs > FLEET_TARGETS.wallFactor * slowest.wallMs) {
+    reasons.push(
+      `wall time ${secs(action.wallMs)} is more than ${FLEET_TARGETS.wallFactor}× the slowest cluster alone (${secs(slowest.wallMs)})`,
+    );
+  }
+  if (singles && action.armRequests > singles.armRequests) {
+    reasons.push(
+      `${action.armRequests} ARM requests is more than the ${singles.armRequests} of ${singles.processes} single runs`,
+    );
+  }
+  if (action.throttled > 0) reasons.push(`${action.throttled} answer(s) 429`);
+  const [peak, ref] = [action.peakRssKiB, memory?.peakRssKiB];
+  if (peak === undefined || ref === undefined) reasons.push('peak memory not measured');
+  else if (peak > FLEET_TARGETS.memoryFactor * ref) {
+    reasons.push(
+      `peak RSS ${mib(peak)} is more than ${FLEET_TARGETS.memoryFactor}× a single-cluster run's ${mib(ref)}`,
+    );
+  }
+  if (action.tokenRequests !== 1 || action.armTokens !== 1) {
+    reasons.push(
+      `${action.tokenRequests} Entra token request(s) and ${action.armTokens} token(s) at ARM, not one`,
+    );
+  }
+  return { ok: reasons.length === 0, reasons };
+}
+
+const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+const mib = (kib: number): string => `${(kib / 1024).toFixed(0)} MiB`;

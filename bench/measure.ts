@@ -56,7 +56,7 @@ export interface RunResult {
   wallMs: number;
 }
 
-interface Exit {
+export interface Exit {
   ok: boolean;
   note: string;
   spawnedAt: number;
@@ -79,15 +79,12 @@ export async function measureRun(
       : {}),
     ...(scenario.startDelaySeconds ? { commandStartDelaySeconds: scenario.startDelaySeconds } : {}),
   });
-  const dir = mkdtempSync(join(tmpdir(), 'bench-run-'));
-  const rssFile = join(dir, 'rss');
-  const probeEnv = { NODE_OPTIONS: `--import=${PROBE}`, BENCH_RSS_FILE: rssFile };
+  const probe = rssProbe();
   const exit =
     client === 'action'
-      ? await spawnAction(emu, handle, scenario, probeEnv, timeoutMs)
-      : await spawnClient(emu, client, name, scenario, probeEnv, timeoutMs);
-  const peakRssKiB = readNumber(rssFile);
-  rmSync(dir, { recursive: true, force: true });
+      ? await spawnAction(emu, handle, scenario, probe.env, timeoutMs)
+      : await spawnClient(emu, client, name, scenario, probe.env, timeoutMs);
+  const peakRssKiB = probe.read();
 
   const mine = emu.requests.filter((r) => r.server === 'arm' && concerns(r, name, handle));
   const during = emu.requests.filter((r) => r.time >= exit.spawnedAt && r.time <= exit.exitedAt);
@@ -186,14 +183,23 @@ function spawnClient(
     cluster: name,
     command: scenario.command,
   });
+  return spawnScript(emu, CLIENT_SCRIPTS[client], { ...config, ...env }, timeoutMs);
+}
+
+/** Runs one of the benchmark's own client scripts (Node, the emulator's CA trusted) to its exit. */
+export function spawnScript(
+  emu: Emulator,
+  script: string,
+  env: Record<string, string>,
+  timeoutMs: number,
+): Promise<Exit> {
   return new Promise((resolve) => {
     const spawnedAt = Date.now();
-    const child = spawn(process.execPath, [CLIENT_SCRIPTS[client]], {
+    const child = spawn(process.execPath, [script], {
       env: {
         PATH: process.env.PATH,
         HOME: process.env.HOME,
         NODE_EXTRA_CA_CERTS: emu.caPath,
-        ...config,
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -209,7 +215,24 @@ function spawnClient(
   });
 }
 
-function lastLine(text: string): string {
+/**
+ * The peak RSS of one measured process: `env` preloads probe.ts, which writes
+ * process.resourceUsage().maxRSS at exit; `read()` takes it (KiB) and removes the file.
+ */
+export function rssProbe(): { env: Record<string, string>; read(): number | undefined } {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-run-'));
+  const file = join(dir, 'rss');
+  return {
+    env: { NODE_OPTIONS: `--import=${PROBE}`, BENCH_RSS_FILE: file },
+    read() {
+      const value = readNumber(file);
+      rmSync(dir, { recursive: true, force: true });
+      return value;
+    },
+  };
+}
+
+export function lastLine(text: string): string {
   return text.trim().split('\n').at(-1)?.slice(0, 200) ?? '';
 }
 

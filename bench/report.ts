@@ -1,4 +1,6 @@
 // Summaries (median and range per client), ratios, and the printed table.
+import { FLEET_TARGETS, type Verdict } from './compare.ts';
+import { PARTS, type FleetMeasurement, type FleetPlan, type PartId } from './fleet.ts';
 import { CLIENTS, type ClientName, type RunResult, type Scenario } from './measure.ts';
 import type { ComputedMix, MixCase, ModelId, SampleRun } from './mix.ts';
 import { frontierLatencyAt } from './model.ts';
@@ -264,4 +266,125 @@ function formatSample(sample: SampleRun[]): string {
     "read after the end: the emulator's end of the command to the first read after it; latency to exit: to the process exit (adds the last answer, the outputs and the exit).",
     ...alignColumns(rows).map((l) => `  ${l}`),
   ].join('\n');
+}
+
+/** A Markdown table laid out as Prettier lays it out (the README's lint checks its tables). */
+export function markdownTable(rows: string[][]): string[] {
+  const width = (s: string): number => [...s].length;
+  const widths = rows[0]!.map((_, i) => Math.max(3, ...rows.map((r) => width(r[i] ?? ''))));
+  const line = (r: string[]): string =>
+    `| ${widths.map((w, i) => (r[i] ?? '') + ' '.repeat(w - width(r[i] ?? ''))).join(' | ')} |`;
+  return [line(rows[0]!), line(widths.map((w) => '-'.repeat(w))), ...rows.slice(1).map(line)];
+}
+
+const FLEET_ROWS: Record<PartId, (m: FleetMeasurement) => string> = {
+  action: (m) => `action, all ${m.plan.count} in one step (\`max-parallel: ${m.plan.count}\`)`,
+  slowest: (m) => `action, the slowest cluster alone (${m.slowest.seconds} s)`,
+  single: (m) =>
+    `action, one cluster alone (${m.memoryCluster?.seconds ?? '?'} s; memory reference)`,
+  singles: (m) => `action, ${m.plan.count} single runs (summed)`,
+  sdk: () => 'JS SDK script, `Promise.all` of `beginRunCommandAndWait`',
+  cli: (m) => `\`az aks command invoke\` × ${m.plan.count} in a loop (modelled)`,
+};
+
+/** The fleet table (Markdown, for the README's Performance section), its targets and notes. */
+export function formatFleet(m: FleetMeasurement, verdict: Verdict): string {
+  const { plan, parts } = m;
+  const seconds = m.perCluster.length;
+  const header = [
+    `${plan.count} clusters, ${m.fastest.seconds}–${m.slowest.seconds} s each (${describeSpread(plan)}), ARM limits on`,
+    'wall time',
+    'ARM requests',
+    '429s',
+    'Entra token requests',
+    'peak RSS',
+  ];
+  const rows = PARTS.flatMap((id) => {
+    const u = parts[id];
+    if (!u) return [];
+    const summed = id === 'singles' || id === 'cli';
+    const wall =
+      id === 'singles' ? '—' : `${(u.wallMs / 1000).toFixed(1)} s${summed ? ' (sum)' : ''}`;
+    const tokens = id === 'cli' ? `1 (model: ${u.tokenRequests})` : String(u.tokenRequests);
+    const rss = u.peakRssKiB === undefined ? 'n/a' : `${(u.peakRssKiB / 1024).toFixed(0)} MiB`;
+    const failed = u.ok ? '' : ' ⚠ failed';
+    return [
+      [
+        FLEET_ROWS[id](m) + failed,
+        wall,
+        String(u.armRequests),
+        String(u.throttled),
+        tokens,
+        summed ? `${rss} (largest)` : rss,
+      ],
+    ];
+  });
+  const lines = markdownTable([header, ...rows]);
+  lines.push('', ...fleetTargets(m).map((t) => `- ${t}`), '', ...fleetNotes(m, seconds));
+  lines.push(
+    '',
+    verdict.ok
+      ? `Fleet targets met (${plan.id}).`
+      : `Fleet targets MISSED (${plan.id}):\n${verdict.reasons.map((r) => `  - ${r}`).join('\n')}`,
+  );
+  return lines.join('\n');
+}
+
+function describeSpread(plan: FleetPlan): string {
+  const low = plan.startDelaySeconds[0] + plan.durationSeconds[0];
+  const high = plan.startDelaySeconds[1] + plan.durationSeconds[1];
+  return `drawn in ${low}–${high} s, seed ${plan.seed}`;
+}
+
+function fleetTargets(m: FleetMeasurement): string[] {
+  const { action, slowest, singles } = m.parts;
+  const memory = m.parts.single ?? m.parts.slowest;
+  if (!action) return [];
+  const mark = (ok: boolean): string => (ok ? 'met' : '**missed**');
+  const out: string[] = [];
+  if (slowest) {
+    const ratio = action.wallMs / slowest.wallMs;
+    out.push(
+      `Wall time: ${ratio.toFixed(2)}× the slowest cluster alone (target ≤ ${FLEET_TARGETS.wallFactor}×): ${mark(ratio <= FLEET_TARGETS.wallFactor)}.`,
+    );
+  }
+  if (singles) {
+    out.push(
+      `ARM requests: ${action.armRequests} against ${singles.armRequests} for the ${singles.processes} single runs (target ≤): ${mark(action.armRequests <= singles.armRequests)}.`,
+    );
+  }
+  out.push(`429 answers: ${action.throttled} (target 0): ${mark(action.throttled === 0)}.`);
+  if (action.peakRssKiB !== undefined && memory?.peakRssKiB !== undefined) {
+    const ratio = action.peakRssKiB / memory.peakRssKiB;
+    out.push(
+      `Peak memory: ${ratio.toFixed(2)}× a single-cluster run (target ≤ ${FLEET_TARGETS.memoryFactor}×): ${mark(ratio <= FLEET_TARGETS.memoryFactor)}.`,
+    );
+  }
+  out.push(
+    `Entra: ${action.tokenRequests} token request(s), ${action.armTokens} token(s) seen by ARM, its one audience (target 1): ${mark(action.tokenRequests === 1 && action.armTokens === 1)}.`,
+  );
+  return out;
+}
+
+function fleetNotes(m: FleetMeasurement, clusters: number): string[] {
+  const notes: string[] = [];
+  const { singles, cli } = m.parts;
+  const more = m.perCluster.filter((c) => c.fleet > c.single);
+  const fewer = m.perCluster.filter((c) => c.fleet < c.single);
+  if (singles) {
+    notes.push(
+      `The single runs: each cluster run alone by its own action process (${m.plan.parallel} at a time, against a fresh fleet); their requests are summed. ` +
+        `Per cluster, the fleet run made more requests than the cluster's single run on ${more.length} of ${clusters} clusters and fewer on ${fewer.length}; ` +
+        `requests naming no cluster: ${m.unattributed.fleet} in the fleet run, ${m.unattributed.singles} in the single runs (each run's own). ` +
+        `The POSTs and result reads alone, computed on the action's schedule (bench/model.ts): ${m.computed.singlesRequests}.`,
+    );
+  }
+  if (cli) {
+    notes.push(
+      `The az loop is modelled: bench/clients/cli-model.ts (a Node model of azure-cli's calls and 5 s polls, no retries, giving up at 300 s) ran once per cluster (${m.plan.parallel} at a time), and a sequential loop is the sum of those runs; ` +
+        `its start-up and memory are Node's, not Python's. Azure CLI keeps its token in its cache, so a loop asks Entra once; the model asked ${cli.tokenRequests} times. ` +
+        `Computed on the CLI's schedule: ${m.computed.cliRequests} requests, ${m.computed.cliSeconds.toFixed(0)} s of waiting${m.computed.cliGaveUp ? `, ${m.computed.cliGaveUp} given up` : ''}.`,
+    );
+  }
+  return notes;
 }

@@ -41,3 +41,44 @@ export function fromEnv(env: NodeJS.ProcessEnv = process.env): ClientConfig {
   ) as unknown as ClientConfig;
   return { ...config, command: env.BENCH_COMMAND };
 }
+
+/** One cluster of a fleet client's list (sdk-fleet.ts). */
+export interface FleetTarget {
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+}
+
+const FLEET_VAR = 'BENCH_FLEET';
+
+/** A fleet client's environment: the sign-in of `config`, and the clusters as JSON. */
+export function fleetToEnv(
+  config: Omit<ClientConfig, 'subscriptionId' | 'resourceGroup' | 'cluster'>,
+  clusters: FleetTarget[],
+): Record<string, string> {
+  const first = clusters[0];
+  if (!first) throw new Error('a fleet needs at least one cluster');
+  return {
+    ...toEnv({ ...config, ...first, cluster: first.name }),
+    [FLEET_VAR]: JSON.stringify(clusters),
+  };
+}
+
+export function fleetFromEnv(env: NodeJS.ProcessEnv = process.env): {
+  config: ClientConfig;
+  clusters: FleetTarget[];
+} {
+  const parsed: unknown = JSON.parse(env[FLEET_VAR] ?? '[]');
+  const isText = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+  if (
+    !Array.isArray(parsed) ||
+    parsed.length === 0 ||
+    !parsed.every(
+      (c: Partial<Record<keyof FleetTarget, unknown>>) =>
+        isText(c.subscriptionId) && isText(c.resourceGroup) && isText(c.name),
+    )
+  ) {
+    throw new Error(`${FLEET_VAR} is not a list of {subscriptionId, resourceGroup, name}`);
+  }
+  return { config: fromEnv(env), clusters: parsed as FleetTarget[] };
+}
