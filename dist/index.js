@@ -3638,8 +3638,8 @@ var require_webidl = __commonJS({
       return new TypeError(`${message.header}: ${message.message}`);
     };
     webidl.errors.conversionFailed = function(context) {
-      const plural2 = context.types.length === 1 ? "" : " one of";
-      const message = `${context.argument} could not be converted to${plural2}: ${context.types.join(", ")}.`;
+      const plural = context.types.length === 1 ? "" : " one of";
+      const message = `${context.argument} could not be converted to${plural}: ${context.types.join(", ")}.`;
       return webidl.errors.exception({
         header: context.prefix,
         message
@@ -11202,9 +11202,9 @@ var require_pluralizer = __commonJS({
       this: "these"
     };
     module.exports = class Pluralizer {
-      constructor(singular, plural2) {
+      constructor(singular, plural) {
         this.singular = singular;
-        this.plural = plural2;
+        this.plural = plural;
       }
       pluralize(count) {
         const one = count === 1;
@@ -20510,137 +20510,6 @@ var InterruptedError = class extends Error {
   }
 };
 
-// src/base/version.ts
-var ACTION_VERSION = true ? "1.0.0" : "dev";
-var USER_AGENT = `aks-operation-action/${ACTION_VERSION} (node ${process.version}; ${process.platform})`;
-
-// src/waiting/timing.ts
-function sleep(ms, signal) {
-  return new Promise((resolve2, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(
-      () => {
-        signal?.removeEventListener("abort", onAbort);
-        resolve2();
-      },
-      Math.max(0, ms)
-    );
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
-function raceAbort(promise, signal) {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve2, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve2(value);
-      },
-      (error2) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error2);
-      }
-    );
-  });
-}
-function formatDuration(ms) {
-  if (ms < 6e4) return `${(ms / 1e3).toFixed(ms < 1e4 ? 1 : 0)}s`;
-  const totalSeconds = Math.round(ms / 1e3);
-  const hours = Math.floor(totalSeconds / 3600);
-  const minutes = Math.floor(totalSeconds % 3600 / 60);
-  const seconds = totalSeconds % 60;
-  const mmss = `${minutes}m ${String(seconds).padStart(2, "0")}s`;
-  return hours > 0 ? `${hours}h ${mmss}` : mmss;
-}
-var AUTO_SCHEDULE = {
-  /** The first look, seconds after the operation started. */
-  firstLookSeconds: 4,
-  /** The wait between looks while short commands are still ending. */
-  shortWaitSeconds: 4.5,
-  /** Until when (seconds after the start) the short wait applies; then waits grow as (t/this)². */
-  shortUntilSeconds: 80,
-  /** The longest wait (reached 146 s after the start), once on its grid. */
-  ceilingSeconds: 15,
-  /**
-   * At the ceiling, looks fall on this many seconds past a multiple of the ceiling (308, 608 s …):
-   * commands that run into their deadline (`helm --wait` 5 min, a rollout's 10-minute progress
-   * deadline) end just after 300 or 600 s plus the pod start delay, and are seen at once.
-   */
-  ceilingPhaseSeconds: 8
-};
-function autoWaitMs(elapsedMs) {
-  const { firstLookSeconds, shortWaitSeconds, shortUntilSeconds, ceilingSeconds } = AUTO_SCHEDULE;
-  const elapsed = Math.max(0, elapsedMs) / 1e3;
-  if (elapsed < firstLookSeconds) return Math.round((firstLookSeconds - elapsed) * 1e3);
-  const growing = shortWaitSeconds * Math.max(1, elapsed / shortUntilSeconds) ** 2;
-  if (growing < ceilingSeconds) return Math.round(growing * 1e3);
-  const sincePhase = (elapsed - AUTO_SCHEDULE.ceilingPhaseSeconds) % ceilingSeconds;
-  const toGrid = ceilingSeconds - sincePhase;
-  return Math.round((toGrid < 1 ? toGrid + ceilingSeconds : toGrid) * 1e3);
-}
-
-// src/waiting/poller.ts
-function nextPollDelay(elapsedMs, interval, retryAfterMs2, lookWithinMs) {
-  if (retryAfterMs2 !== void 0) return Math.max(0, retryAfterMs2);
-  const planned = interval === "auto" ? autoWaitMs(elapsedMs) : interval;
-  return Math.min(planned, lookWithinMs ?? Infinity);
-}
-async function pollUntilDone(observe, options) {
-  let last;
-  let polls = 0;
-  const clock = new LookClock(options.interval);
-  const wait = options.sleep ?? sleep;
-  try {
-    if (!options.lookFirst) {
-      await wait(clock.next(options.initialRetryAfterMs), options.signal);
-    }
-    for (; ; ) {
-      last = await observe();
-      polls++;
-      const nextDelayMs = last.done ? void 0 : clock.next(last.retryAfterMs, last.lookWithinMs);
-      options.onProgress({
-        poll: polls,
-        status: last.status,
-        elapsedMs: Date.now() - options.startedAt,
-        percent: last.percent,
-        nextDelayMs
-      });
-      if (nextDelayMs === void 0) return { done: true, last, polls };
-      await wait(nextDelayMs, options.signal);
-    }
-  } catch (error2) {
-    if (!options.signal.aborted) throw error2;
-    return { done: false, last, polls };
-  }
-}
-var LookClock = class {
-  #interval;
-  #now;
-  #startedAt;
-  #plannedAt = 0;
-  constructor(interval, now = Date.now) {
-    this.#interval = interval;
-    this.#now = now;
-    this.#startedAt = now();
-  }
-  /** The wait before the next look, from now. */
-  next(retryAfterMs2, lookWithinMs) {
-    const elapsed = this.#now() - this.#startedAt;
-    const planned = nextPollDelay(this.#plannedAt, this.#interval, void 0);
-    const onSchedule = Math.max(this.#plannedAt + planned - elapsed, planned / 2);
-    const delay = retryAfterMs2 !== void 0 ? nextPollDelay(elapsed, this.#interval, retryAfterMs2) : Math.min(onSchedule, lookWithinMs ?? Infinity);
-    this.#plannedAt = elapsed + delay;
-    return delay;
-  }
-};
-
 // src/inputs/cloud.ts
 var CLOUDS = {
   AzureCloud: {
@@ -21527,6 +21396,78 @@ function secure(socket, options, checkServer, signal) {
   });
 }
 
+// src/waiting/timing.ts
+function sleep(ms, signal) {
+  return new Promise((resolve2, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(
+      () => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve2();
+      },
+      Math.max(0, ms)
+    );
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+function raceAbort(promise, signal) {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve2, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve2(value);
+      },
+      (error2) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error2);
+      }
+    );
+  });
+}
+function formatDuration(ms) {
+  if (ms < 6e4) return `${(ms / 1e3).toFixed(ms < 1e4 ? 1 : 0)}s`;
+  const totalSeconds = Math.round(ms / 1e3);
+  const hours = Math.floor(totalSeconds / 3600);
+  const minutes = Math.floor(totalSeconds % 3600 / 60);
+  const seconds = totalSeconds % 60;
+  const mmss = `${minutes}m ${String(seconds).padStart(2, "0")}s`;
+  return hours > 0 ? `${hours}h ${mmss}` : mmss;
+}
+var AUTO_SCHEDULE = {
+  /** The first look, seconds after the operation started. */
+  firstLookSeconds: 4,
+  /** The wait between looks while short commands are still ending. */
+  shortWaitSeconds: 4.5,
+  /** Until when (seconds after the start) the short wait applies; then waits grow as (t/this)². */
+  shortUntilSeconds: 80,
+  /** The longest wait (reached 146 s after the start), once on its grid. */
+  ceilingSeconds: 15,
+  /**
+   * At the ceiling, looks fall on this many seconds past a multiple of the ceiling (308, 608 s …):
+   * commands that run into their deadline (`helm --wait` 5 min, a rollout's 10-minute progress
+   * deadline) end just after 300 or 600 s plus the pod start delay, and are seen at once.
+   */
+  ceilingPhaseSeconds: 8
+};
+function autoWaitMs(elapsedMs) {
+  const { firstLookSeconds, shortWaitSeconds, shortUntilSeconds, ceilingSeconds } = AUTO_SCHEDULE;
+  const elapsed = Math.max(0, elapsedMs) / 1e3;
+  if (elapsed < firstLookSeconds) return Math.round((firstLookSeconds - elapsed) * 1e3);
+  const growing = shortWaitSeconds * Math.max(1, elapsed / shortUntilSeconds) ** 2;
+  if (growing < ceilingSeconds) return Math.round(growing * 1e3);
+  const sincePhase = (elapsed - AUTO_SCHEDULE.ceilingPhaseSeconds) % ceilingSeconds;
+  const toGrid = ceilingSeconds - sincePhase;
+  return Math.round((toGrid < 1 ? toGrid + ceilingSeconds : toGrid) * 1e3);
+}
+
 // src/network/headers.ts
 function headerValue(headers, name) {
   const value = headers[name.toLowerCase()];
@@ -21700,7 +21641,7 @@ var Transport = class {
       connectTimeoutMs: this.timeouts.readMs
     });
   }
-  async send(method, url, body, headers) {
+  async send(method, url, body, headers, onRetry = this.options.onRetry) {
     const { policy, signal, stats } = this.options;
     let pending;
     const report = (decision) => {
@@ -21734,7 +21675,7 @@ var Transport = class {
         onRetry: (decision, retry) => {
           report(`retry ${retry} in ${(decision.delayMs / 1e3).toFixed(1)}s (${decision.reason})`);
           stats.retries++;
-          this.options.onRetry({
+          onRetry({
             method,
             url,
             reason: decision.reason,
@@ -22115,7 +22056,7 @@ var EXPIRED_TOKEN_RETRIES = 3;
 function isExpiredToken(result) {
   return result.status === 401 && EXPIRED_TOKEN_CODES.has(parseArmError(result).code);
 }
-var ArmClient = class {
+var ArmClient = class _ArmClient {
   endpoint;
   scope;
   options;
@@ -22123,6 +22064,13 @@ var ArmClient = class {
     this.options = options;
     this.endpoint = options.endpoint;
     this.scope = options.scope ?? defaultScope(options.endpoint);
+  }
+  /**
+   * The same client (endpoint, token, transport, correlation id) telling its retries to other
+   * listeners: each cluster of several keeps its retries in its own log.
+   */
+  reportingTo(listeners) {
+    return new _ArmClient({ ...this.options, scope: this.scope, ...listeners });
   }
   /** An absolute URL on the ARM endpoint, from a resource path or an URL the service handed out. */
   resolve(pathOrUrl) {
@@ -22154,13 +22102,19 @@ var ArmClient = class {
     return { status: result.status, headers: result.headers, body: parseJson(result.text), url };
   }
   sendOnce(method, url, body, token = {}) {
-    return this.options.transport.send(method, url, body, async () => ({
-      authorization: `Bearer ${await this.options.tokens.getToken(this.scope, token)}`,
-      accept: "application/json",
-      "x-ms-client-request-id": randomUUID2(),
-      "x-ms-correlation-request-id": this.options.correlationId,
-      ...body === void 0 ? {} : { "content-type": "application/json" }
-    }));
+    return this.options.transport.send(
+      method,
+      url,
+      body,
+      async () => ({
+        authorization: `Bearer ${await this.options.tokens.getToken(this.scope, token)}`,
+        accept: "application/json",
+        "x-ms-client-request-id": randomUUID2(),
+        "x-ms-correlation-request-id": this.options.correlationId,
+        ...body === void 0 ? {} : { "content-type": "application/json" }
+      }),
+      this.options.onRetry
+    );
   }
 };
 function parseArmError(result) {
@@ -23039,6 +22993,11 @@ function printUntrusted(text) {
 `);
   process.stdout.write(`::${token}::
 `);
+}
+function printGroup(title, lines) {
+  startGroup(inert(title));
+  for (const line of lines) info2(line);
+  endGroup();
 }
 function printClusterLog(title, entries) {
   startGroup(inert(title));
@@ -27959,6 +27918,142 @@ function commandIdFrom(location) {
   return id;
 }
 
+// src/base/version.ts
+var ACTION_VERSION = true ? "1.0.0" : "dev";
+var USER_AGENT = `aks-operation-action/${ACTION_VERSION} (node ${process.version}; ${process.platform})`;
+
+// src/waiting/poller.ts
+function nextPollDelay(elapsedMs, interval, retryAfterMs2, lookWithinMs) {
+  if (retryAfterMs2 !== void 0) return Math.max(0, retryAfterMs2);
+  const planned = interval === "auto" ? autoWaitMs(elapsedMs) : interval;
+  return Math.min(planned, lookWithinMs ?? Infinity);
+}
+async function pollUntilDone(observe, options) {
+  let last;
+  let polls = 0;
+  const clock = new LookClock(options.interval);
+  const wait = options.sleep ?? sleep;
+  try {
+    if (!options.lookFirst) {
+      await wait(clock.next(options.initialRetryAfterMs), options.signal);
+    }
+    for (; ; ) {
+      last = await observe();
+      polls++;
+      const nextDelayMs = last.done ? void 0 : clock.next(last.retryAfterMs, last.lookWithinMs);
+      options.onProgress({
+        poll: polls,
+        status: last.status,
+        elapsedMs: Date.now() - options.startedAt,
+        percent: last.percent,
+        nextDelayMs
+      });
+      if (nextDelayMs === void 0) return { done: true, last, polls };
+      await wait(nextDelayMs, options.signal);
+    }
+  } catch (error2) {
+    if (!options.signal.aborted) throw error2;
+    return { done: false, last, polls };
+  }
+}
+var LookClock = class {
+  #interval;
+  #now;
+  #startedAt;
+  #plannedAt = 0;
+  constructor(interval, now = Date.now) {
+    this.#interval = interval;
+    this.#now = now;
+    this.#startedAt = now();
+  }
+  /** The wait before the next look, from now. */
+  next(retryAfterMs2, lookWithinMs) {
+    const elapsed = this.#now() - this.#startedAt;
+    const planned = nextPollDelay(this.#plannedAt, this.#interval, void 0);
+    const onSchedule = Math.max(this.#plannedAt + planned - elapsed, planned / 2);
+    const delay = retryAfterMs2 !== void 0 ? nextPollDelay(elapsed, this.#interval, retryAfterMs2) : Math.min(onSchedule, lookWithinMs ?? Infinity);
+    this.#plannedAt = elapsed + delay;
+    return delay;
+  }
+};
+
+// src/contexts.ts
+function retryLine(notice) {
+  return `Retrying ${notice.method} ${displayUrl(notice.url)} in ${formatDuration(notice.delayMs)} (${notice.reason}; retry ${notice.attempt}).`;
+}
+function expiredTokenLine(method, url, retry) {
+  return `Retrying ${method} ${displayUrl(url)} with a new token (the token had expired; retry ${retry}).`;
+}
+function createTransport(state, signal, stepTimeoutMs, policy = ARM_RETRY, extra = {}) {
+  const transport = new Transport({
+    userAgent: USER_AGENT,
+    policy,
+    signal,
+    stats: state.stats,
+    timeouts: requestTimeouts(stepTimeoutMs),
+    ...extra,
+    onRetry: (notice) => info2(retryLine(notice)),
+    // With the runner's debug logging on (RUNNER_DEBUG=1), one line per request for support.
+    onAttempt: isDebug() ? (record2) => debug(formatAttempt(record2)) : void 0
+  });
+  state.disposers.push(() => transport.dispose());
+  return transport;
+}
+function operationContext(settings, state, signal, startedAt) {
+  return {
+    facts: state.facts,
+    record: (learned) => mergeFacts(state.facts, learned),
+    log: info2,
+    warn: (line) => warning(inert(line)),
+    printUntrusted: printUntrustedBlock,
+    keepLogs: writeLogsFile,
+    poll: poller(settings, state, signal, startedAt, info2),
+    stopped: (lastState, resume) => stoppedOutcome(state.interrupt.signal.aborted, settings.timeoutMs, lastState, resume)
+  };
+}
+function poller(settings, state, signal, startedAt, log) {
+  return async (observe, options = {}) => {
+    const outcome = await pollUntilDone(observe, {
+      ...options,
+      interval: settings.pollInterval,
+      signal,
+      startedAt,
+      sleep: (ms, abort2) => state.scheduler.sleep(ms, abort2),
+      onProgress: (progress) => log(formatProgress(progress))
+    });
+    state.stats.polls += outcome.polls;
+    return outcome;
+  };
+}
+function logsFolder(correlationId) {
+  return `aks-clusters-${correlationId.slice(0, 8)}`;
+}
+function clusterContext(shared, on) {
+  const { cluster, log, facts } = on;
+  const line = (text) => log.push({ kind: "line", text });
+  return {
+    ...shared,
+    // Retries go to the cluster's own log, with the rest of what happened to it.
+    arm: shared.arm.reportingTo({
+      onRetry: (notice) => line(retryLine(notice)),
+      onExpiredToken: (method, url, retry) => {
+        on.state.stats.retries++;
+        line(expiredTokenLine(method, url, retry));
+      }
+    }),
+    facts,
+    record: (learned) => mergeFacts(facts, learned),
+    log: line,
+    warn: (text) => log.push({ kind: "warning", text: `${cluster.name}: ${text}` }),
+    printUntrusted: (title, text) => log.push({ kind: "untrusted", title, text }),
+    keepLogs: (_name, logs, options) => writeLogsFile(`${cluster.subscriptionId}_${cluster.resourceGroup}_${cluster.name}`, logs, {
+      ...options,
+      folder: logsFolder(on.correlationId)
+    }),
+    poll: poller(on.settings, on.state, on.signal, Date.now(), line)
+  };
+}
+
 // src/azure/cluster-list.ts
 var CLUSTER_LIST_API_VERSION = "2024-09-01";
 var FLEET_API_VERSION = "2025-03-01";
@@ -28272,6 +28367,44 @@ var Progress = class {
     return `Clusters: ${shown.join(", ")} · elapsed ${formatDuration(Date.now() - this.#started)}`;
   }
 };
+async function resolveSelection(selection, arm, log) {
+  const { clusters, notices } = await resolveClusters(selection, arm);
+  for (const notice of notices) log(notice);
+  if (clusters.length === 0)
+    throw new ActionError(
+      "The cluster input names no cluster once its tags, fleets and exclusions are looked up.",
+      "Check the tag (name and exact value) and the subscription-id, or the fleet, in the cluster input."
+    );
+  printGroup(
+    `The cluster input names ${clusters.length} cluster${clusters.length === 1 ? "" : "s"}`,
+    clusters.map((cluster) => cluster.resourceId)
+  );
+  return clusters;
+}
+function judgeFleet(fleet, interrupted, stopped) {
+  const { results } = fleet;
+  const failed = results.filter((result) => result.verdict === "fail");
+  const notStarted2 = results.filter((result) => result.verdict === void 0);
+  const warned = results.filter((result) => result.verdict === "warn");
+  if (failed.length === 0 && notStarted2.length === 0) {
+    return {
+      status: STATUS.Succeeded,
+      verdict: warned.length > 0 ? "warn" : "pass",
+      message: warned.length > 0 ? `${warned.length} of ${results.length} clusters passed with a warning: ${warned.map((r) => `${r.resourceGroup}/${r.name} (${r.message ?? r.status})`).join("; ")}` : void 0
+    };
+  }
+  const named = failed.slice(0, 10).map(
+    (r) => `${r.resourceGroup}/${r.name} (${r.status}${r.exitCode === void 0 ? "" : `, exit code ${r.exitCode}`})`
+  );
+  const more = failed.length > named.length ? ` and ${failed.length - named.length} more` : "";
+  const never = notStarted2.length ? ` ${notStarted2.length} not started: ${fleet.notStartedBecause ?? "the run stopped"}.` : "";
+  return {
+    status: interrupted ? STATUS.Interrupted : stopped ? STATUS.TimedOut : STATUS.Failed,
+    verdict: "fail",
+    message: `${failed.length} of ${results.length} clusters did not pass${failed.length ? `: ${named.join(", ")}${more}` : ""}.${never}`,
+    fix: "The results output has each cluster; to run again on those that did not pass or start, give the failed-clusters output (or those of results) as the cluster input."
+  };
+}
 
 // src/main.ts
 var runner = {
@@ -28368,9 +28501,7 @@ async function perform(settings, state, signal, startedAt) {
     correlationId,
     onExpiredToken: (method, url, retry) => {
       state.stats.retries++;
-      info2(
-        `Retrying ${method} ${displayUrl(url)} with a new token (the token had expired; retry ${retry}).`
-      );
+      info2(expiredTokenLine(method, url, retry));
     }
   });
   const ctx = { ...base, arm };
@@ -28380,7 +28511,8 @@ async function perform(settings, state, signal, startedAt) {
   }
   if (settings.operation !== "list-clusters")
     state.clusters.fleet = { results: [], waves: [], budgetWaitMs: 0, throttled: 0 };
-  const clusters = await resolveSelection(settings, arm, state);
+  const clusters = await resolveSelection(settings.selection, arm, info2);
+  state.clusters.resolved = clusters.map((cluster) => cluster.resourceId);
   if (settings.operation === "list-clusters") {
     state.clusters.shards = settings.fleet.shards;
     return { status: STATUS.Succeeded, verdict: "pass", message: void 0 };
@@ -28400,49 +28532,7 @@ async function perform(settings, state, signal, startedAt) {
   state.clusters.fleet = { ...fleet, budgetWaitMs: budget.waitedMs, throttled: budget.throttled };
   if (fleet.results.some((result) => result.logsFile))
     mergeFacts(state.facts, { logsFile: logsFolderPath(logsFolder(correlationId)) });
-  return fleetOutcome(fleet, state.interrupt.signal.aborted, signal.aborted);
-}
-async function resolveSelection(settings, arm, state) {
-  const { clusters, notices } = await resolveClusters(settings.selection, arm);
-  for (const notice of notices) info2(notice);
-  state.clusters.resolved = clusters.map((cluster) => cluster.resourceId);
-  state.clusters.label = `${clusters.length} clusters`;
-  if (clusters.length === 0)
-    throw new ActionError(
-      "The cluster input names no cluster once its tags, fleets and exclusions are looked up.",
-      "Check the tag (name and exact value) and the subscription-id, or the fleet, in the cluster input."
-    );
-  startGroup(`The cluster input names ${plural(clusters.length, "cluster")}`);
-  for (const cluster of clusters) info2(cluster.resourceId);
-  endGroup();
-  return clusters;
-}
-function plural(count, noun) {
-  return `${count} ${noun}${count === 1 ? "" : "s"}`;
-}
-function fleetOutcome(fleet, interrupted, stopped) {
-  const { results } = fleet;
-  const failed = results.filter((result) => result.verdict === "fail");
-  const notStarted2 = results.filter((result) => result.verdict === void 0);
-  const warned = results.filter((result) => result.verdict === "warn");
-  if (failed.length === 0 && notStarted2.length === 0) {
-    return {
-      status: STATUS.Succeeded,
-      verdict: warned.length > 0 ? "warn" : "pass",
-      message: warned.length > 0 ? `${warned.length} of ${results.length} clusters passed with a warning: ${warned.map((r) => `${r.resourceGroup}/${r.name} (${r.message ?? r.status})`).join("; ")}` : void 0
-    };
-  }
-  const named = failed.slice(0, 10).map(
-    (r) => `${r.resourceGroup}/${r.name} (${r.status}${r.exitCode === void 0 ? "" : `, exit code ${r.exitCode}`})`
-  );
-  const more = failed.length > named.length ? ` and ${failed.length - named.length} more` : "";
-  const never = notStarted2.length ? ` ${notStarted2.length} not started: ${fleet.notStartedBecause ?? "the run stopped"}.` : "";
-  return {
-    status: interrupted ? STATUS.Interrupted : stopped ? STATUS.TimedOut : STATUS.Failed,
-    verdict: "fail",
-    message: `${failed.length} of ${results.length} clusters did not pass${failed.length ? `: ${named.join(", ")}${more}` : ""}.${never}`,
-    fix: "The results output has each cluster; to run again on those that did not pass or start, give the failed-clusters output (or those of results) as the cluster input."
-  };
+  return judgeFleet(fleet, state.interrupt.signal.aborted, signal.aborted);
 }
 function onCluster(settings, cluster) {
   return { ...settings, cluster };
@@ -28458,69 +28548,6 @@ function performAks(ctx, settings, attachment, tokens) {
     case "operation-status":
       return operationStatus(ctx, settings);
   }
-}
-function createTransport(state, signal, stepTimeoutMs, policy = ARM_RETRY, extra = {}) {
-  const transport = new Transport({
-    userAgent: USER_AGENT,
-    policy,
-    signal,
-    stats: state.stats,
-    timeouts: requestTimeouts(stepTimeoutMs),
-    ...extra,
-    onRetry: (notice) => info2(
-      `Retrying ${notice.method} ${displayUrl(notice.url)} in ${formatDuration(notice.delayMs)} (${notice.reason}; retry ${notice.attempt}).`
-    ),
-    // With the runner's debug logging on (RUNNER_DEBUG=1), one line per request for support.
-    onAttempt: isDebug() ? (record2) => debug(formatAttempt(record2)) : void 0
-  });
-  state.disposers.push(() => transport.dispose());
-  return transport;
-}
-function operationContext(settings, state, signal, startedAt) {
-  return {
-    facts: state.facts,
-    record: (learned) => mergeFacts(state.facts, learned),
-    log: info2,
-    warn: (line) => warning(inert(line)),
-    printUntrusted: printUntrustedBlock,
-    keepLogs: writeLogsFile,
-    poll: poller(settings, state, signal, startedAt, info2),
-    stopped: (lastState, resume) => stoppedOutcome(state.interrupt.signal.aborted, settings.timeoutMs, lastState, resume)
-  };
-}
-function poller(settings, state, signal, startedAt, log) {
-  return async (observe, options = {}) => {
-    const outcome = await pollUntilDone(observe, {
-      ...options,
-      interval: settings.pollInterval,
-      signal,
-      startedAt,
-      sleep: (ms, abort2) => state.scheduler.sleep(ms, abort2),
-      onProgress: (progress) => log(formatProgress(progress))
-    });
-    state.stats.polls += outcome.polls;
-    return outcome;
-  };
-}
-function logsFolder(correlationId) {
-  return `aks-clusters-${correlationId.slice(0, 8)}`;
-}
-function clusterContext(shared, on) {
-  const { cluster, log, facts } = on;
-  const line = (text) => log.push({ kind: "line", text });
-  return {
-    ...shared,
-    facts,
-    record: (learned) => mergeFacts(facts, learned),
-    log: line,
-    warn: (text) => log.push({ kind: "warning", text: `${cluster.name}: ${text}` }),
-    printUntrusted: (title, text) => log.push({ kind: "untrusted", title, text }),
-    keepLogs: (_name, logs, options) => writeLogsFile(`${cluster.subscriptionId}_${cluster.resourceGroup}_${cluster.name}`, logs, {
-      ...options,
-      folder: logsFolder(on.correlationId)
-    }),
-    poll: poller(on.settings, on.state, on.signal, Date.now(), line)
-  };
 }
 function listenForCancellation(interrupt) {
   const handlers = ["SIGINT", "SIGTERM"].map((name) => {

@@ -57,6 +57,32 @@ const SHOTS: Shot[] = [
     },
   },
   {
+    file: 'summary-fleet.png',
+    title: 'Apply the manifests to every cluster',
+    run: (emu) => {
+      const clusters = ['eastus', 'westeurope', 'southeastasia'].flatMap((region) =>
+        [1, 2].map((n) =>
+          emu.addCluster({
+            resourceGroup: `rg-shop-${region}`,
+            name: `aks-shop-${n}`,
+            location: region,
+            ...(region === 'westeurope' && n === 2 ? { commandExitCode: 1 } : {}),
+          }),
+        ),
+      );
+      return runAction(
+        {
+          cluster: clusters.map((c) => c.resourceId).join('\n'),
+          command:
+            'echo "deployment.apps/web configured"; echo \'Waiting for deployment "web" rollout to finish: 1 of 3 updated replicas are available...\'',
+          rollout: '1, 100%',
+          'fail-fast': 'false',
+        },
+        emu,
+      );
+    },
+  },
+  {
     file: 'summary-cancel-fault.png',
     title: 'Stop the chaos experiment',
     run: async (emu) => {

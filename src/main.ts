@@ -3,9 +3,6 @@
 import { randomUUID } from 'node:crypto';
 import * as core from '@actions/core';
 import { InterruptedError } from './base/errors.ts';
-import { USER_AGENT } from './base/version.ts';
-import { formatDuration } from './waiting/timing.ts';
-import { pollUntilDone } from './waiting/poller.ts';
 import { readSettings, runnerInputs } from './inputs/inputs.ts';
 import type {
   AksClusterRef,
@@ -14,59 +11,37 @@ import type {
   ListClustersSettings,
   ReadSettings,
 } from './inputs/settings.ts';
-import {
-  Transport,
-  displayUrl,
-  formatAttempt,
-  requestTimeouts,
-  type CallStats,
-  type TransportOptions,
-} from './network/http.ts';
+import { requestTimeouts } from './network/http.ts';
 import { proxyPasswords } from './network/proxy.ts';
-import { ARM_RETRY, SERVICE_FABRIC_RETRY, type RetryPolicy } from './network/retry.ts';
+import { ARM_RETRY, SERVICE_FABRIC_RETRY } from './network/retry.ts';
 import { ARM_BUDGET, RequestBudget, shareOf } from './network/budget.ts';
 import { PollScheduler } from './waiting/scheduler.ts';
 import { resolveArmScope } from './azure/arm-audience.ts';
 import { ArmClient } from './azure/arm-client.ts';
 import { signIn, type AuthEnvironment } from './azure/auth.ts';
 import { connectServiceFabric } from './service-fabric/connection.ts';
-import { outcomeOfError, stoppedOutcome } from './report/endings.ts';
-import {
-  formatProgress,
-  inert,
-  info,
-  printClusterLog,
-  printUntrustedBlock,
-  type ClusterLogEntry,
-} from './report/log.ts';
-import { logsFolderPath, publish, writeLogsFile } from './report/outputs.ts';
-import { mergeFacts, type Facts, type Outcome, type Report } from './report/report.ts';
+import { outcomeOfError } from './report/endings.ts';
+import { info, printClusterLog } from './report/log.ts';
+import { logsFolderPath, publish } from './report/outputs.ts';
+import { mergeFacts, type Outcome, type Report } from './report/report.ts';
 import { registerSecret, secretsInEnvironment } from './report/secrets.ts';
-import type { AksOperationContext, OperationContext } from './operations/context.ts';
+import type { AksOperationContext } from './operations/context.ts';
 import { abort } from './operations/abort.ts';
 import { cancelFault } from './operations/cancel-fault.ts';
 import { commandResult } from './operations/command-result.ts';
 import { operationStatus } from './operations/operation-status.ts';
 import { prepareRunCommand, runCommand } from './operations/run-command.ts';
-import { resolveClusters } from './azure/cluster-list.ts';
+import {
+  clusterContext,
+  createTransport,
+  expiredTokenLine,
+  logsFolder,
+  operationContext,
+  type RunState,
+} from './contexts.ts';
 import { shardOf } from './inputs/clusters.ts';
-import { runOnClusters, type FleetOutcome } from './operations/fleet.ts';
+import { judgeFleet, resolveSelection, runOnClusters } from './operations/fleet.ts';
 import { STATUS } from './inputs/contract.ts';
-import { ActionError } from './base/errors.ts';
-
-/** State shared by one run: what was learned, the counters, and the signals that stop waiting. */
-interface RunState {
-  facts: Facts;
-  stats: CallStats & { polls: number };
-  interrupt: AbortController;
-  disposers: (() => void)[];
-  /** Run once the outputs are written. */
-  afterPublish: (() => void)[];
-  /** One timer for every wait of the run. */
-  scheduler: PollScheduler;
-  /** What the report says of the clusters: the one named, or the several resolved. */
-  clusters: Pick<Report, 'resolved' | 'shards' | 'fleet'> & { label?: string };
-}
 
 const runner: AuthEnvironment = {
   env: (name) => process.env[name] ?? '',
@@ -192,9 +167,7 @@ async function perform(
     correlationId,
     onExpiredToken: (method, url, retry) => {
       state.stats.retries++;
-      info(
-        `Retrying ${method} ${displayUrl(url)} with a new token (the token had expired; retry ${retry}).`,
-      );
+      info(expiredTokenLine(method, url, retry));
     },
   });
   const ctx: AksOperationContext = { ...base, arm };
@@ -205,7 +178,8 @@ async function perform(
   // Several clusters from here on: their outputs are written even if none is ever found.
   if (settings.operation !== 'list-clusters')
     state.clusters.fleet = { results: [], waves: [], budgetWaitMs: 0, throttled: 0 };
-  const clusters = await resolveSelection(settings, arm, state);
+  const clusters = await resolveSelection(settings.selection, arm, info);
+  state.clusters.resolved = clusters.map((cluster) => cluster.resourceId);
   if (settings.operation === 'list-clusters') {
     state.clusters.shards = settings.fleet.shards;
     return { status: STATUS.Succeeded, verdict: 'pass', message: undefined };
@@ -227,70 +201,7 @@ async function perform(
   state.clusters.fleet = { ...fleet, budgetWaitMs: budget.waitedMs, throttled: budget.throttled };
   if (fleet.results.some((result) => result.logsFile))
     mergeFacts(state.facts, { logsFile: logsFolderPath(logsFolder(correlationId)) });
-  return fleetOutcome(fleet, state.interrupt.signal.aborted, signal.aborted);
-}
-
-/**
- * The clusters the input names, looked up and printed. Names only ARM reads; an input that ends
- * up naming no cluster at all is an error, as a cluster that does not exist is.
- */
-async function resolveSelection(
-  settings: Exclude<ReadSettings, { operation: 'cancel-fault' }>,
-  arm: ArmClient,
-  state: RunState,
-): Promise<AksClusterRef[]> {
-  const { clusters, notices } = await resolveClusters(settings.selection, arm);
-  for (const notice of notices) info(notice);
-  state.clusters.resolved = clusters.map((cluster) => cluster.resourceId);
-  state.clusters.label = `${clusters.length} clusters`;
-  if (clusters.length === 0)
-    throw new ActionError(
-      'The cluster input names no cluster once its tags, fleets and exclusions are looked up.',
-      'Check the tag (name and exact value) and the subscription-id, or the fleet, in the cluster input.',
-    );
-  // The whole list in a group: dozens of IDs would push everything else out of sight.
-  core.startGroup(`The cluster input names ${plural(clusters.length, 'cluster')}`);
-  for (const cluster of clusters) info(cluster.resourceId);
-  core.endGroup();
-  return clusters;
-}
-
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}
-
-/** How the run on several clusters ended, as one status. */
-function fleetOutcome(fleet: FleetOutcome, interrupted: boolean, stopped: boolean): Outcome {
-  const { results } = fleet;
-  const failed = results.filter((result) => result.verdict === 'fail');
-  const notStarted = results.filter((result) => result.verdict === undefined);
-  const warned = results.filter((result) => result.verdict === 'warn');
-  if (failed.length === 0 && notStarted.length === 0) {
-    return {
-      status: STATUS.Succeeded,
-      verdict: warned.length > 0 ? 'warn' : 'pass',
-      message:
-        warned.length > 0
-          ? `${warned.length} of ${results.length} clusters passed with a warning: ${warned.map((r) => `${r.resourceGroup}/${r.name} (${r.message ?? r.status})`).join('; ')}`
-          : undefined,
-    };
-  }
-  const named = failed
-    .slice(0, 10)
-    .map(
-      (r) =>
-        `${r.resourceGroup}/${r.name} (${r.status}${r.exitCode === undefined ? '' : `, exit code ${r.exitCode}`})`,
-    );
-  const more = failed.length > named.length ? ` and ${failed.length - named.length} more` : '';
-  const never = notStarted.length
-    ? ` ${notStarted.length} not started: ${fleet.notStartedBecause ?? 'the run stopped'}.`
-    : '';
-  return {
-    status: interrupted ? STATUS.Interrupted : stopped ? STATUS.TimedOut : STATUS.Failed,
-    verdict: 'fail',
-    message: `${failed.length} of ${results.length} clusters did not pass${failed.length ? `: ${named.join(', ')}${more}` : ''}.${never}`,
-    fix: 'The results output has each cluster; to run again on those that did not pass or start, give the failed-clusters output (or those of results) as the cluster input.',
-  };
+  return judgeFleet(fleet, state.interrupt.signal.aborted, signal.aborted);
 }
 
 /** The settings of one cluster: the run's own, with its cluster. */
@@ -317,111 +228,6 @@ function performAks(
     case 'operation-status':
       return operationStatus(ctx, settings);
   }
-}
-
-function createTransport(
-  state: RunState,
-  signal: AbortSignal,
-  stepTimeoutMs: number,
-  policy: RetryPolicy = ARM_RETRY,
-  extra: Pick<TransportOptions, 'tls' | 'checkServer' | 'budget'> = {},
-): Transport {
-  const transport = new Transport({
-    userAgent: USER_AGENT,
-    policy,
-    signal,
-    stats: state.stats,
-    timeouts: requestTimeouts(stepTimeoutMs),
-    ...extra,
-    onRetry: (notice) =>
-      info(
-        `Retrying ${notice.method} ${displayUrl(notice.url)} in ${formatDuration(notice.delayMs)} (${notice.reason}; retry ${notice.attempt}).`,
-      ),
-    // With the runner's debug logging on (RUNNER_DEBUG=1), one line per request for support.
-    onAttempt: core.isDebug() ? (record) => core.debug(formatAttempt(record)) : undefined,
-  });
-  state.disposers.push(() => transport.dispose());
-  return transport;
-}
-
-function operationContext(
-  settings: ReadSettings,
-  state: RunState,
-  signal: AbortSignal,
-  startedAt: number,
-): OperationContext {
-  return {
-    facts: state.facts,
-    record: (learned) => mergeFacts(state.facts, learned),
-    log: info,
-    warn: (line) => core.warning(inert(line)),
-    printUntrusted: printUntrustedBlock,
-    keepLogs: writeLogsFile,
-    poll: poller(settings, state, signal, startedAt, info),
-    stopped: (lastState, resume) =>
-      stoppedOutcome(state.interrupt.signal.aborted, settings.timeoutMs, lastState, resume),
-  };
-}
-
-/** Waiting through the one poller and the run's one scheduler, one log line per look. */
-function poller(
-  settings: ReadSettings,
-  state: RunState,
-  signal: AbortSignal,
-  startedAt: number,
-  log: (line: string) => void,
-): OperationContext['poll'] {
-  return async (observe, options = {}) => {
-    const outcome = await pollUntilDone(observe, {
-      ...options,
-      interval: settings.pollInterval,
-      signal,
-      startedAt,
-      sleep: (ms, abort) => state.scheduler.sleep(ms, abort),
-      onProgress: (progress) => log(formatProgress(progress)),
-    });
-    state.stats.polls += outcome.polls;
-    return outcome;
-  };
-}
-
-/** The folder under RUNNER_TEMP of this run's per-cluster logs files. */
-function logsFolder(correlationId: string): string {
-  return `aks-clusters-${correlationId.slice(0, 8)}`;
-}
-
-/**
- * One cluster's context among several: the run's clients and waiting, with the cluster's own
- * facts, its log kept for its group, and its logs file named after it in the run's folder.
- */
-function clusterContext(
-  shared: AksOperationContext,
-  on: {
-    settings: ReadSettings;
-    state: RunState;
-    signal: AbortSignal;
-    cluster: AksClusterRef;
-    log: ClusterLogEntry[];
-    facts: Facts;
-    correlationId: string;
-  },
-): AksOperationContext {
-  const { cluster, log, facts } = on;
-  const line = (text: string) => log.push({ kind: 'line', text });
-  return {
-    ...shared,
-    facts,
-    record: (learned) => mergeFacts(facts, learned),
-    log: line,
-    warn: (text) => log.push({ kind: 'warning', text: `${cluster.name}: ${text}` }),
-    printUntrusted: (title, text) => log.push({ kind: 'untrusted', title, text }),
-    keepLogs: (_name, logs, options) =>
-      writeLogsFile(`${cluster.subscriptionId}_${cluster.resourceGroup}_${cluster.name}`, logs, {
-        ...options,
-        folder: logsFolder(on.correlationId),
-      }),
-    poll: poller(on.settings, on.state, on.signal, Date.now(), line),
-  };
 }
 
 /** SIGINT/SIGTERM (the runner cancelling the job) stop the waiting; outputs are still written. */

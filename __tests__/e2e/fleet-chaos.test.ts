@@ -124,6 +124,15 @@ describe('a 429 storm over one subscription', () => {
     for (const span of stormySpans)
       assert.ok(span.end - span.start >= 6000, `${span.name} took ${span.end - span.start} ms`);
     assert.match(run.summary, /Throttled \(429\)<\/th><td>9</);
+    // Each retry is told in the group of the cluster it was for, not between the groups.
+    const outside = run.stdout.replace(/^::group::[\s\S]*?^::endgroup::$/gm, '');
+    assert.doesNotMatch(outside, /Retrying/);
+    for (const c of stormy) {
+      const group = new RegExp(`^::group::.*/${c.name}:[\\s\\S]*?^::endgroup::$`, 'm').exec(
+        run.stdout,
+      );
+      assert.equal(group?.[0].match(/Retrying GET .*HTTP 429/g)?.length, 3, c.name);
+    }
   });
 });
 

@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { defaultScope, sameOrigin } from '../inputs/cloud.ts';
 import { ActionError, ServiceError } from '../base/errors.ts';
 import { isRecord, parseJson, readArmError, type ArmErrorInfo } from '../base/json.ts';
-import { displayUrl, plainId, type HttpResult, type Transport } from '../network/http.ts';
+import {
+  displayUrl,
+  plainId,
+  type HttpResult,
+  type RetryNotice,
+  type Transport,
+} from '../network/http.ts';
 import { clip, plainText } from '../base/format.ts';
 import { headerValue } from '../network/headers.ts';
 import type { TokenSource } from './auth.ts';
@@ -27,6 +33,8 @@ export interface ArmClientOptions {
   correlationId: string;
   /** Told when a call goes again because the token had expired. */
   onExpiredToken?: (method: string, url: string, retry: number) => void;
+  /** Told when a call goes again after a transient failure; default the transport's listener. */
+  onRetry?: (notice: RetryNotice) => void;
 }
 
 const EXPIRED_TOKEN_CODES = new Set([
@@ -49,6 +57,14 @@ export class ArmClient {
     this.options = options;
     this.endpoint = options.endpoint;
     this.scope = options.scope ?? defaultScope(options.endpoint);
+  }
+
+  /**
+   * The same client (endpoint, token, transport, correlation id) telling its retries to other
+   * listeners: each cluster of several keeps its retries in its own log.
+   */
+  reportingTo(listeners: Pick<ArmClientOptions, 'onRetry' | 'onExpiredToken'>): ArmClient {
+    return new ArmClient({ ...this.options, scope: this.scope, ...listeners });
   }
 
   /** An absolute URL on the ARM endpoint, from a resource path or an URL the service handed out. */
@@ -97,13 +113,19 @@ export class ArmClient {
     token: { fresh?: boolean } = {},
   ): Promise<HttpResult> {
     // Asked once per attempt: a retry is a new request with its own client request id.
-    return this.options.transport.send(method, url, body, async () => ({
-      authorization: `Bearer ${await this.options.tokens.getToken(this.scope, token)}`,
-      accept: 'application/json',
-      'x-ms-client-request-id': randomUUID(),
-      'x-ms-correlation-request-id': this.options.correlationId,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    }));
+    return this.options.transport.send(
+      method,
+      url,
+      body,
+      async () => ({
+        authorization: `Bearer ${await this.options.tokens.getToken(this.scope, token)}`,
+        accept: 'application/json',
+        'x-ms-client-request-id': randomUUID(),
+        'x-ms-correlation-request-id': this.options.correlationId,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      }),
+      this.options.onRetry,
+    );
   }
 }
 

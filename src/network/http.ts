@@ -109,6 +109,8 @@ export class Transport {
     url: string,
     body: string | undefined,
     headers: () => Promise<OutgoingHttpHeaders>,
+    /** Told about this call's retries instead of the transport's own listener (one cluster's log). */
+    onRetry: (notice: RetryNotice) => void = this.options.onRetry,
   ): Promise<HttpResult> {
     const { policy, signal, stats } = this.options;
     let pending: Omit<AttemptRecord, 'decision'> | undefined;
@@ -152,7 +154,7 @@ export class Transport {
         onRetry: (decision, retry) => {
           report(`retry ${retry} in ${(decision.delayMs / 1000).toFixed(1)}s (${decision.reason})`);
           stats.retries++;
-          this.options.onRetry({
+          onRetry({
             method,
             url,
             reason: decision.reason,

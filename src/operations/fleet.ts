@@ -3,11 +3,14 @@
 // which cluster starts when. The clients, the token, the poll scheduler and the request budget
 // are the run's own, shared by every cluster.
 import { ServiceError } from '../base/errors.ts';
+import { ActionError } from '../base/errors.ts';
 import { STATUS } from '../inputs/contract.ts';
-import type { AksClusterRef, FleetOptions } from '../inputs/settings.ts';
+import type { AksClusterRef, ClusterSelection, FleetOptions } from '../inputs/settings.ts';
+import type { ArmClient } from '../azure/arm-client.ts';
+import { resolveClusters } from '../azure/cluster-list.ts';
 import type { AksOperationContext } from './context.ts';
 import { outcomeOfError } from '../report/endings.ts';
-import type { ClusterLogEntry } from '../report/log.ts';
+import { printGroup, type ClusterLogEntry } from '../report/log.ts';
 import {
   mergeFacts,
   type ClusterResult,
@@ -219,4 +222,62 @@ class Progress {
     const shown = parts.filter(([n], at) => n > 0 || at === 0).map(([n, what]) => `${n} ${what}`);
     return `Clusters: ${shown.join(', ')} · elapsed ${formatDuration(Date.now() - this.#started)}`;
   }
+}
+
+/**
+ * The clusters the input names, looked up and printed (the list in a group: dozens of IDs would
+ * push everything else out of sight). An input that ends up naming no cluster is an error, as a
+ * cluster that does not exist is.
+ */
+export async function resolveSelection(
+  selection: ClusterSelection,
+  arm: ArmClient,
+  log: (line: string) => void,
+): Promise<AksClusterRef[]> {
+  const { clusters, notices } = await resolveClusters(selection, arm);
+  for (const notice of notices) log(notice);
+  if (clusters.length === 0)
+    throw new ActionError(
+      'The cluster input names no cluster once its tags, fleets and exclusions are looked up.',
+      'Check the tag (name and exact value) and the subscription-id, or the fleet, in the cluster input.',
+    );
+  printGroup(
+    `The cluster input names ${clusters.length} cluster${clusters.length === 1 ? '' : 's'}`,
+    clusters.map((cluster) => cluster.resourceId),
+  );
+  return clusters;
+}
+
+/** How the run on several clusters ended, as one status: Succeeded only when every one passed. */
+export function judgeFleet(fleet: FleetOutcome, interrupted: boolean, stopped: boolean): Outcome {
+  const { results } = fleet;
+  const failed = results.filter((result) => result.verdict === 'fail');
+  const notStarted = results.filter((result) => result.verdict === undefined);
+  const warned = results.filter((result) => result.verdict === 'warn');
+  if (failed.length === 0 && notStarted.length === 0) {
+    return {
+      status: STATUS.Succeeded,
+      verdict: warned.length > 0 ? 'warn' : 'pass',
+      message:
+        warned.length > 0
+          ? `${warned.length} of ${results.length} clusters passed with a warning: ${warned.map((r) => `${r.resourceGroup}/${r.name} (${r.message ?? r.status})`).join('; ')}`
+          : undefined,
+    };
+  }
+  const named = failed
+    .slice(0, 10)
+    .map(
+      (r) =>
+        `${r.resourceGroup}/${r.name} (${r.status}${r.exitCode === undefined ? '' : `, exit code ${r.exitCode}`})`,
+    );
+  const more = failed.length > named.length ? ` and ${failed.length - named.length} more` : '';
+  const never = notStarted.length
+    ? ` ${notStarted.length} not started: ${fleet.notStartedBecause ?? 'the run stopped'}.`
+    : '';
+  return {
+    status: interrupted ? STATUS.Interrupted : stopped ? STATUS.TimedOut : STATUS.Failed,
+    verdict: 'fail',
+    message: `${failed.length} of ${results.length} clusters did not pass${failed.length ? `: ${named.join(', ')}${more}` : ''}.${never}`,
+    fix: 'The results output has each cluster; to run again on those that did not pass or start, give the failed-clusters output (or those of results) as the cluster input.',
+  };
 }

@@ -61,6 +61,13 @@ function printUntrusted(text: string): void {
   process.stdout.write(`::${token}::\n`);
 }
 
+/** Lines of the action's own (that may carry service text) in one collapsible group. */
+export function printGroup(title: string, lines: readonly string[]): void {
+  core.startGroup(inert(title));
+  for (const line of lines) info(line);
+  core.endGroup();
+}
+
 /** What one cluster of several printed while it ran, kept until it ends. */
 export type ClusterLogEntry =
   | { kind: 'line'; text: string }
