@@ -28370,16 +28370,18 @@ var Progress = class {
 async function resolveSelection(selection, arm, log) {
   const { clusters, notices } = await resolveClusters(selection, arm);
   for (const notice of notices) log(notice);
-  if (clusters.length === 0)
-    throw new ActionError(
-      "The cluster input names no cluster once its tags, fleets and exclusions are looked up.",
-      "Check the tag (name and exact value) and the subscription-id, or the fleet, in the cluster input."
-    );
+  if (clusters.length === 0) return clusters;
   printGroup(
     `The cluster input names ${clusters.length} cluster${clusters.length === 1 ? "" : "s"}`,
     clusters.map((cluster) => cluster.resourceId)
   );
   return clusters;
+}
+function noClusterError() {
+  return new ActionError(
+    "The cluster input names no cluster once its tags, fleets and exclusions are looked up.",
+    "Check the tag (name and exact value) and the subscription-id, or the fleet, in the cluster input."
+  );
 }
 function judgeFleet(fleet, interrupted, stopped) {
   const { results } = fleet;
@@ -28513,6 +28515,7 @@ async function perform(settings, state, signal, startedAt) {
     state.clusters.fleet = { results: [], waves: [], budgetWaitMs: 0, throttled: 0 };
   const clusters = await resolveSelection(settings.selection, arm, info2);
   state.clusters.resolved = clusters.map((cluster) => cluster.resourceId);
+  if (clusters.length === 0) throw noClusterError();
   if (settings.operation === "list-clusters") {
     state.clusters.shards = settings.fleet.shards;
     return { status: STATUS.Succeeded, verdict: "pass", message: void 0 };

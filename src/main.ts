@@ -40,7 +40,7 @@ import {
   type RunState,
 } from './contexts.ts';
 import { shardOf } from './inputs/clusters.ts';
-import { judgeFleet, resolveSelection, runOnClusters } from './operations/fleet.ts';
+import { judgeFleet, noClusterError, resolveSelection, runOnClusters } from './operations/fleet.ts';
 import { STATUS } from './inputs/contract.ts';
 
 const runner: AuthEnvironment = {
@@ -180,6 +180,7 @@ async function perform(
     state.clusters.fleet = { results: [], waves: [], budgetWaitMs: 0, throttled: 0 };
   const clusters = await resolveSelection(settings.selection, arm, info);
   state.clusters.resolved = clusters.map((cluster) => cluster.resourceId);
+  if (clusters.length === 0) throw noClusterError();
   if (settings.operation === 'list-clusters') {
     state.clusters.shards = settings.fleet.shards;
     return { status: STATUS.Succeeded, verdict: 'pass', message: undefined };

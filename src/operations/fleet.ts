@@ -226,8 +226,7 @@ class Progress {
 
 /**
  * The clusters the input names, looked up and printed (the list in a group: dozens of IDs would
- * push everything else out of sight). An input that ends up naming no cluster is an error, as a
- * cluster that does not exist is.
+ * push everything else out of sight).
  */
 export async function resolveSelection(
   selection: ClusterSelection,
@@ -236,16 +235,20 @@ export async function resolveSelection(
 ): Promise<AksClusterRef[]> {
   const { clusters, notices } = await resolveClusters(selection, arm);
   for (const notice of notices) log(notice);
-  if (clusters.length === 0)
-    throw new ActionError(
-      'The cluster input names no cluster once its tags, fleets and exclusions are looked up.',
-      'Check the tag (name and exact value) and the subscription-id, or the fleet, in the cluster input.',
-    );
+  if (clusters.length === 0) return clusters;
   printGroup(
     `The cluster input names ${clusters.length} cluster${clusters.length === 1 ? '' : 's'}`,
     clusters.map((cluster) => cluster.resourceId),
   );
   return clusters;
+}
+
+/** An input that ends up naming no cluster is an error, as a cluster that does not exist is. */
+export function noClusterError(): ActionError {
+  return new ActionError(
+    'The cluster input names no cluster once its tags, fleets and exclusions are looked up.',
+    'Check the tag (name and exact value) and the subscription-id, or the fleet, in the cluster input.',
+  );
 }
 
 /** How the run on several clusters ended, as one status: Succeeded only when every one passed. */
