@@ -211,7 +211,8 @@ export class Browser {
   /** A PNG of the summary panel and its margin, however tall (not only the viewport). */
   async screenshot(): Promise<Buffer> {
     const { width, height } = await this.evaluate<{ width: number; height: number }>(
-      `(() => { const r = document.querySelector('.panel').getBoundingClientRect();
+      // A click may have scrolled the page: measure from its top, where the clip starts.
+      `(() => { window.scrollTo(0, 0); const r = document.querySelector('.panel').getBoundingClientRect();
         return { width: Math.ceil(r.right + r.left), height: Math.ceil(r.bottom + r.top) }; })()`,
     );
     const shot = await this.page('Page.captureScreenshot', {
