@@ -210,9 +210,19 @@ export function spawnScript(
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ ok: code === 0, note: lastLine(output), spawnedAt, exitedAt: Date.now() });
+      const note = code === 0 ? lastLine(output) : (errorLine(output) ?? lastLine(output));
+      resolve({ ok: code === 0, note, spawnedAt, exitedAt: Date.now() });
     });
   });
+}
+
+/** The line that says why a script failed (a thrown error's first line), if it printed one. */
+function errorLine(output: string): string | undefined {
+  return output
+    .split('\n')
+    .find((line) => /^\s*(\w*Error\b|Uncaught)|"?code"?:\s*'?"?\w+/.test(line))
+    ?.trim()
+    .slice(0, 200);
 }
 
 /**
