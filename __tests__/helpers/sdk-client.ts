@@ -2,9 +2,8 @@
 // endpoint and the credential's authority host point it there. Run as a child process so that
 // NODE_EXTRA_CA_CERTS (read once at start-up) makes it trust the emulator's CA, as a user would.
 // Input: one JSON argument; output: one JSON line with what each call returned.
-import { ContainerServiceClient } from '@azure/arm-containerservice';
 import { createDefaultHttpClient, createPipelineRequest } from '@azure/core-rest-pipeline';
-import { ClientSecretCredential } from '@azure/identity';
+import { sdkClient } from '../../bench/clients/azure-sdk.ts';
 import type { ClientConfig } from '../../bench/clients/config.ts';
 
 type Args = Omit<ClientConfig, 'cluster' | 'command'> & {
@@ -16,13 +15,7 @@ type Args = Omit<ClientConfig, 'cluster' | 'command'> & {
 const args = JSON.parse(process.argv[2] ?? '{}') as Args;
 // A private authority host is not in Entra's public instance list: as for Azure Stack Hub, the
 // credential is told not to look it up there (which would also leave loopback).
-const credential = new ClientSecretCredential(args.tenantId, args.clientId, args.clientSecret, {
-  authorityHost: args.authorityHost,
-  disableInstanceDiscovery: true,
-});
-const client = new ContainerServiceClient(credential, args.subscriptionId, {
-  endpoint: args.armEndpoint,
-});
+const client = sdkClient(args, args.subscriptionId);
 const { resourceGroup: rg } = args;
 
 const cluster = await client.managedClusters.get(rg, args.commandCluster);

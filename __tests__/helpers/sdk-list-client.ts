@@ -1,27 +1,15 @@
 // Lists managed clusters with the official Azure SDK for JS and its default settings (as
 // sdk-client.ts runs it: a child process, so NODE_EXTRA_CA_CERTS makes it trust the emulator).
 // Input: one JSON argument; output: one JSON line with the names each list returned, page by page.
-import { ContainerServiceClient } from '@azure/arm-containerservice';
-import { ClientSecretCredential } from '@azure/identity';
+import { sdkClient, type SdkSignIn } from '../../bench/clients/azure-sdk.ts';
 
-interface Args {
-  armEndpoint: string;
-  authorityHost: string;
-  tenantId: string;
-  clientId: string;
-  clientSecret: string;
+interface Args extends SdkSignIn {
   subscriptionId: string;
   resourceGroup: string;
 }
 
 const args = JSON.parse(process.argv[2] ?? '{}') as Args;
-const credential = new ClientSecretCredential(args.tenantId, args.clientId, args.clientSecret, {
-  authorityHost: args.authorityHost,
-  disableInstanceDiscovery: true,
-});
-const client = new ContainerServiceClient(credential, args.subscriptionId, {
-  endpoint: args.armEndpoint,
-});
+const client = sdkClient(args, args.subscriptionId);
 
 const all: { name?: string; tags?: Record<string, string> }[] = [];
 for await (const cluster of client.managedClusters.list()) all.push(cluster);

@@ -2,26 +2,17 @@
 // one credential, one ContainerServiceClient per subscription, and Promise.all over the clusters
 // of managedClusters.beginRunCommandAndWait (default poller: every 2 s; default retry policy,
 // which honours Retry-After on a 429).
-import { ContainerServiceClient } from '@azure/arm-containerservice';
-import { ClientSecretCredential } from '@azure/identity';
+import type { ContainerServiceClient } from '@azure/arm-containerservice';
+import { sdkClient, sdkCredential } from './azure-sdk.ts';
 import { fleetFromEnv } from './config.ts';
 
 const { config, clusters } = fleetFromEnv();
-const credential = new ClientSecretCredential(
-  config.tenantId,
-  config.clientId,
-  config.clientSecret,
-  { authorityHost: config.authorityHost, disableInstanceDiscovery: true },
-);
+const credential = sdkCredential(config);
 const clients = new Map<string, ContainerServiceClient>();
 const clientFor = (subscriptionId: string): ContainerServiceClient => {
   let client = clients.get(subscriptionId);
   if (!client) {
-    // The modular (TypeSpec) client takes `endpoint` and `credentials.scopes` for a custom cloud.
-    client = new ContainerServiceClient(credential, subscriptionId, {
-      endpoint: config.armEndpoint,
-      credentials: { scopes: [`${config.armEndpoint.replace(/\/$/, '')}/.default`] },
-    });
+    client = sdkClient(config, subscriptionId, { credential, endpointScope: true });
     clients.set(subscriptionId, client);
   }
   return client;

@@ -1,24 +1,10 @@
 // The official Azure SDK for JavaScript doing what the action does, with default polling options:
 // ContainerServiceClient.managedClusters.beginRunCommandAndWait / beginAbortLatestOperationAndWait.
-import { ContainerServiceClient } from '@azure/arm-containerservice';
-import { ClientSecretCredential } from '@azure/identity';
+import { sdkClient } from './azure-sdk.ts';
 import { fromEnv } from './config.ts';
 
 const config = fromEnv();
-const credential = new ClientSecretCredential(
-  config.tenantId,
-  config.clientId,
-  config.clientSecret,
-  {
-    authorityHost: config.authorityHost,
-    disableInstanceDiscovery: true,
-  },
-);
-// The modular (TypeSpec) client takes `endpoint` and `credentials.scopes` for a custom cloud.
-const client = new ContainerServiceClient(credential, config.subscriptionId, {
-  endpoint: config.armEndpoint,
-  credentials: { scopes: [`${config.armEndpoint.replace(/\/$/, '')}/.default`] },
-});
+const client = sdkClient(config, config.subscriptionId, { endpointScope: true });
 
 if (config.command !== undefined) {
   const result = await client.managedClusters.beginRunCommandAndWait(
