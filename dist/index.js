@@ -28223,6 +28223,7 @@ async function runRollout(count, options, work) {
 var RUNNING = "Running";
 var PROGRESS_EVERY_MS = 5e3;
 var HEARTBEAT_MS = 3e4;
+var NAMED_IN_MESSAGE = 10;
 var TAIL_LINES = 10;
 var TAIL_BYTES = 2048;
 async function runOnClusters(clusters, options, services) {
@@ -28383,6 +28384,11 @@ function noClusterError() {
     "Check the tag (name and exact value) and the subscription-id, or the fleet, in the cluster input."
   );
 }
+function someOf(results, describe, separator) {
+  const named = results.slice(0, NAMED_IN_MESSAGE).map(describe).join(separator);
+  const more = results.length - NAMED_IN_MESSAGE;
+  return more > 0 ? `${named} and ${more} more` : named;
+}
 function judgeFleet(fleet, interrupted, stopped) {
   const { results } = fleet;
   const failed = results.filter((result) => result.verdict === "fail");
@@ -28392,18 +28398,19 @@ function judgeFleet(fleet, interrupted, stopped) {
     return {
       status: STATUS.Succeeded,
       verdict: warned.length > 0 ? "warn" : "pass",
-      message: warned.length > 0 ? `${warned.length} of ${results.length} clusters passed with a warning: ${warned.map((r) => `${r.resourceGroup}/${r.name} (${r.message ?? r.status})`).join("; ")}` : void 0
+      message: warned.length > 0 ? `${warned.length} of ${results.length} clusters passed with a warning: ${someOf(warned, (r) => `${r.resourceGroup}/${r.name} (${r.message ?? r.status})`, "; ")}` : void 0
     };
   }
-  const named = failed.slice(0, 10).map(
-    (r) => `${r.resourceGroup}/${r.name} (${r.status}${r.exitCode === void 0 ? "" : `, exit code ${r.exitCode}`})`
+  const named = someOf(
+    failed,
+    (r) => `${r.resourceGroup}/${r.name} (${r.status}${r.exitCode === void 0 ? "" : `, exit code ${r.exitCode}`})`,
+    ", "
   );
-  const more = failed.length > named.length ? ` and ${failed.length - named.length} more` : "";
   const never = notStarted2.length ? ` ${notStarted2.length} not started: ${fleet.notStartedBecause ?? "the run stopped"}.` : "";
   return {
     status: interrupted ? STATUS.Interrupted : stopped ? STATUS.TimedOut : STATUS.Failed,
     verdict: "fail",
-    message: `${failed.length} of ${results.length} clusters did not pass${failed.length ? `: ${named.join(", ")}${more}` : ""}.${never}`,
+    message: `${failed.length} of ${results.length} clusters did not pass${failed.length ? `: ${named}` : ""}.${never}`,
     fix: "The results output has each cluster; to run again on those that did not pass or start, give the failed-clusters output (or those of results) as the cluster input."
   };
 }

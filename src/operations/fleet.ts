@@ -2,8 +2,7 @@
 // facts and its log kept aside until it ends (then printed as one group), while the rollout decides
 // which cluster starts when. The clients, the token, the poll scheduler and the request budget
 // are the run's own, shared by every cluster.
-import { ServiceError } from '../base/errors.ts';
-import { ActionError } from '../base/errors.ts';
+import { ActionError, ServiceError } from '../base/errors.ts';
 import { STATUS } from '../inputs/contract.ts';
 import type { AksClusterRef, ClusterSelection, FleetOptions } from '../inputs/settings.ts';
 import type { ArmClient } from '../azure/arm-client.ts';
@@ -42,6 +41,8 @@ const RUNNING = 'Running';
 const PROGRESS_EVERY_MS = 5_000;
 /** Without news for this long, a progress line says the run is still going. */
 const HEARTBEAT_MS = 30_000;
+/** Clusters named in the step's error or warning; the summary and results have them all. */
+const NAMED_IN_MESSAGE = 10;
 /** The last lines of output a failed cluster shows in the summary. */
 const TAIL_LINES = 10;
 const TAIL_BYTES = 2048;
@@ -251,6 +252,17 @@ export function noClusterError(): ActionError {
   );
 }
 
+/** The first few clusters, named, and how many more: an annotation stays readable with 200. */
+function someOf(
+  results: readonly ClusterResult[],
+  describe: (result: ClusterResult) => string,
+  separator: string,
+): string {
+  const named = results.slice(0, NAMED_IN_MESSAGE).map(describe).join(separator);
+  const more = results.length - NAMED_IN_MESSAGE;
+  return more > 0 ? `${named} and ${more} more` : named;
+}
+
 /** How the run on several clusters ended, as one status: Succeeded only when every one passed. */
 export function judgeFleet(fleet: FleetOutcome, interrupted: boolean, stopped: boolean): Outcome {
   const { results } = fleet;
@@ -263,24 +275,23 @@ export function judgeFleet(fleet: FleetOutcome, interrupted: boolean, stopped: b
       verdict: warned.length > 0 ? 'warn' : 'pass',
       message:
         warned.length > 0
-          ? `${warned.length} of ${results.length} clusters passed with a warning: ${warned.map((r) => `${r.resourceGroup}/${r.name} (${r.message ?? r.status})`).join('; ')}`
+          ? `${warned.length} of ${results.length} clusters passed with a warning: ${someOf(warned, (r) => `${r.resourceGroup}/${r.name} (${r.message ?? r.status})`, '; ')}`
           : undefined,
     };
   }
-  const named = failed
-    .slice(0, 10)
-    .map(
-      (r) =>
-        `${r.resourceGroup}/${r.name} (${r.status}${r.exitCode === undefined ? '' : `, exit code ${r.exitCode}`})`,
-    );
-  const more = failed.length > named.length ? ` and ${failed.length - named.length} more` : '';
+  const named = someOf(
+    failed,
+    (r) =>
+      `${r.resourceGroup}/${r.name} (${r.status}${r.exitCode === undefined ? '' : `, exit code ${r.exitCode}`})`,
+    ', ',
+  );
   const never = notStarted.length
     ? ` ${notStarted.length} not started: ${fleet.notStartedBecause ?? 'the run stopped'}.`
     : '';
   return {
     status: interrupted ? STATUS.Interrupted : stopped ? STATUS.TimedOut : STATUS.Failed,
     verdict: 'fail',
-    message: `${failed.length} of ${results.length} clusters did not pass${failed.length ? `: ${named.join(', ')}${more}` : ''}.${never}`,
+    message: `${failed.length} of ${results.length} clusters did not pass${failed.length ? `: ${named}` : ''}.${never}`,
     fix: 'The results output has each cluster; to run again on those that did not pass or start, give the failed-clusters output (or those of results) as the cluster input.',
   };
 }
