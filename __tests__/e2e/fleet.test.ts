@@ -541,3 +541,58 @@ describe('the summary of a fleet', () => {
     assert.equal(run.outputs.status, 'Failed');
   });
 });
+
+describe('abort and operation-status on several clusters', () => {
+  it('aborts the operation of each cluster: Canceled (202 and 204) and AlreadyCompleted pass', async () => {
+    const upgrade = { name: 'Upgrade', durationSeconds: 120, cancelSeconds: 1 };
+    const fleet = [
+      lab.cluster({ operation: { ...upgrade, abort: 'async' } }),
+      lab.cluster({ operation: { ...upgrade, abort: 'no-content' } }),
+      lab.cluster({ operation: { ...upgrade, abort: 'conflict' } }),
+    ];
+    const run = await runAction(
+      { operation: 'abort', cluster: ids(fleet).join('\n'), ...QUICK },
+      lab.emu,
+    );
+    assert.equal(run.code, 0, run.stdout);
+    assert.equal(run.outputs.status, 'Succeeded');
+    assert.deepEqual(
+      resultsOf(run).map((r) => [r.cluster, r.status, r['exit-code']]),
+      [
+        [fleet[0]!.resourceId, 'Canceled', null],
+        [fleet[1]!.resourceId, 'Canceled', null],
+        [fleet[2]!.resourceId, 'AlreadyCompleted', null],
+      ],
+    );
+    // Each abort reports the id it followed; the summary warns about the one already over.
+    assert.match(resultsOf(run)[0]!['operation-id'] ?? '', /^[0-9a-f-]{36}$/);
+    assert.match(run.stdout, /^::warning::1 of 3 clusters passed with a warning: /m);
+    for (const c of fleet) assert.equal(lab.requestsFor(c.name, 'abort').length, 1, c.name);
+  });
+
+  it('watches the latest operation of each cluster; one that failed fails the step with its reason', async () => {
+    const fleet = [
+      lab.cluster({ operation: { name: 'Upgrade', durationSeconds: 1 } }),
+      lab.cluster({
+        operation: {
+          name: 'Upgrade',
+          durationSeconds: 1,
+          outcome: 'Failed',
+          error: { code: 'UpgradeFailed', message: 'node aks-np1-0 did not drain' },
+        },
+      }),
+    ];
+    const run = await runAction(
+      { operation: 'operation-status', cluster: ids(fleet).join('\n'), ...QUICK },
+      lab.emu,
+    );
+    assertFailed(run, /1 of 2 clusters did not pass/, 'Failed');
+    const [ok, bad] = resultsOf(run);
+    assert.equal(ok!.status, 'Succeeded');
+    assert.equal(ok!['operation-id'], fleet[0]!.operationId);
+    assert.equal(bad!.status, 'Failed');
+    assert.equal(bad!['operation-id'], fleet[1]!.operationId);
+    assert.match(bad!.reason ?? '', /UpgradeFailed: node aks-np1-0 did not drain/);
+    assert.deepEqual(jsonList(run, 'failed-clusters'), [fleet[1]!.resourceId]);
+  });
+});
