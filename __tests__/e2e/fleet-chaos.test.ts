@@ -15,20 +15,16 @@ import {
   jsonList,
   requestsOf,
   resultsOf,
+  ids,
+  labClusters,
 } from '../helpers/fleet.ts';
 
 const RG = 'rg-chaos';
 const lab = emulatorPerFile({ clusters: { resourceGroup: RG, prefix: 'ch' } });
 
 const QUICK = { 'poll-interval': '0.5' };
-
-function clusters(count: number, spec: (index: number) => Partial<ClusterSpec> = () => ({})) {
-  return Array.from({ length: count }, (_, index) => lab.cluster(spec(index)));
-}
-
-function ids(list: readonly { resourceId: string }[]): string[] {
-  return list.map((c) => c.resourceId);
-}
+const clusters = (count: number, spec?: (index: number) => Partial<ClusterSpec>) =>
+  labClusters(lab, count, spec);
 
 function subscriptionOf(record: RequestRecord): string {
   return /^\/subscriptions\/([^/]+)/i.exec(record.path)?.[1]?.toLowerCase() ?? '';

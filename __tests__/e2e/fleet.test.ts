@@ -20,6 +20,8 @@ import {
   peakOverlap,
   requestsOf,
   resultsOf,
+  ids,
+  labClusters,
 } from '../helpers/fleet.ts';
 
 const lab = emulatorPerFile({
@@ -29,15 +31,8 @@ const lab = emulatorPerFile({
 });
 
 const QUICK = { 'poll-interval': '0.5' };
-
-/** `count` new clusters of the file, each with the spec (or the spec of its index). */
-function clusters(count: number, spec: (index: number) => Partial<ClusterSpec> = () => ({})) {
-  return Array.from({ length: count }, (_, index) => lab.cluster(spec(index)));
-}
-
-function ids(list: readonly { resourceId: string }[]): string[] {
-  return list.map((c) => c.resourceId);
-}
+const clusters = (count: number, spec?: (index: number) => Partial<ClusterSpec>) =>
+  labClusters(lab, count, spec);
 
 /** list-clusters on the input: resolves it with ARM reads only. */
 function listClusters(cluster: string, extra: Record<string, string> = {}): Promise<ActionRun> {

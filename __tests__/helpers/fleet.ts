@@ -1,7 +1,7 @@
 // What the fleet end-to-end files read from a run on several clusters: the results output, the
 // requests of one run, and when each cluster was being worked on, from the emulator's request log.
 import assert from 'node:assert/strict';
-import type { RequestRecord } from '../../emulator/index.ts';
+import type { ClusterSpec, RequestRecord } from '../../emulator/index.ts';
 import type { ActionRun } from './action.ts';
 import type { Lab } from './emulator.ts';
 
@@ -98,4 +98,18 @@ export function clusterTableRows(summary: string): string[] {
   const end = summary.indexOf('</table>', start);
   const table = summary.slice(summary.lastIndexOf('<table>', start), end);
   return table.match(/<tr>/g) ?? [];
+}
+
+/** `count` new clusters of the file's lab, each with the spec (or the spec of its index). */
+export function labClusters(
+  lab: Lab,
+  count: number,
+  spec: (index: number) => Partial<ClusterSpec> = () => ({}),
+): ReturnType<Lab['cluster']>[] {
+  return Array.from({ length: count }, (_, index) => lab.cluster(spec(index)));
+}
+
+/** The clusters' resource IDs, in order. */
+export function ids(list: readonly { resourceId: string }[]): string[] {
+  return list.map((c) => c.resourceId);
 }
