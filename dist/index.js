@@ -23081,6 +23081,23 @@ function outcomeOfError(error2, interrupted) {
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join as join2 } from "node:path";
 
+// src/report/report.ts
+function mergeFacts(facts, learned) {
+  const { details, ...fields } = learned;
+  Object.assign(facts, fields);
+  if (details) facts.details = [...facts.details ?? [], ...details];
+}
+var VERDICT_ICONS = { pass: "✅", warn: "⚠️", fail: "❌" };
+function tallyClusters(results) {
+  const count = (test) => results.filter(test).length;
+  return {
+    passed: count((r) => r.verdict === "pass" || r.verdict === "warn"),
+    warned: count((r) => r.verdict === "warn"),
+    failed: count((r) => r.verdict === "fail"),
+    notStarted: count((r) => r.status === STATUS.NotStarted)
+  };
+}
+
 // src/report/summary.ts
 var SUMMARY_LOGS_BYTES = 64 * 1024;
 function escapeHtml(text) {
@@ -23089,7 +23106,7 @@ function escapeHtml(text) {
 function escapeInline(text) {
   return escapeHtml(text).replace(/\r\n|\r|\n/g, "<br>");
 }
-var ICONS = { pass: "✅", warn: "⚠️", fail: "❌" };
+var ICONS = VERDICT_ICONS;
 var HEADLINES = {
   pass: "passed",
   warn: "passed with a warning",
@@ -23169,10 +23186,7 @@ function errorParagraph(report) {
 var FLEET_TAILS_BYTES = 256 * 1024;
 function renderFleetSummary(report, fleet) {
   const { results } = fleet;
-  const count = (test) => results.filter(test).length;
-  const passed = count((r) => r.verdict === "pass" || r.verdict === "warn");
-  const failed = count((r) => r.verdict === "fail");
-  const notStarted2 = count((r) => r.verdict === void 0);
+  const { passed, failed, notStarted: notStarted2 } = tallyClusters(results);
   const totals = [
     `${passed} passed`,
     failed ? `${failed} failed` : "",
@@ -23368,13 +23382,6 @@ async function publish(report) {
   if (published.annotation === void 0) return;
   if (report.verdict === "fail") setFailed(published.annotation);
   else warning(published.annotation);
-}
-
-// src/report/report.ts
-function mergeFacts(facts, learned) {
-  const { details, ...fields } = learned;
-  Object.assign(facts, fields);
-  if (details) facts.details = [...facts.details ?? [], ...details];
 }
 
 // src/azure/lro.ts
@@ -28315,10 +28322,9 @@ async function runOne(cluster, services) {
     log
   };
 }
-var ICONS2 = { pass: "✅", warn: "⚠️", fail: "❌" };
 function groupTitle(result) {
   const exit = result.exitCode === void 0 ? "" : `, exit code ${result.exitCode}`;
-  const icon = result.verdict ? ICONS2[result.verdict] : "•";
+  const icon = result.verdict ? VERDICT_ICONS[result.verdict] : "•";
   return `${icon} ${result.resourceGroup}/${result.name}: ${result.status}${exit}, ${formatDuration(result.durationMs ?? 0)}`;
 }
 function whyNotStarted(stoppedBy, interrupted) {
@@ -28357,12 +28363,12 @@ var Progress = class {
     if (Date.now() - this.#printedAt >= quietMs) this.print();
   }
   line() {
-    const count = (test) => this.#results.filter(test).length;
+    const tally = tallyClusters(this.#results);
     const parts = [
-      [count((r) => r.verdict === "pass" || r.verdict === "warn"), "passed"],
-      [count((r) => r.verdict === "fail"), "failed"],
-      [count((r) => r.status === RUNNING), "running"],
-      [count((r) => r.status === STATUS.NotStarted), "not started"]
+      [tally.passed, "passed"],
+      [tally.failed, "failed"],
+      [this.#results.filter((r) => r.status === RUNNING).length, "running"],
+      [tally.notStarted, "not started"]
     ];
     const shown = parts.filter(([n], at) => n > 0 || at === 0).map(([n, what]) => `${n} ${what}`);
     return `Clusters: ${shown.join(", ")} · elapsed ${formatDuration(Date.now() - this.#started)}`;

@@ -15,7 +15,8 @@ import {
   type ClusterResult,
   type Facts,
   type Outcome,
-  type Verdict,
+  VERDICT_ICONS,
+  tallyClusters,
 } from '../report/report.ts';
 import { formatDuration } from '../waiting/timing.ts';
 import { planWaves, runRollout } from './rollout.ts';
@@ -156,12 +157,10 @@ async function runOne(
   };
 }
 
-const ICONS: Record<Verdict, string> = { pass: '✅', warn: '⚠️', fail: '❌' };
-
 /** `✅ rg/aks-1: Succeeded, exit code 0, 41.2s` */
 function groupTitle(result: ClusterResult): string {
   const exit = result.exitCode === undefined ? '' : `, exit code ${result.exitCode}`;
-  const icon = result.verdict ? ICONS[result.verdict] : '•';
+  const icon = result.verdict ? VERDICT_ICONS[result.verdict] : '•';
   return `${icon} ${result.resourceGroup}/${result.name}: ${result.status}${exit}, ${formatDuration(result.durationMs ?? 0)}`;
 }
 
@@ -213,12 +212,12 @@ class Progress {
   }
 
   line(): string {
-    const count = (test: (r: ClusterResult) => boolean) => this.#results.filter(test).length;
+    const tally = tallyClusters(this.#results);
     const parts = [
-      [count((r) => r.verdict === 'pass' || r.verdict === 'warn'), 'passed'],
-      [count((r) => r.verdict === 'fail'), 'failed'],
-      [count((r) => r.status === RUNNING), 'running'],
-      [count((r) => r.status === STATUS.NotStarted), 'not started'],
+      [tally.passed, 'passed'],
+      [tally.failed, 'failed'],
+      [this.#results.filter((r) => r.status === RUNNING).length, 'running'],
+      [tally.notStarted, 'not started'],
     ] as const;
     const shown = parts.filter(([n], at) => n > 0 || at === 0).map(([n, what]) => `${n} ${what}`);
     return `Clusters: ${shown.join(', ')} · elapsed ${formatDuration(Date.now() - this.#started)}`;

@@ -1,4 +1,4 @@
-import type { OperationName } from '../inputs/contract.ts';
+import { STATUS, type OperationName } from '../inputs/contract.ts';
 
 /** pass: the step succeeds; warn: it succeeds with a warning; fail: the step fails. */
 export type Verdict = 'pass' | 'warn' | 'fail';
@@ -102,4 +102,23 @@ export interface Report extends Facts, Omit<Outcome, 'learned'> {
   polls: number;
   retries: number;
   requests: number;
+}
+
+/** The icon of each verdict, wherever the action shows one (log group titles, the summary). */
+export const VERDICT_ICONS: Record<Verdict, string> = { pass: '✅', warn: '⚠️', fail: '❌' };
+
+/** How many clusters of several passed (warnings included), warned, failed, and were never started. */
+export function tallyClusters(results: readonly ClusterResult[]): {
+  passed: number;
+  warned: number;
+  failed: number;
+  notStarted: number;
+} {
+  const count = (test: (result: ClusterResult) => boolean) => results.filter(test).length;
+  return {
+    passed: count((r) => r.verdict === 'pass' || r.verdict === 'warn'),
+    warned: count((r) => r.verdict === 'warn'),
+    failed: count((r) => r.verdict === 'fail'),
+    notStarted: count((r) => r.status === STATUS.NotStarted),
+  };
 }

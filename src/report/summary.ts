@@ -1,4 +1,4 @@
-import type { ClusterResult, FleetReport, Report } from './report.ts';
+import { VERDICT_ICONS, tallyClusters, type FleetReport, type Report } from './report.ts';
 import { progressBar } from './log.ts';
 import { formatDuration } from '../waiting/timing.ts';
 import { formatBytes } from '../base/format.ts';
@@ -24,7 +24,7 @@ function escapeInline(text: string): string {
   return escapeHtml(text).replace(/\r\n|\r|\n/g, '<br>');
 }
 
-const ICONS: Record<Report['verdict'], string> = { pass: '✅', warn: '⚠️', fail: '❌' };
+const ICONS = VERDICT_ICONS;
 const HEADLINES: Record<Report['verdict'], string> = {
   pass: 'passed',
   warn: 'passed with a warning',
@@ -123,10 +123,7 @@ const FLEET_TAILS_BYTES = 256 * 1024;
  */
 function renderFleetSummary(report: Report, fleet: FleetReport): string {
   const { results } = fleet;
-  const count = (test: (result: ClusterResult) => boolean) => results.filter(test).length;
-  const passed = count((r) => r.verdict === 'pass' || r.verdict === 'warn');
-  const failed = count((r) => r.verdict === 'fail');
-  const notStarted = count((r) => r.verdict === undefined);
+  const { passed, failed, notStarted } = tallyClusters(results);
   const totals = [
     `${passed} passed`,
     failed ? `${failed} failed` : '',
